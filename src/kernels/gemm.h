@@ -1,0 +1,30 @@
+// GEMM and im2col kernels. Row-major; pointers, leading dimensions and sizes in, nothing allocated.
+//
+//   C[M x N] = op(A)[M x K] * op(B)[K x N] + beta * C
+//   op(A) = A or Aᵀ (trans_a), op(B) = B or Bᵀ (trans_b).
+//
+// gemm_f32_scalar is the plain reference and the fallback; gemm_f32 is what layers call (the
+// fast-kernels issue plugs SIMD variants in behind it, checked against the reference).
+#pragma once
+
+#include <cstddef>
+
+namespace cnn::kernels {
+
+void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
+                     const float* B, int ldb, float beta, float* C, int ldc);
+void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
+              const float* B, int ldb, float beta, float* C, int ldc);
+
+// Convolution geometry for one image: C channels of H x W, filter FH x FW, stride SH x SW,
+// zero padding PH x PW, output OH x OW.
+struct ConvGeom {
+  int C, H, W, FH, FW, SH, SW, PH, PW, OH, OW;
+};
+
+// col[(c*FH + i)*FW + j][oh*OW + ow] = x[c][oh*SH - PH + i][ow*SW - PW + j] (0 outside).
+void im2col_f32(const ConvGeom& g, const float* x, float* col);
+// The adjoint of im2col: dx += scatter(dcol).
+void col2im_add_f32(const ConvGeom& g, const float* dcol, float* dx);
+
+}  // namespace cnn::kernels

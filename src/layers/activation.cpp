@@ -1,0 +1,204 @@
+#include "activation.h"
+
+#include <cmath>
+
+namespace cnn {
+
+namespace {
+using Kind = Activation::Kind;
+const std::pair<const char*, Kind> kKinds[] = {{"relu", Kind::relu},         {"sigmoid", Kind::sigmoid},
+                                               {"tanh", Kind::tanh},         {"leaky_relu", Kind::leaky_relu},
+                                               {"elu", Kind::elu},           {"gelu", Kind::gelu}};
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+}  // namespace
+
+Activation::Activation(const json& cfg) {
+  const std::string t = cfg.value("type", "");
+  bool found = false;
+  for (auto& [n, k] : kKinds)
+    if (t == n) kind_ = k, found = true;
+  if (!found) throw Error("unknown activation '" + t + "'");
+  if (kind_ == Kind::leaky_relu) a_ = static_cast<float>(json_num(cfg, "slope", 0.01, "leaky_relu layer"));
+  if (kind_ == Kind::elu) a_ = static_cast<float>(json_num(cfg, "alpha", 1.0, "elu layer"));
+}
+
+std::string Activation::type() const {
+  for (auto& [n, k] : kKinds)
+    if (k == kind_) return n;
+  return "?";
+}
+
+json Activation::config() const {
+  json j{{"type", type()}};
+  if (kind_ == Kind::leaky_relu) j["slope"] = a_;
+  if (kind_ == Kind::elu) j["alpha"] = a_;
+  return j;
+}
+
+Shape Activation::infer(const std::vector<Shape>& in) { return single_input(in); }
+
+void Activation::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
+  const Tensor& in = *x[0];
+  ensure_shape(y, shape_of(in));
+  const float* p = in.data();
+  float* q = y.data();
+  const std::size_t n = in.size();
+  const float a = a_;
+  switch (kind_) {
+    case Kind::relu:
+      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : 0.0f;
+      break;
+    case Kind::sigmoid:
+      for (std::size_t i = 0; i < n; ++i) q[i] = 1.0f / (1.0f + std::exp(-p[i]));
+      break;
+    case Kind::tanh:
+      for (std::size_t i = 0; i < n; ++i) q[i] = std::tanh(p[i]);
+      break;
+    case Kind::leaky_relu:
+      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : a * p[i];
+      break;
+    case Kind::elu:
+      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : a * std::expm1(p[i]);
+      break;
+    case Kind::gelu:
+      for (std::size_t i = 0; i < n; ++i) q[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * kInvSqrt2));
+      break;
+  }
+}
+
+void Activation::backward(const std::vector<const Tensor*>& x, const Tensor& y, const Tensor& dy,
+                          const std::vector<Tensor*>& dx) {
+  if (dx.empty() || !dx[0]) return;
+  const Tensor& in = *x[0];
+  ensure_shape(*dx[0], shape_of(in));
+  const float *p = in.data(), *q = y.data(), *g = dy.data();
+  float* d = dx[0]->data();
+  const std::size_t n = in.size();
+  const float a = a_;
+  switch (kind_) {
+    case Kind::relu:
+      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : 0.0f;
+      break;
+    case Kind::sigmoid:
+      for (std::size_t i = 0; i < n; ++i) d[i] = g[i] * q[i] * (1.0f - q[i]);
+      break;
+    case Kind::tanh:
+      for (std::size_t i = 0; i < n; ++i) d[i] = g[i] * (1.0f - q[i] * q[i]);
+      break;
+    case Kind::leaky_relu:
+      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : a * g[i];
+      break;
+    case Kind::elu:
+      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : g[i] * (q[i] + a);
+      break;
+    case Kind::gelu:
+      for (std::size_t i = 0; i < n; ++i) {
+        const float cdf = 0.5f * (1.0f + std::erf(p[i] * kInvSqrt2));
+        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * p[i] * p[i]);
+        d[i] = g[i] * (cdf + p[i] * pdf);
+      }
+      break;
+  }
+}
+
+PReLU::PReLU(const json& cfg) { init_ = static_cast<float>(json_num(cfg, "init", 0.25, "prelu layer")); }
+
+Shape PReLU::infer(const std::vector<Shape>& in) {
+  const Shape& s = single_input(in);
+  if (shape_of(weight) != Shape{s[0]}) {
+    weight = zeros({s[0]});
+    weight.fill(init_);
+  }
+  dweight = zeros({s[0]});
+  return s;
+}
+
+void PReLU::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
+  const Tensor& in = *x[0];
+  ensure_shape(y, shape_of(in));
+  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c) {
+      const float a = weight.data()[c];
+      const float* p = in.data() + (n * C + c) * HW;
+      float* q = y.data() + (n * C + c) * HW;
+      for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > 0.0f ? p[i] : a * p[i];
+    }
+}
+
+void PReLU::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
+                     const std::vector<Tensor*>& dx) {
+  const Tensor& in = *x[0];
+  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
+  Tensor* d = dx.empty() ? nullptr : dx[0];
+  if (d) ensure_shape(*d, shape_of(in));
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c) {
+      const float a = weight.data()[c];
+      const float* p = in.data() + (n * C + c) * HW;
+      const float* g = dy.data() + (n * C + c) * HW;
+      float da = 0.0f;
+      for (std::size_t i = 0; i < HW; ++i)
+        if (p[i] <= 0.0f) da += g[i] * p[i];
+      dweight.data()[c] += da;
+      if (d) {
+        float* q = d->data() + (n * C + c) * HW;
+        for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > 0.0f ? g[i] : a * g[i];
+      }
+    }
+}
+
+Maxout::Maxout(const json& cfg) {
+  k_ = json_int(cfg, "k", 2, "maxout layer");
+  if (k_ < 1) throw Error("maxout layer: k (the number of linear pieces) must be at least 1");
+}
+
+Shape Maxout::infer(const std::vector<Shape>& in) {
+  const Shape& s = single_input(in);
+  if (s[0] % static_cast<std::size_t>(k_) != 0)
+    fail("input channels " + std::to_string(s[0]) + " are not divisible by k = " + std::to_string(k_) +
+         " (input " + shape_str(s) + ")");
+  return {s[0] / static_cast<std::size_t>(k_), s[1], s[2]};
+}
+
+void Maxout::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
+  const Tensor& in = *x[0];
+  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
+  const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
+  ensure_shape(y, {N, Co, in.shape()[2], in.shape()[3]});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t j = 0; j < Co; ++j) {
+      float* q = y.data() + (n * Co + j) * HW;
+      const float* p0 = in.data() + (n * C + j * k) * HW;
+      for (std::size_t i = 0; i < HW; ++i) q[i] = p0[i];
+      for (std::size_t m = 1; m < k; ++m) {
+        const float* p = p0 + m * HW;
+        for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > q[i] ? p[i] : q[i];
+      }
+    }
+}
+
+void Maxout::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
+                      const std::vector<Tensor*>& dx) {
+  if (dx.empty() || !dx[0]) return;
+  const Tensor& in = *x[0];
+  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
+  const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
+  ensure_shape(*dx[0], shape_of(in));
+  dx[0]->fill(0.0f);
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t j = 0; j < Co; ++j) {
+      const float* p0 = in.data() + (n * C + j * k) * HW;
+      float* d0 = dx[0]->data() + (n * C + j * k) * HW;
+      const float* g = dy.data() + (n * Co + j) * HW;
+      for (std::size_t i = 0; i < HW; ++i) {
+        std::size_t best = 0;
+        for (std::size_t m = 1; m < k; ++m)
+          if (p0[m * HW + i] > p0[best * HW + i]) best = m;
+        d0[best * HW + i] += g[i];
+      }
+    }
+}
+
+}  // namespace cnn

@@ -1,0 +1,40 @@
+#include "tensor.h"
+
+#include <sstream>
+
+namespace cnn {
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream os;
+  os << "[";
+  for (std::size_t i = 0; i < s.size(); ++i) os << (i ? "x" : "") << s[i];
+  os << "]";
+  return os.str();
+}
+
+Shape shape_of(const Tensor& t) { return Shape(t.shape().begin(), t.shape().end()); }
+
+std::size_t shape_size(const Shape& s) {
+  std::size_t n = 1;
+  for (std::size_t d : s) n *= d;
+  return n;
+}
+
+Shape batch_shape(std::size_t n, const Shape& sample) {
+  Shape s{n};
+  s.insert(s.end(), sample.begin(), sample.end());
+  return s;
+}
+
+Tensor zeros(const Shape& s) {
+  Tensor t = Tensor::from_shape(s);
+  t.fill(0.0f);
+  return t;
+}
+
+void ensure_shape(Tensor& t, const Shape& s) {
+  if (t.dimension() == s.size() && std::equal(s.begin(), s.end(), t.shape().begin())) return;
+  t = zeros(s);
+}
+
+}  // namespace cnn

@@ -1,0 +1,38 @@
+// Tensors: NCHW float32 on xtensor.
+//
+// Shape legend used throughout the engine:
+//   N batch, C channels, H height, W width, K filters, F filter size, S stride, P zero padding.
+// A per-sample shape is {C, H, W}; a batch tensor is {N, C, H, W}. Layers whose natural output
+// is a vector (dense, flatten) produce {N, F, 1, 1}, so every activation is 4-D.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+namespace cnn {
+
+using Tensor = xt::xarray<float>;
+using Shape = std::vector<std::size_t>;
+
+// Every error the engine reports: bad shapes, bad configuration, bad files. Never an abort.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string shape_str(const Shape& s);
+Shape shape_of(const Tensor& t);
+std::size_t shape_size(const Shape& s);
+// {N} + per-sample shape.
+Shape batch_shape(std::size_t n, const Shape& sample);
+// A zero tensor of the given shape.
+Tensor zeros(const Shape& s);
+// Reallocates t only when its shape differs; keeps the buffer otherwise (no allocation in steady state).
+void ensure_shape(Tensor& t, const Shape& s);
+
+}  // namespace cnn
