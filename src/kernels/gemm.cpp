@@ -1,9 +1,21 @@
+// SGEMM: C[M x N] = op(A)[M x K] * op(B)[K x N] + beta * C, row-major.
+//
+// gemm_f32_scalar is the plain reference. gemm_f32 is packed, cache-blocked and register-blocked
+// (the GotoBLAS/BLIS structure): B is packed into KC x NR column panels, A into MR x KC row panels,
+// and a microkernel keeps an MR x NR tile of C in vector registers across the K loop. Transposes are
+// absorbed by the packing routines, so one microkernel serves A·B, Aᵀ·B and A·Bᵀ. Packing buffers
+// grow once and are reused: no allocation in steady state.
 #include "gemm.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "simd.h"
 
 namespace cnn::kernels {
 
-void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float beta, float* C, int ldc) {
+void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float beta, float* C, int ldc) {
   for (int i = 0; i < M; ++i) {
     float* c = C + static_cast<std::ptrdiff_t>(i) * ldc;
     if (beta == 0.0f)
@@ -11,9 +23,8 @@ void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const floa
     else if (beta != 1.0f)
       for (int j = 0; j < N; ++j) c[j] *= beta;
     for (int k = 0; k < K; ++k) {
-      const float a = trans_a ? A[static_cast<std::ptrdiff_t>(k) * lda + i]
-                              : A[static_cast<std::ptrdiff_t>(i) * lda + k];
-      if (a == 0.0f) continue;
+      const float a =
+          trans_a ? A[static_cast<std::ptrdiff_t>(k) * lda + i] : A[static_cast<std::ptrdiff_t>(i) * lda + k];
       if (!trans_b) {
         const float* b = B + static_cast<std::ptrdiff_t>(k) * ldb;
         for (int j = 0; j < N; ++j) c[j] += a * b[j];
@@ -24,9 +35,141 @@ void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const floa
   }
 }
 
-void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
-              const float* B, int ldb, float beta, float* C, int ldc) {
-  gemm_f32_scalar(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+namespace {
+
+constexpr int MR = 4;     // rows of the register tile
+constexpr int NR = 16;    // columns of the register tile (4 vectors)
+constexpr int KC = 256;   // depth of a packed panel (A and B panels stay in L1/L2)
+constexpr int MC = 64;    // rows of A packed at once
+constexpr int NC = 2048;  // columns of B packed at once
+
+// Packs rows [i0, i0+mc) x depth [k0, k0+kc) of op(A) into MR-row panels, k-major, zero-padded.
+void pack_a(bool trans, const float* A, int lda, int i0, int mc, int k0, int kc, float* out) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int mr = std::min(MR, mc - ir);
+    for (int k = 0; k < kc; ++k) {
+      float* o = out + static_cast<std::ptrdiff_t>(ir) * kc + k * MR;
+      int i = 0;
+      if (!trans)
+        for (; i < mr; ++i) o[i] = A[static_cast<std::ptrdiff_t>(i0 + ir + i) * lda + (k0 + k)];
+      else {
+        const float* a = A + static_cast<std::ptrdiff_t>(k0 + k) * lda + (i0 + ir);
+        for (; i < mr; ++i) o[i] = a[i];
+      }
+      for (; i < MR; ++i) o[i] = 0.0f;
+    }
+  }
+}
+
+// Packs depth [k0, k0+kc) x columns [j0, j0+nc) of op(B) into NR-column panels, k-major, zero-padded.
+void pack_b(bool trans, const float* B, int ldb, int k0, int kc, int j0, int nc, float* out) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = std::min(NR, nc - jr);
+    float* o = out + static_cast<std::ptrdiff_t>(jr) * kc;
+    if (!trans) {
+      for (int k = 0; k < kc; ++k, o += NR) {
+        const float* b = B + static_cast<std::ptrdiff_t>(k0 + k) * ldb + (j0 + jr);
+        if (nr == NR) {
+          for (int v = 0; v < NR; v += 4) f32x4_store(o + v, f32x4_load(b + v));
+        } else {
+          int j = 0;
+          for (; j < nr; ++j) o[j] = b[j];
+          for (; j < NR; ++j) o[j] = 0.0f;
+        }
+      }
+    } else {
+      for (int k = 0; k < kc; ++k, o += NR) {
+        int j = 0;
+        for (; j < nr; ++j) o[j] = B[static_cast<std::ptrdiff_t>(j0 + jr + j) * ldb + (k0 + k)];
+        for (; j < NR; ++j) o[j] = 0.0f;
+      }
+    }
+  }
+}
+
+// The register tile: acc[MR x NR] = Ap[MR x kc] * Bp[kc x NR]; then C = acc + (accumulate ? C : 0)
+// (scaled by beta on the first K block). Kept out of line: V8 only optimizes functions that are
+// entered many times, not a long loop inside one call (../shared/TOOLCHAIN.md).
+__attribute__((noinline)) void micro_4x16(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
+                                          int ldc, float beta, int mr, int nr) {
+  f32x4 c00 = f32x4_zero(), c01 = c00, c02 = c00, c03 = c00;
+  f32x4 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  f32x4 c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+  f32x4 c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+  for (int k = 0; k < kc; ++k, Ap += MR, Bp += NR) {
+    const f32x4 b0 = f32x4_load(Bp), b1 = f32x4_load(Bp + 4), b2 = f32x4_load(Bp + 8), b3 = f32x4_load(Bp + 12);
+    f32x4 a = f32x4_splat(Ap[0]);
+    c00 += a * b0, c01 += a * b1, c02 += a * b2, c03 += a * b3;
+    a = f32x4_splat(Ap[1]);
+    c10 += a * b0, c11 += a * b1, c12 += a * b2, c13 += a * b3;
+    a = f32x4_splat(Ap[2]);
+    c20 += a * b0, c21 += a * b1, c22 += a * b2, c23 += a * b3;
+    a = f32x4_splat(Ap[3]);
+    c30 += a * b0, c31 += a * b1, c32 += a * b2, c33 += a * b3;
+  }
+  alignas(16) float tile[MR][NR];
+  const f32x4 rows[MR][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}};
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; ++i) {
+      float* c = C + static_cast<std::ptrdiff_t>(i) * ldc;
+      for (int v = 0; v < 4; ++v) {
+        f32x4 r = rows[i][v];
+        if (beta != 0.0f) r += f32x4_splat(beta) * f32x4_load(c + 4 * v);
+        f32x4_store(c + 4 * v, r);
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < 4; ++v) f32x4_store(&tile[i][4 * v], rows[i][v]);
+  for (int i = 0; i < mr; ++i) {
+    float* c = C + static_cast<std::ptrdiff_t>(i) * ldc;
+    for (int j = 0; j < nr; ++j) c[j] = tile[i][j] + (beta != 0.0f ? beta * c[j] : 0.0f);
+  }
+}
+
+struct PackBuffers {
+  std::vector<float> a, b;
+};
+PackBuffers& buffers() {
+  thread_local PackBuffers p;
+  return p;
+}
+
+}  // namespace
+
+void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+              float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] *= beta;
+    return;
+  }
+  PackBuffers& pb = buffers();
+  const int nc_max = std::min(NC, (N + NR - 1) / NR * NR), kc_max = std::min(KC, K);
+  const std::size_t need_b = static_cast<std::size_t>(nc_max) * kc_max;
+  const std::size_t need_a = static_cast<std::size_t>(std::min(MC, (M + MR - 1) / MR * MR)) * kc_max;
+  if (pb.b.size() < need_b) pb.b.resize(need_b);
+  if (pb.a.size() < need_a) pb.a.resize(need_a);
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const float beta_k = pc == 0 ? beta : 1.0f;
+      pack_b(trans_b, B, ldb, pc, kc, jc, nc, pb.b.data());
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        pack_a(trans_a, A, lda, ic, mc, pc, kc, pb.a.data());
+        for (int jr = 0; jr < nc; jr += NR)
+          for (int ir = 0; ir < mc; ir += MR)
+            micro_4x16(kc, pb.a.data() + static_cast<std::ptrdiff_t>(ir) * kc,
+                       pb.b.data() + static_cast<std::ptrdiff_t>(jr) * kc,
+                       C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + (jc + jr), ldc, beta_k, std::min(MR, mc - ir),
+                       std::min(NR, nc - jr));
+      }
+    }
+  }
 }
 
 void im2col_f32(const ConvGeom& g, const float* x, float* col) {
@@ -44,6 +187,15 @@ void im2col_f32(const ConvGeom& g, const float* x, float* col) {
             continue;
           }
           const float* xr = xc + h * g.W;
+          if (g.SW == 1) {
+            // Contiguous run with zero borders.
+            const int lo = std::max(0, g.PW - j), hi = std::min(g.OW, g.W + g.PW - j);
+            int ow = 0;
+            for (; ow < lo; ++ow) r[ow] = 0.0f;
+            if (hi > lo) std::memcpy(r + lo, xr + lo - g.PW + j, sizeof(float) * (hi - lo));
+            for (ow = std::max(hi, lo); ow < g.OW; ++ow) r[ow] = 0.0f;
+            continue;
+          }
           for (int ow = 0; ow < g.OW; ++ow) {
             const int w = ow * g.SW - g.PW + j;
             r[ow] = (w >= 0 && w < g.W) ? xr[w] : 0.0f;
@@ -64,6 +216,12 @@ void col2im_add_f32(const ConvGeom& g, const float* dcol, float* dx) {
           if (h < 0 || h >= g.H) continue;
           float* xr = xc + h * g.W;
           const float* r = row + oh * g.OW;
+          if (g.SW == 1) {
+            const int lo = std::max(0, g.PW - j), hi = std::min(g.OW, g.W + g.PW - j);
+            float* xo = xr - g.PW + j;
+            for (int ow = lo; ow < hi; ++ow) xo[ow] += r[ow];
+            continue;
+          }
           for (int ow = 0; ow < g.OW; ++ow) {
             const int w = ow * g.SW - g.PW + j;
             if (w >= 0 && w < g.W) xr[w] += r[ow];
