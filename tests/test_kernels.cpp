@@ -57,9 +57,9 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
         kernels::ConvGeom g{C, H, W, F, F, S, S, P, P, (H - F + 2 * P) / S + 1, (W - F + 2 * P) / S + 1};
         auto x = randv(static_cast<std::size_t>(C) * H * W, r);
         std::vector<float> col(static_cast<std::size_t>(C) * F * F * g.OH * g.OW);
-        kernels::im2col_f32(g, x.data(), col.data());
+        kernels::im2col_f32(g, x.data(), col.data(), g.OH * g.OW);
         std::vector<float> back(x.size(), 0.0f);
-        kernels::col2im_add_f32(g, col.data(), back.data());
+        kernels::col2im_add_f32(g, col.data(), g.OH * g.OW, back.data());
         std::vector<int> uses(x.size(), 0);
         for (int c = 0; c < C; ++c)
           for (int i = 0; i < F; ++i)
@@ -75,6 +75,43 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
         // col2im is im2col's adjoint: each input gets back its value times the number of windows using it.
         for (std::size_t e = 0; e < x.size(); ++e) ASSERT_NEAR(back[e], x[e] * uses[e], 1e-5f);
       }
+}
+
+// Depthwise kernels against direct loops, with stride, padding, non-square filters and multipliers.
+TEST(KernelDepthwise, MatchesDirectLoops) {
+  Rng r(8);
+  struct Case {
+    int C, H, W, FH, FW, S, P, M;
+  };
+  for (const Case& k : {Case{3, 7, 7, 3, 3, 1, 1, 1}, Case{2, 9, 8, 3, 2, 1, 0, 2}, Case{4, 9, 9, 3, 3, 2, 1, 1},
+                        Case{2, 8, 8, 5, 5, 1, 2, 3}, Case{1, 10, 10, 4, 4, 3, 0, 1}}) {
+    const int OH = (k.H - k.FH + 2 * k.P) / k.S + 1, OW = (k.W - k.FW + 2 * k.P) / k.S + 1;
+    kernels::ConvGeom g{k.C, k.H, k.W, k.FH, k.FW, k.S, k.S, k.P, k.P, OH, OW};
+    auto x = randv(static_cast<std::size_t>(k.C) * k.H * k.W, r);
+    auto w = randv(static_cast<std::size_t>(k.C) * k.M * k.FH * k.FW, r);
+    auto dy = randv(static_cast<std::size_t>(k.C) * k.M * OH * OW, r);
+    std::vector<float> y(dy.size()), dx(x.size(), 0.0f), dw(w.size(), 0.0f);
+    kernels::depthwise_forward_f32(g, k.M, x.data(), w.data(), y.data());
+    kernels::depthwise_backward_f32(g, k.M, x.data(), w.data(), dy.data(), dx.data(), dw.data());
+    std::vector<double> ry(y.size(), 0.0), rdx(x.size(), 0.0), rdw(w.size(), 0.0);
+    for (int c = 0; c < k.C; ++c)
+      for (int m = 0; m < k.M; ++m)
+        for (int oh = 0; oh < OH; ++oh)
+          for (int ow = 0; ow < OW; ++ow)
+            for (int i = 0; i < k.FH; ++i)
+              for (int j = 0; j < k.FW; ++j) {
+                const int h = oh * k.S - k.P + i, wc = ow * k.S - k.P + j;
+                if (h < 0 || h >= k.H || wc < 0 || wc >= k.W) continue;
+                const int f = c * k.M + m, yi = (f * OH + oh) * OW + ow, xi = (c * k.H + h) * k.W + wc,
+                          wi = (f * k.FH + i) * k.FW + j;
+                ry[yi] += static_cast<double>(w[wi]) * x[xi];
+                rdx[xi] += static_cast<double>(w[wi]) * dy[yi];
+                rdw[wi] += static_cast<double>(x[xi]) * dy[yi];
+              }
+    expect_near_all(y.data(), ry, 1e-5f, 1e-5f, "y");
+    expect_near_all(dx.data(), rdx, 1e-5f, 1e-5f, "dx");
+    expect_near_all(dw.data(), rdw, 1e-5f, 1e-4f, "dw");
+  }
 }
 
 }  // namespace cnn::test

@@ -11,10 +11,10 @@
 
 namespace cnn::kernels {
 
-void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float beta, float* C, int ldc);
-void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
-              const float* B, int ldb, float beta, float* C, int ldc);
+void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float beta, float* C, int ldc);
+void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+              float beta, float* C, int ldc);
 
 // Convolution geometry for one image: C channels of H x W, filter FH x FW, stride SH x SW,
 // zero padding PH x PW, output OH x OW.
@@ -23,8 +23,17 @@ struct ConvGeom {
 };
 
 // col[(c*FH + i)*FW + j][oh*OW + ow] = x[c][oh*SH - PH + i][ow*SW - PW + j] (0 outside).
-void im2col_f32(const ConvGeom& g, const float* x, float* col);
+// ldcol is the row stride of col (OH*OW for one image; larger when several images share a col
+// matrix side by side).
+void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol);
 // The adjoint of im2col: dx += scatter(dcol).
-void col2im_add_f32(const ConvGeom& g, const float* dcol, float* dx);
+void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx);
+
+// Depthwise convolution (groups = C, each input channel has M = K/C filters of its own), direct:
+// im2col + GEMM would do a 1-row GEMM per channel. x {C,H,W}, w {C*M, FH, FW}, y {C*M, OH, OW}.
+void depthwise_forward_f32(const ConvGeom& g, int M, const float* x, const float* w, float* y);
+// dx += conv_transpose(dy, w);  dw += correlate(x, dy).
+void depthwise_backward_f32(const ConvGeom& g, int M, const float* x, const float* w, const float* dy, float* dx,
+                            float* dw);
 
 }  // namespace cnn::kernels

@@ -27,8 +27,11 @@ Conv2D::Conv2D(const json& cfg) {
 }
 
 json Conv2D::config() const {
-  json j{{"type", type()}, {"kernel", json::array({fh_, fw_})}, {"stride", json::array({sh_, sw_})},
-         {"pad", json::array({ph_, pw_})}, {"bias", use_bias_}};
+  json j{{"type", type()},
+         {"kernel", json::array({fh_, fw_})},
+         {"stride", json::array({sh_, sw_})},
+         {"pad", json::array({ph_, pw_})},
+         {"bias", use_bias_}};
   if (depthwise_)
     j["multiplier"] = multiplier_;
   else {
@@ -42,14 +45,14 @@ static int conv_out(const Layer& l, const char* axis, int in, int f, int s, int 
                     const std::function<void(const std::string&)>& fail) {
   const int span = in - f + 2 * p;
   if (span < 0)
-    fail(std::string("the ") + std::to_string(f) + " filter " + axis + " is larger than the padded input " +
-         axis + " " + std::to_string(in + 2 * p));
+    fail(std::string("the ") + std::to_string(f) + " filter " + axis + " is larger than the padded input " + axis +
+         " " + std::to_string(in + 2 * p));
   if (span % s != 0)
     fail(std::string("output ") + axis + " (" + std::to_string(in) + " - " + std::to_string(f) + " + 2*" +
-         std::to_string(p) + ")/" + std::to_string(s) + " + 1 = " + std::to_string(span) + "/" +
-         std::to_string(s) + " + 1 is not a whole number: stride " + std::to_string(s) +
-         " does not fit a " + std::to_string(in) + " input with a " + std::to_string(f) +
-         " filter and padding " + std::to_string(p) + "; change the stride or the padding");
+         std::to_string(p) + ")/" + std::to_string(s) + " + 1 = " + std::to_string(span) + "/" + std::to_string(s) +
+         " + 1 is not a whole number: stride " + std::to_string(s) + " does not fit a " + std::to_string(in) +
+         " input with a " + std::to_string(f) + " filter and padding " + std::to_string(p) +
+         "; change the stride or the padding");
   (void)l;
   return span / s + 1;
 }
@@ -88,63 +91,136 @@ std::vector<Param> Conv2D::params() {
   return p;
 }
 
+// Paths (chosen by shape; each is checked against PyTorch and by gradient checks):
+//   depthwise (one input channel per group): direct loops, kernels::depthwise_*;
+//   pointwise (1x1, stride 1, no padding): GEMM straight on the input, no im2col copy;
+//   general: im2col + GEMM over a chunk of images side by side, so that small feature maps still
+//   give the GEMM a wide N (kColsPerChunk columns); the result is scattered back to NCHW.
+namespace {
+constexpr int kColsPerChunk = 2048;
+}
+
+bool Conv2D::pointwise() const { return fh_ == 1 && fw_ == 1 && sh_ == 1 && sw_ == 1 && ph_ == 0 && pw_ == 0; }
+
 void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  ensure_shape(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(filters_),
-                   static_cast<std::size_t>(g_.OH), static_cast<std::size_t>(g_.OW)});
-  const int kg = filters_ / groups_, ckk = g_.C * fh_ * fw_, ohw = g_.OH * g_.OW;
-  col_.resize(static_cast<std::size_t>(ckk) * ohw);
-  for (int n = 0; n < N; ++n)
-    for (int gi = 0; gi < groups_; ++gi) {
-      const float* xg = in.data() + (static_cast<std::ptrdiff_t>(n) * groups_ + gi) * g_.C * g_.H * g_.W;
-      float* yg = y.data() + (static_cast<std::ptrdiff_t>(n) * groups_ + gi) * kg * ohw;
-      kernels::im2col_f32(g_, xg, col_.data());
-      kernels::gemm_f32(false, false, kg, ohw, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk,
-                        ckk, col_.data(), ohw, 0.0f, yg, ohw);
-      if (use_bias_)
-        for (int k = 0; k < kg; ++k) {
-          const float b = bias.data()[gi * kg + k];
-          float* r = yg + static_cast<std::ptrdiff_t>(k) * ohw;
-          for (int i = 0; i < ohw; ++i) r[i] += b;
+  ensure_shape(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(filters_), static_cast<std::size_t>(g_.OH),
+                   static_cast<std::size_t>(g_.OW)});
+  const int kg = filters_ / groups_, ckk = g_.C * fh_ * fw_, ohw = g_.OH * g_.OW, chw = g_.C * g_.H * g_.W;
+  const std::ptrdiff_t xs = static_cast<std::ptrdiff_t>(groups_) * chw,
+                       ys = static_cast<std::ptrdiff_t>(filters_) * ohw;
+  if (g_.C == 1 && groups_ > 1) {
+    for (int n = 0; n < N; ++n)
+      kernels::depthwise_forward_f32({groups_, g_.H, g_.W, fh_, fw_, sh_, sw_, ph_, pw_, g_.OH, g_.OW}, kg,
+                                     in.data() + n * xs, weight.data(), y.data() + n * ys);
+  } else if (pointwise()) {
+    for (int n = 0; n < N; ++n)
+      for (int gi = 0; gi < groups_; ++gi)
+        kernels::gemm_f32(false, false, kg, ohw, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
+                          in.data() + n * xs + gi * chw, ohw, 0.0f, y.data() + n * ys + gi * kg * ohw, ohw);
+  } else {
+    const int nb = std::min(N, std::max(1, kColsPerChunk / ohw));
+    col_.resize(static_cast<std::size_t>(ckk) * nb * ohw);
+    if (nb > 1) tmp_.resize(static_cast<std::size_t>(kg) * nb * ohw);
+    for (int n0 = 0; n0 < N; n0 += nb) {
+      const int b = std::min(nb, N - n0), ld = b * ohw;
+      for (int gi = 0; gi < groups_; ++gi) {
+        for (int s = 0; s < b; ++s)
+          kernels::im2col_f32(g_, in.data() + (n0 + s) * xs + gi * chw, col_.data() + s * ohw, ld);
+        const float* wg = weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk;
+        if (b == 1) {
+          kernels::gemm_f32(false, false, kg, ohw, ckk, wg, ckk, col_.data(), ohw, 0.0f,
+                            y.data() + n0 * ys + gi * kg * ohw, ohw);
+          continue;
         }
+        kernels::gemm_f32(false, false, kg, ld, ckk, wg, ckk, col_.data(), ld, 0.0f, tmp_.data(), ld);
+        for (int s = 0; s < b; ++s)
+          for (int k = 0; k < kg; ++k)
+            std::copy_n(tmp_.data() + static_cast<std::ptrdiff_t>(k) * ld + s * ohw, ohw,
+                        y.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg + k) * ohw);
+      }
     }
+  }
+  if (use_bias_)
+    for (int n = 0; n < N; ++n)
+      for (int k = 0; k < filters_; ++k) {
+        const float bk = bias.data()[k];
+        float* r = y.data() + n * ys + static_cast<std::ptrdiff_t>(k) * ohw;
+        for (int i = 0; i < ohw; ++i) r[i] += bk;
+      }
 }
 
 void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
                       const std::vector<Tensor*>& dx) {
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  const int kg = filters_ / groups_, ckk = g_.C * fh_ * fw_, ohw = g_.OH * g_.OW;
+  const int kg = filters_ / groups_, ckk = g_.C * fh_ * fw_, ohw = g_.OH * g_.OW, chw = g_.C * g_.H * g_.W;
+  const std::ptrdiff_t xs = static_cast<std::ptrdiff_t>(groups_) * chw,
+                       ys = static_cast<std::ptrdiff_t>(filters_) * ohw;
   Tensor* din = dx.empty() ? nullptr : dx[0];
   if (din) {
     ensure_shape(*din, shape_of(in));
     din->fill(0.0f);
   }
-  col_.resize(static_cast<std::size_t>(ckk) * ohw);
-  dcol_.resize(static_cast<std::size_t>(ckk) * ohw);
-  for (int n = 0; n < N; ++n)
+  if (use_bias_)
+    for (int n = 0; n < N; ++n)
+      for (int k = 0; k < filters_; ++k) {
+        const float* r = dy.data() + n * ys + static_cast<std::ptrdiff_t>(k) * ohw;
+        float s = 0.0f;
+        for (int i = 0; i < ohw; ++i) s += r[i];
+        dbias.data()[k] += s;
+      }
+  if (g_.C == 1 && groups_ > 1) {
+    for (int n = 0; n < N; ++n)
+      kernels::depthwise_backward_f32({groups_, g_.H, g_.W, fh_, fw_, sh_, sw_, ph_, pw_, g_.OH, g_.OW}, kg,
+                                      in.data() + n * xs, weight.data(), dy.data() + n * ys,
+                                      din ? din->data() + n * xs : nullptr, dweight.data());
+    return;
+  }
+  if (pointwise()) {
+    for (int n = 0; n < N; ++n)
+      for (int gi = 0; gi < groups_; ++gi) {
+        const float* dyg = dy.data() + n * ys + gi * kg * ohw;
+        const float* wg = weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk;
+        // dW[kg x C] += dY[kg x HW] * xᵀ;  dx[C x HW] = Wᵀ * dY
+        kernels::gemm_f32(false, true, kg, ckk, ohw, dyg, ohw, in.data() + n * xs + gi * chw, ohw, 1.0f,
+                          dweight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk);
+        if (din)
+          kernels::gemm_f32(true, false, ckk, ohw, kg, wg, ckk, dyg, ohw, 0.0f, din->data() + n * xs + gi * chw, ohw);
+      }
+    return;
+  }
+  const int nb = std::min(N, std::max(1, kColsPerChunk / ohw));
+  col_.resize(static_cast<std::size_t>(ckk) * nb * ohw);
+  if (din) dcol_.resize(static_cast<std::size_t>(ckk) * nb * ohw);
+  if (nb > 1) tmp_.resize(static_cast<std::size_t>(kg) * nb * ohw);
+  for (int n0 = 0; n0 < N; n0 += nb) {
+    const int b = std::min(nb, N - n0), ld = b * ohw;
     for (int gi = 0; gi < groups_; ++gi) {
-      const std::ptrdiff_t xoff = (static_cast<std::ptrdiff_t>(n) * groups_ + gi) * g_.C * g_.H * g_.W;
-      const float* dyg = dy.data() + (static_cast<std::ptrdiff_t>(n) * groups_ + gi) * kg * ohw;
+      // dY of the chunk as one [kg x ld] matrix.
+      const float* dyg = dy.data() + n0 * ys + gi * kg * ohw;
+      if (b > 1) {
+        for (int s = 0; s < b; ++s)
+          for (int k = 0; k < kg; ++k)
+            std::copy_n(dy.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg + k) * ohw, ohw,
+                        tmp_.data() + static_cast<std::ptrdiff_t>(k) * ld + s * ohw);
+        dyg = tmp_.data();
+      }
+      for (int s = 0; s < b; ++s)
+        kernels::im2col_f32(g_, in.data() + (n0 + s) * xs + gi * chw, col_.data() + s * ohw, ld);
       const float* wg = weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk;
-      kernels::im2col_f32(g_, in.data() + xoff, col_.data());
-      // dW[kg x ckk] += dY[kg x ohw] * colᵀ
-      kernels::gemm_f32(false, true, kg, ckk, ohw, dyg, ohw, col_.data(), ohw, 1.0f,
+      // dW[kg x ckk] += dY[kg x ld] * colᵀ
+      kernels::gemm_f32(false, true, kg, ckk, ld, dyg, ld, col_.data(), ld, 1.0f,
                         dweight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk);
-      if (use_bias_)
-        for (int k = 0; k < kg; ++k) {
-          const float* r = dyg + static_cast<std::ptrdiff_t>(k) * ohw;
-          float s = 0.0f;
-          for (int i = 0; i < ohw; ++i) s += r[i];
-          dbias.data()[gi * kg + k] += s;
-        }
       if (din) {
-        // dcol[ckk x ohw] = Wᵀ * dY
-        kernels::gemm_f32(true, false, ckk, ohw, kg, wg, ckk, dyg, ohw, 0.0f, dcol_.data(), ohw);
-        kernels::col2im_add_f32(g_, dcol_.data(), din->data() + xoff);
+        // dcol[ckk x ld] = Wᵀ * dY
+        kernels::gemm_f32(true, false, ckk, ld, kg, wg, ckk, dyg, ld, 0.0f, dcol_.data(), ld);
+        for (int s = 0; s < b; ++s)
+          kernels::col2im_add_f32(g_, dcol_.data() + s * ohw, ld, din->data() + (n0 + s) * xs + gi * chw);
       }
     }
+  }
 }
 
 }  // namespace cnn

@@ -32,7 +32,8 @@ class Conv2D : public Layer {
   bool use_bias_ = true, depthwise_ = false;
   kernels::ConvGeom g_{};  // per group: g_.C = channels per group
   std::int64_t macs_ = 0;
-  std::vector<float> col_, dcol_;
+  bool pointwise() const;
+  std::vector<float> col_, dcol_, tmp_;  // workspaces, grown once
 };
 
 }  // namespace cnn
