@@ -57,8 +57,10 @@ class Layer {
   virtual json config() const { return json{{"type", type()}}; }
   // Number of inputs this layer accepts: [min, max].
   virtual std::pair<int, int> arity() const { return {1, 1}; }
-  // For layers with randomness (dropout).
+  // For layers with randomness (dropout): seeding, and the generator's state for checkpoints.
   virtual void set_seed(std::uint32_t) {}
+  virtual std::string rng_state() const { return ""; }
+  virtual void set_rng_state(const std::string&) {}
 
   std::int64_t param_count();
   const std::string& name() const { return name_; }

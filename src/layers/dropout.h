@@ -18,6 +18,8 @@ class Dropout : public Layer {
                 const std::vector<Tensor*>& dx) override;
   json config() const override { return {{"type", "dropout"}, {"p", p_}}; }
   void set_seed(std::uint32_t s) override { rng_.seed(s); }
+  std::string rng_state() const override { return rng_.state(); }
+  void set_rng_state(const std::string& s) override { rng_.set_state(s); }
   void fix_mask(bool on) { fixed_ = on; }
   Rng& rng() { return rng_; }
 

@@ -1,0 +1,346 @@
+#include "trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "serialize.h"
+
+namespace cnn {
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+TrainConfig TrainConfig::from_json(const json& j) {
+  TrainConfig c;
+  if (!j.is_object()) throw Error("training configuration must be a JSON object");
+  static const char* known[] = {"epochs", "iterations", "batch",   "optimizer", "schedule", "loss",
+                                "l1",     "l2",         "augment", "seed",      "patience"};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || it.key() == k;
+    if (!ok) throw Error("training configuration: unknown option '" + it.key() + "'");
+  }
+  c.epochs = json_int(j, "epochs", 1, "training");
+  c.iterations = json_int(j, "iterations", 0, "training");
+  c.batch = json_int(j, "batch", 64, "training");
+  if (j.contains("optimizer"))
+    c.optimizer = j["optimizer"].is_string() ? json{{"type", j["optimizer"]}} : j["optimizer"];
+  if (j.contains("schedule")) c.schedule = j["schedule"].is_string() ? json{{"type", j["schedule"]}} : j["schedule"];
+  if (j.contains("loss")) c.loss = loss_from_string(j["loss"].get<std::string>());
+  c.reg.l1 = static_cast<float>(json_num(j, "l1", 0.0, "training"));
+  c.reg.l2 = static_cast<float>(json_num(j, "l2", 0.0, "training"));
+  if (j.contains("augment")) c.augment = AugmentConfig::from_json(j["augment"]);
+  c.seed = static_cast<std::uint32_t>(json_int(j, "seed", 1, "training"));
+  c.patience = json_int(j, "patience", 0, "training");
+  if (c.epochs < 1) throw Error("training: epochs must be at least 1");
+  if (c.iterations < 0) throw Error("training: iterations must not be negative");
+  if (c.batch < 1 || c.batch > 65536) throw Error("training: batch must be in [1, 65536]");
+  if (c.patience < 0) throw Error("training: patience must not be negative");
+  if (c.reg.l1 < 0 || c.reg.l2 < 0) throw Error("training: l1 and l2 must not be negative");
+  make_optimizer(c.optimizer);  // validates
+  return c;
+}
+
+json TrainConfig::to_json() const {
+  return {{"epochs", epochs},
+          {"iterations", iterations},
+          {"batch", batch},
+          {"optimizer", optimizer},
+          {"schedule", schedule},
+          {"loss", loss_name(loss)},
+          {"l1", reg.l1},
+          {"l2", reg.l2},
+          {"augment", augment.to_json()},
+          {"seed", seed},
+          {"patience", patience}};
+}
+
+json Evaluation::to_json(bool with_predictions) const {
+  json j{{"count", count}, {"loss", loss}, {"accuracy", accuracy}, {"confusion", confusion}, {"per_class", per_class}};
+  if (with_predictions) {
+    j["wrong"] = wrong;
+    j["predicted"] = predicted;
+  }
+  return j;
+}
+
+json EpochRecord::to_json() const {
+  json j{{"epoch", epoch},     {"train_loss", train_loss},     {"train_accuracy", train_accuracy},
+         {"seconds", seconds}, {"images_per_s", images_per_s}, {"lr", lr}};
+  if (has_validation) {
+    j["val_loss"] = val_loss;
+    j["val_accuracy"] = val_accuracy;
+  }
+  return j;
+}
+
+static int argmax(const float* p, std::size_t n) {
+  std::size_t b = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (p[i] > p[b]) b = i;
+  return static_cast<int>(b);
+}
+
+Evaluation evaluate(Model& m, const Dataset& d, const Preprocess& pre, int batch, LossKind loss) {
+  Evaluation e;
+  e.count = d.n;
+  const std::size_t C = shape_size(m.output_shape());
+  if (d.num_classes > static_cast<int>(C))
+    throw Error("the model has " + std::to_string(C) + " outputs but the data has " + std::to_string(d.num_classes) +
+                " classes");
+  e.confusion.assign(C, std::vector<int>(C, 0));
+  e.predicted.resize(d.n);
+  Tensor x;
+  std::vector<int> y;
+  std::vector<std::size_t> idx;
+  double loss_sum = 0;
+  std::size_t correct = 0;
+  for (std::size_t s = 0; s < d.n; s += static_cast<std::size_t>(batch)) {
+    const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(batch), d.n - s);
+    idx.resize(b);
+    for (std::size_t i = 0; i < b; ++i) idx[i] = s + i;
+    cnn::batch(d, idx.data(), b, x, y, pre);
+    const Tensor& out = m.forward(x, false);
+    loss_sum += compute_loss(loss, out, y, nullptr) * static_cast<double>(b);
+    for (std::size_t i = 0; i < b; ++i) {
+      const int p = argmax(out.data() + i * C, C);
+      e.predicted[s + i] = p;
+      e.confusion[static_cast<std::size_t>(y[i])][static_cast<std::size_t>(p)]++;
+      if (p == y[i])
+        ++correct;
+      else
+        e.wrong.push_back(s + i);
+    }
+  }
+  e.loss = d.n ? loss_sum / static_cast<double>(d.n) : 0.0;
+  e.accuracy = d.n ? static_cast<double>(correct) / static_cast<double>(d.n) : 0.0;
+  for (std::size_t c = 0; c < C; ++c) {
+    long tot = 0;
+    for (int v : e.confusion[c]) tot += v;
+    e.per_class.push_back(tot ? static_cast<double>(e.confusion[c][c]) / static_cast<double>(tot) : 0.0);
+  }
+  return e;
+}
+
+Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, const Preprocess& pre, TrainConfig cfg)
+    : model_(model), train_(train), val_(validation), pre_(pre), cfg_(std::move(cfg)) {
+  if (train_.n == 0) throw Error("the training set is empty");
+  if (train_.sample_shape() != model_.input_shape())
+    throw Error("the model expects inputs of " + shape_str(model_.input_shape()) + " but the data has images of " +
+                shape_str(train_.sample_shape()));
+  const std::size_t C = shape_size(model_.output_shape());
+  if (static_cast<std::size_t>(train_.num_classes) > C)
+    throw Error("the model has " + std::to_string(C) + " outputs but the data has " +
+                std::to_string(train_.num_classes) + " classes: change the last layer to " +
+                std::to_string(train_.num_classes) + " units");
+  cfg_.augment.validate();
+  opt_ = make_optimizer(cfg_.optimizer);
+  sched_ = make_schedule(cfg_.schedule, opt_->lr());
+  shuffle_rng_.seed(cfg_.seed);
+  augment_rng_.seed(cfg_.seed * 2654435761u + 1u);
+  const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(cfg_.batch), train_.n);
+  per_epoch_ = static_cast<long>(train_.n / b);
+  epochs_ = cfg_.iterations > 0 ? static_cast<int>((cfg_.iterations + per_epoch_ - 1) / per_epoch_) : cfg_.epochs;
+  total_ = cfg_.iterations > 0 ? cfg_.iterations : per_epoch_ * cfg_.epochs;
+  start_epoch();
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::start_epoch() {
+  epoch_rng_state_ = shuffle_rng_.state();
+  order_.resize(train_.n);
+  for (std::size_t i = 0; i < train_.n; ++i) order_[i] = i;
+  shuffle(order_, shuffle_rng_);
+  in_epoch_ = 0;
+  loss_sum_ = correct_ = seen_ = epoch_seconds_ = 0;
+}
+
+bool Trainer::step() {
+  const double t0 = now_seconds();
+  const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(cfg_.batch), train_.n);
+  const float lr = sched_->lr(iteration_);
+  opt_->set_lr(lr);
+  batch(train_, order_.data() + in_epoch_ * static_cast<long>(b), b, x_, y_, pre_,
+        cfg_.augment.any() ? &cfg_.augment : nullptr, &augment_rng_);
+  model_.zero_grad();
+  const Tensor& out = model_.forward(x_, true);
+  const std::size_t C = shape_size(model_.output_shape());
+  float loss = compute_loss(cfg_.loss, out, y_, &grad_);
+  for (std::size_t i = 0; i < b; ++i) correct_ += argmax(out.data() + i * C, C) == y_[i];
+  model_.backward(grad_);
+  auto params = model_.params();
+  loss += static_cast<float>(cfg_.reg.apply(params, true));
+  bool finite = std::isfinite(loss);
+  for (std::size_t k = 0; finite && k < params.size(); ++k) {
+    float s = 0.0f;
+    const float* g = params[k].grad->data();
+    for (std::size_t i = 0; i < params[k].grad->size(); ++i) s += g[i] * 0.0f;  // NaN/inf propagate
+    finite = std::isfinite(s);
+  }
+  if (!finite) {
+    status_ = Status::diverged;
+    message_ = "training diverged: the loss became " + std::string(std::isnan(loss) ? "NaN" : "non-finite") +
+               " at iteration " + std::to_string(iteration_ + 1) + " (epoch " + std::to_string(epoch_) +
+               "); the weights of the last good iteration are kept. Try a smaller learning rate (it was " +
+               [lr] {
+                 std::ostringstream os;
+                 os << lr;
+                 return os.str();
+               }() +
+               ").";
+    return false;
+  }
+  opt_->step(params);
+  ++iteration_;
+  ++in_epoch_;
+  loss_sum_ += loss;
+  seen_ += static_cast<double>(b);
+  smoothed_ = iteration_ == 1 ? loss : 0.98 * smoothed_ + 0.02 * loss;
+  epoch_seconds_ += now_seconds() - t0;
+  if (on_progress) {
+    Progress p;
+    p.iteration = iteration_;
+    p.total_iterations = total_;
+    p.epoch = epoch_;
+    p.epochs = epochs_;
+    p.iterations_per_epoch = per_epoch_;
+    p.loss = loss;
+    p.lr = lr;
+    p.smoothed_loss = smoothed_;
+    p.images_per_s = epoch_seconds_ > 0 ? seen_ / epoch_seconds_ : 0;
+    p.eta_seconds = p.images_per_s > 0 ? static_cast<double>(total_ - iteration_) * b / p.images_per_s : 0;
+    on_progress(p);
+  }
+  return true;
+}
+
+void Trainer::end_epoch() {
+  EpochRecord r;
+  r.epoch = epoch_;
+  r.train_loss = in_epoch_ ? loss_sum_ / static_cast<double>(in_epoch_) : 0;
+  r.train_accuracy = seen_ > 0 ? correct_ / seen_ : 0;
+  r.seconds = epoch_seconds_;
+  r.images_per_s = epoch_seconds_ > 0 ? seen_ / epoch_seconds_ : 0;
+  r.lr = opt_->lr();
+  if (val_ && val_->n > 0) {
+    const Evaluation e = evaluate(model_, *val_, pre_, 256, cfg_.loss);
+    r.has_validation = true;
+    r.val_loss = e.loss;
+    r.val_accuracy = e.accuracy;
+    if (cfg_.patience > 0) {
+      if (e.accuracy > best_val_) {
+        best_val_ = e.accuracy;
+        since_best_ = 0;
+        best_params_ = model_document(model_);
+      } else if (++since_best_ >= cfg_.patience) {
+        status_ = Status::early_stopped;
+        message_ = "early stopping after epoch " + std::to_string(epoch_) +
+                   ": validation accuracy has not improved for " + std::to_string(cfg_.patience) +
+                   " epochs; the best weights (validation accuracy " + std::to_string(best_val_) + ") are restored";
+        load_state_into(model_, best_params_);
+      }
+    }
+  }
+  history_.push_back(r);
+  if (on_epoch) on_epoch(r);
+}
+
+bool Trainer::run(long max_steps) {
+  long done = 0;
+  while (status_ == Status::running && (max_steps < 0 || done < max_steps)) {
+    if (iteration_ >= total_) {
+      status_ = Status::finished;
+      break;
+    }
+    if (!step()) break;
+    ++done;
+    if (in_epoch_ == per_epoch_ || iteration_ == total_) {
+      end_epoch();
+      if (status_ != Status::running) break;
+      if (iteration_ < total_) {
+        ++epoch_;
+        start_epoch();
+      } else {
+        status_ = Status::finished;
+      }
+    }
+  }
+  return status_ == Status::running;
+}
+
+json Trainer::checkpoint() const {
+  json h = json::array();
+  for (const EpochRecord& r : history_) h.push_back(r.to_json());
+  json c{{"config", cfg_.to_json()},
+         {"iteration", iteration_},
+         {"epoch", epoch_},
+         {"in_epoch", in_epoch_},
+         {"optimizer_state", opt_->state()},
+         {"epoch_rng", epoch_rng_state_},
+         {"shuffle_rng", shuffle_rng_.state()},
+         {"augment_rng", augment_rng_.state()},
+         {"sums", {loss_sum_, correct_, seen_, smoothed_, epoch_seconds_}},
+         {"history", h},
+         {"best_val", best_val_},
+         {"since_best", since_best_},
+         {"status", static_cast<int>(status_)},
+         {"message", message_}};
+  json rngs = json::object();
+  for (std::size_t i = 1; i < model_.size(); ++i) {
+    const std::string s = model_.node(i).layer->rng_state();
+    if (!s.empty()) rngs[model_.node(i).name] = s;
+  }
+  c["layer_rngs"] = rngs;
+  if (!best_params_.is_null()) c["best_params"] = best_params_["params"], c["best_buffers"] = best_params_["buffers"];
+  return c;
+}
+
+void Trainer::restore(const json& t) {
+  try {
+    iteration_ = t.at("iteration").get<long>();
+    epoch_ = t.at("epoch").get<int>();
+    opt_->load_state(t.at("optimizer_state"));
+    shuffle_rng_.set_state(t.at("epoch_rng").get<std::string>());
+    start_epoch();  // regenerates this epoch's order from the saved state
+    in_epoch_ = t.at("in_epoch").get<long>();
+    shuffle_rng_.set_state(t.at("shuffle_rng").get<std::string>());
+    augment_rng_.set_state(t.at("augment_rng").get<std::string>());
+    const json& s = t.at("sums");
+    loss_sum_ = s.at(0), correct_ = s.at(1), seen_ = s.at(2), smoothed_ = s.at(3), epoch_seconds_ = s.at(4);
+    history_.clear();
+    for (const json& r : t.at("history")) {
+      EpochRecord e;
+      e.epoch = r.at("epoch");
+      e.train_loss = r.at("train_loss");
+      e.train_accuracy = r.at("train_accuracy");
+      e.seconds = r.at("seconds");
+      e.images_per_s = r.at("images_per_s");
+      e.lr = r.at("lr");
+      e.has_validation = r.contains("val_loss");
+      if (e.has_validation) e.val_loss = r.at("val_loss"), e.val_accuracy = r.at("val_accuracy");
+      history_.push_back(e);
+    }
+    best_val_ = t.at("best_val");
+    since_best_ = t.at("since_best");
+    status_ = static_cast<Status>(t.at("status").get<int>());
+    message_ = t.at("message");
+    for (auto it = t.at("layer_rngs").begin(); it != t.at("layer_rngs").end(); ++it) {
+      const int n = model_.find(it.key());
+      if (n < 0) throw Error("layer '" + it.key() + "' is not in the model");
+      model_.node(static_cast<std::size_t>(n)).layer->set_rng_state(it.value().get<std::string>());
+    }
+    if (t.contains("best_params"))
+      best_params_ = {{"params", t["best_params"]}, {"buffers", t.value("best_buffers", json::object())}};
+  } catch (const json::exception& e) {
+    throw Error(std::string("the checkpoint's training state is malformed: ") + e.what());
+  }
+  if (iteration_ < 0 || iteration_ > total_ || in_epoch_ < 0 || in_epoch_ > per_epoch_)
+    throw Error("the checkpoint does not fit this training run (different data or batch size?)");
+}
+
+}  // namespace cnn
