@@ -25,15 +25,18 @@
 
 #include "loss.h"
 #include "model.h"
+#include "parallel.h"
 
 using namespace cnn;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Sets the engine's thread count. The engine has no thread control yet: return false for n > 1.
-// When it gets one, call it here and return true.
-bool set_engine_threads(int n) { return n <= 1; }
+// Sets the engine's thread count (cnn::set_num_threads).
+bool set_engine_threads(int n) {
+  cnn::set_num_threads(n);
+  return true;
+}
 
 volatile float g_sink = 0;  // keeps the measured work observable
 
@@ -139,8 +142,10 @@ int main(int argc, char** argv) {
       std::stringstream ss(arg(argc, argv, "--batches", "64,32"));
       for (std::string b; std::getline(ss, b, ',');) batches.push_back(std::stoi(b));
     }
-    if (model_path.empty()) throw Error("usage: cnn_bench_nets --model <net.json> [--images f --labels f] "
-                                        "[--batches 64,32] [--threads 1] [--seconds 2]");
+    if (model_path.empty())
+      throw Error(
+          "usage: cnn_bench_nets --model <net.json> [--images f --labels f] "
+          "[--batches 64,32] [--threads 1] [--seconds 2]");
     std::ifstream f(model_path);
     if (!f) throw Error("cannot open " + model_path);
     const std::string text((std::istreambuf_iterator<char>(f)), {});

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "kernels/gemm.h"
+#include "loss.h"
+#include "parallel.h"
 #include "test_util.h"
 
 namespace cnn::test {
@@ -75,6 +77,48 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
         // col2im is im2col's adjoint: each input gets back its value times the number of windows using it.
         for (std::size_t e = 0; e < x.size(); ++e) ASSERT_NEAR(back[e], x[e] * uses[e], 1e-5f);
       }
+}
+
+// Threads split the output into disjoint blocks: results are bit-identical for 1 and N threads,
+// for the kernels and for a whole training step.
+TEST(KernelThreads, IdenticalForAnyThreadCount) {
+  Rng r(12);
+  const int M = 70, N = 301, K = 333;
+  auto A = randv(static_cast<std::size_t>(M) * K, r), B = randv(static_cast<std::size_t>(K) * N, r);
+  std::vector<float> C1(static_cast<std::size_t>(M) * N), C3(C1.size()), Ct(C1.size());
+  const int saved = num_threads();
+  set_num_threads(1);
+  kernels::gemm_f32(false, false, M, N, K, A.data(), K, B.data(), N, 0.0f, C1.data(), N);
+  set_num_threads(3);
+  kernels::gemm_f32(false, false, M, N, K, A.data(), K, B.data(), N, 0.0f, C3.data(), N);
+  EXPECT_EQ(C1, C3);
+  // Narrow C: split by rows. Aᵀ·B with M > N.
+  set_num_threads(1);
+  kernels::gemm_f32(true, false, N, 20, K, B.data(), N, A.data(), 20, 0.0f, Ct.data(), 20);
+  std::vector<float> Ct1(Ct.begin(), Ct.begin() + N * 20);
+  set_num_threads(4);
+  kernels::gemm_f32(true, false, N, 20, K, B.data(), N, A.data(), 20, 0.0f, Ct.data(), 20);
+  EXPECT_EQ(Ct1, std::vector<float>(Ct.begin(), Ct.begin() + N * 20));
+
+  auto train_step = [&](int threads) {
+    set_num_threads(threads);
+    Model m = Model::from_string(R"({"input":[3,16,16],"seed":2,"layers":[
+      {"type":"conv2d","filters":32,"kernel":3,"pad":1},{"type":"relu"},{"type":"maxpool2d","size":2},
+      {"type":"conv2d","filters":64,"kernel":3,"pad":1},{"type":"relu"},{"type":"dense","units":10}]})");
+    Rng rr(5);
+    const Tensor x = random_tensor({16, 3, 16, 16}, rr);
+    std::vector<int> y(16);
+    for (int& v : y) v = static_cast<int>(rr.below(10));
+    Tensor g;
+    m.zero_grad();
+    softmax_cross_entropy(m.forward(x, true), y, &g);
+    m.backward(g);
+    std::vector<float> out;
+    for (auto& p : m.params()) out.insert(out.end(), p.grad->data(), p.grad->data() + p.grad->size());
+    return out;
+  };
+  EXPECT_EQ(train_step(1), train_step(2));
+  set_num_threads(saved);
 }
 
 // Depthwise kernels against direct loops, with stride, padding, non-square filters and multipliers.

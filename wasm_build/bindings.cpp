@@ -10,7 +10,8 @@
 //   m.getParam(name) / m.setParam(name, Float32Array)
 //   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward
 //   m.paramCount(), m.macs(), m.delete()
-//   Module.buildInfo()     -> JSON text {simd, threads, version}
+//   Module.buildInfo()     -> JSON text {simd, threads, version, engine_threads}
+//   Module.setThreads(n)   -> threads the kernels use (pthreads build only)
 // Every method catches C++ exceptions and rethrows them as JS Errors with the message, so the
 // module stays usable after an error (../shared/TOOLCHAIN.md, quirk 6). Arrays cross as copies.
 #include <emscripten/bind.h>
@@ -20,6 +21,7 @@
 
 #include "loss.h"
 #include "model.h"
+#include "parallel.h"
 
 using emscripten::val;
 using namespace cnn;
@@ -42,9 +44,7 @@ std::vector<float> floats_from(const val& arr) {
   return emscripten::convertJSArrayToNumberVector<float>(arr);
 }
 
-val to_f32(const float* p, std::size_t n) {
-  return val(emscripten::typed_memory_view(n, p)).call<val>("slice");
-}
+val to_f32(const float* p, std::size_t n) { return val(emscripten::typed_memory_view(n, p)).call<val>("slice"); }
 
 class ModelHandle {
  public:
@@ -75,8 +75,8 @@ class ModelHandle {
       const Tensor x = batch_tensor(input, batch);
       const std::vector<int> y = emscripten::convertJSArrayToNumberVector<int>(labels);
       const float lr = opts["lr"].isUndefined() ? 0.01f : opts["lr"].as<float>();
-      const LossKind kind =
-          opts["loss"].isUndefined() ? LossKind::softmax_cross_entropy : loss_from_string(opts["loss"].as<std::string>());
+      const LossKind kind = opts["loss"].isUndefined() ? LossKind::softmax_cross_entropy
+                                                       : loss_from_string(opts["loss"].as<std::string>());
       const Regularization reg{opts["l1"].isUndefined() ? 0.0f : opts["l1"].as<float>(),
                                opts["l2"].isUndefined() ? 0.0f : opts["l2"].as<float>()};
       if (!(lr > 0.0f)) throw Error("learning rate must be positive");
@@ -160,6 +160,7 @@ std::string build_info() {
 #ifdef CNN_THREADS
   j["threads"] = true;
   j["hardware_concurrency"] = std::thread::hardware_concurrency();
+  j["engine_threads"] = num_threads();
 #else
   j["threads"] = false;
 #endif
@@ -182,4 +183,6 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("setParam", &ModelHandle::setParam)
       .function("activation", &ModelHandle::activation);
   emscripten::function("buildInfo", &build_info);
+  // Threads the kernels use (the pthreads build; a no-op in the single-threaded one).
+  emscripten::function("setThreads", &set_num_threads);
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../parallel.h"
 #include "simd.h"
 
 namespace cnn::kernels {
@@ -138,8 +139,44 @@ PackBuffers& buffers() {
 
 }  // namespace
 
+namespace {
+void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                 float beta, float* C, int ldc);
+}
+
+// Splits C into column blocks (or row blocks when C is narrow) computed by separate threads. Each
+// element is computed by exactly the same sequence of operations whatever the split, so the result
+// is bit-identical for any number of threads.
 void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
               float beta, float* C, int ldc) {
+  const int threads = num_threads();
+  const double macs = static_cast<double>(M) * N * K;
+  if (threads == 1 || macs < 200000.0 || M <= 0 || N <= 0) {
+    gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (N >= 2 * NR * threads || N >= M) {
+    const int per = ((N + threads - 1) / threads + NR - 1) / NR * NR;
+    const int tasks = (N + per - 1) / per;
+    parallel_for(tasks, [&](int t) {
+      const int j0 = t * per, n = std::min(per, N - j0);
+      gemm_serial(trans_a, trans_b, M, n, K, A, lda, trans_b ? B + static_cast<std::ptrdiff_t>(j0) * ldb : B + j0, ldb,
+                  beta, C + j0, ldc);
+    });
+  } else {
+    const int per = ((M + threads - 1) / threads + MR - 1) / MR * MR;
+    const int tasks = (M + per - 1) / per;
+    parallel_for(tasks, [&](int t) {
+      const int i0 = t * per, m = std::min(per, M - i0);
+      gemm_serial(trans_a, trans_b, m, N, K, trans_a ? A + i0 : A + static_cast<std::ptrdiff_t>(i0) * lda, lda, B, ldb,
+                  beta, C + static_cast<std::ptrdiff_t>(i0) * ldc, ldc);
+    });
+  }
+}
+
+namespace {
+void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                 float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int i = 0; i < M; ++i)
@@ -171,6 +208,8 @@ void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, i
     }
   }
 }
+
+}  // namespace
 
 void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol) {
   const int ohw = ldcol;
