@@ -55,7 +55,8 @@ Model::Model(const json& desc) : desc_(desc) {
   Node input;
   input.name = "input";
   for (auto& d : *in) {
-    if (!d.is_number_integer() || d.get<long long>() < 1) throw Error("model: input dimensions must be positive integers");
+    if (!d.is_number_integer() || d.get<long long>() < 1)
+      throw Error("model: input dimensions must be positive integers");
     input.shape.push_back(d.get<std::size_t>());
   }
   nodes_.push_back(std::move(input));
@@ -68,8 +69,9 @@ Model::Model(const json& desc) : desc_(desc) {
     ++k;
     Node n;
     n.layer = make_layer(ld);
-    n.name = ld.is_object() && ld.contains("name") && ld["name"].is_string() ? ld["name"].get<std::string>()
-                                                                             : n.layer->type() + "_" + std::to_string(k);
+    n.name = ld.is_object() && ld.contains("name") && ld["name"].is_string()
+                 ? ld["name"].get<std::string>()
+                 : n.layer->type() + "_" + std::to_string(k);
     if (index.count(n.name)) throw Error("model: two layers are named '" + n.name + "'");
     n.layer->set_name(n.name);
     if (ld.contains("inputs")) {
@@ -119,7 +121,7 @@ void Model::init(const InitScheme& scheme, std::uint32_t seed) {
     if (p.role == ParamRole::bias) p.value->fill(0.0f);
     if (p.role != ParamRole::weight) continue;
     const float fan = static_cast<float>(std::max<std::size_t>(p.fan_in, 1));
-    const float sd = scheme.scheme == "normal"  ? scheme.std
+    const float sd = scheme.scheme == "normal"   ? scheme.std
                      : scheme.scheme == "xavier" ? 1.0f / std::sqrt(fan)
                                                  : std::sqrt(2.0f / fan);
     for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] = sd * rng.normal();
@@ -232,8 +234,11 @@ json Model::summary_json() {
   json rows = json::array();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     Node& n = nodes_[i];
-    json r{{"name", n.name}, {"type", n.layer ? n.layer->type() : "input"}, {"shape", n.shape},
-           {"params", n.layer ? n.layer->param_count() : 0}, {"macs", n.layer ? n.layer->macs() : 0}};
+    json r{{"name", n.name},
+           {"type", n.layer ? n.layer->type() : "input"},
+           {"shape", n.shape},
+           {"params", n.layer ? n.layer->param_count() : 0},
+           {"macs", n.layer ? n.layer->macs() : 0}};
     r["inputs"] = json::array();
     for (int j : n.inputs) r["inputs"].push_back(nodes_[j].name);
     if (n.layer) r["config"] = n.layer->config();
@@ -259,7 +264,9 @@ std::string Model::summary() {
   const std::string rule(w1 + w2 + w3 + w4 + w5, '-');
   os << "Model: " << name_ << "\n" << rule << "\n";
   os << std::left << std::setw(w1) << "Layer" << std::setw(w2) << "Type" << std::setw(w3) << "Output shape"
-     << std::right << std::setw(w4) << "Params" << std::setw(w5) << "MACs" << "\n" << rule << "\n";
+     << std::right << std::setw(w4) << "Params" << std::setw(w5) << "MACs"
+     << "\n"
+     << rule << "\n";
   for (auto& n : nodes_) {
     os << std::left << std::setw(w1) << n.name << std::setw(w2) << (n.layer ? n.layer->type() : "input")
        << std::setw(w3) << shape_str(n.shape) << std::right << std::setw(w4)
@@ -290,7 +297,7 @@ void Model::copy_state_from(Model& other) {
       if (p.first == q.first) copy(p.first, p.second, q.second);
 }
 
-Model Model::fold_batchnorm() const {
+Model Model::fold_batchnorm() {
   json d = description();
   json& layers = d["layers"];
   // Which nodes does each node feed?
@@ -335,10 +342,9 @@ Model Model::fold_batchnorm() const {
   }
   d["layers"] = kept;
   Model out(d);
-  Model& self = const_cast<Model&>(*this);
-  out.copy_state_from(self);
+  out.copy_state_from(*this);
   for (const Fold& f : folds) {
-    auto* bn = static_cast<BatchNorm*>(self.nodes_[f.bn].layer.get());
+    auto* bn = static_cast<BatchNorm*>(nodes_[f.bn].layer.get());
     Layer* host = out.nodes_[out.find(nodes_[f.host].name)].layer.get();
     Tensor *w, *b;
     if (auto* c = dynamic_cast<Conv2D*>(host)) {

@@ -86,7 +86,7 @@ class Model {
   // A copy for inference with every batch-norm that directly follows a conv2d or dense layer
   // (and is its only consumer) folded into that layer's weights and bias:
   //   w' = w * gamma / sqrt(var + eps),  b' = (b - mean) * gamma / sqrt(var + eps) + beta.
-  Model fold_batchnorm() const;
+  Model fold_batchnorm();
   // Copies parameters and buffers from another model with the same layer names and shapes.
   void copy_state_from(Model& other);
 

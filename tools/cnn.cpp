@@ -38,17 +38,15 @@ const char* kUsage =
 
 struct Command {
   const char* help;
-  std::vector<std::string> flags;  // options that take no value
-  std::vector<std::string> options;
+  std::vector<std::string> options;  // each takes a value
 };
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> c{
-      {"summary", {"usage: cnn summary --model <zoo name | file.json | file.cnn>\n", {}, {"--model"}}},
-      {"gradcheck", {"usage: cnn gradcheck --model <zoo name | file> [--batch 2]\n", {}, {"--model", "--batch"}}},
+      {"summary", {"usage: cnn summary --model <zoo name | file.json | file.cnn>\n", {"--model"}}},
+      {"gradcheck", {"usage: cnn gradcheck --model <zoo name | file> [--batch 2]\n", {"--model", "--batch"}}},
       {"eval",
        {"usage: cnn eval --model <file.cnn> [--data mnist | --images <idx> --labels <idx>] [--batch 256]\n",
-        {},
         {"--model", "--data", "--images", "--labels", "--batch"}}},
       {"train",
        {"usage: cnn train --model <zoo name | file.json> [options]\n"
@@ -58,7 +56,6 @@ const std::map<std::string, Command>& commands() {
         "  --warmup N (cosine)  --l1 X  --l2 X  --weight-decay X  --augment '<json>' | digits\n"
         "  --validation N (5000 images held out)  --patience N  --seed N\n"
         "  --out <file.cnn> (model.cnn)  --checkpoint <file.cnn> (written every epoch)  --resume <file.cnn>\n",
-        {},
         {"--model", "--data",      "--images",       "--labels",   "--epochs",     "--iterations",
          "--batch", "--optimizer", "--lr",           "--momentum", "--schedule",   "--warmup",
          "--l1",    "--l2",        "--weight-decay", "--augment",  "--validation", "--patience",

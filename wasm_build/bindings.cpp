@@ -21,6 +21,7 @@
 
 #include "loss.h"
 #include "model.h"
+#include "optim/optimizer.h"
 #include "parallel.h"
 
 using emscripten::val;
@@ -86,8 +87,9 @@ class ModelHandle {
       model_.backward(grad_);
       auto params = model_.params();
       const double penalty = reg.apply(params, true);
-      for (auto& p : params)
-        for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] -= lr * p.grad->data()[i];
+      if (!sgd_) sgd_ = make_optimizer({{"type", "sgd"}, {"lr", lr}});
+      sgd_->set_lr(lr);
+      sgd_->step(params);
       return static_cast<double>(loss) + penalty;
     });
   }
@@ -153,6 +155,7 @@ class ModelHandle {
 
   Model model_;
   Tensor grad_;
+  std::unique_ptr<Optimizer> sgd_;  // trainStep's plain SGD
 };
 
 std::string build_info() {

@@ -1,7 +1,5 @@
 #include "conv2d.h"
 
-#include <functional>
-
 namespace cnn {
 
 Conv2D::Conv2D(const json& cfg) {
@@ -41,19 +39,19 @@ json Conv2D::config() const {
   return j;
 }
 
-static int conv_out(const Layer& l, const char* axis, int in, int f, int s, int p,
-                    const std::function<void(const std::string&)>& fail) {
+// The output size along one axis, (in - f + 2p)/s + 1; refused when the filter does not tile.
+int Conv2D::out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const {
+  const std::string where = " (input " + shape_str(input) + ")";
   const int span = in - f + 2 * p;
   if (span < 0)
     fail(std::string("the ") + std::to_string(f) + " filter " + axis + " is larger than the padded input " + axis +
-         " " + std::to_string(in + 2 * p));
+         " " + std::to_string(in + 2 * p) + where);
   if (span % s != 0)
     fail(std::string("output ") + axis + " (" + std::to_string(in) + " - " + std::to_string(f) + " + 2*" +
          std::to_string(p) + ")/" + std::to_string(s) + " + 1 = " + std::to_string(span) + "/" + std::to_string(s) +
          " + 1 is not a whole number: stride " + std::to_string(s) + " does not fit a " + std::to_string(in) +
          " input with a " + std::to_string(f) + " filter and padding " + std::to_string(p) +
-         "; change the stride or the padding");
-  (void)l;
+         "; change the stride or the padding" + where);
   return span / s + 1;
 }
 
@@ -68,9 +66,8 @@ Shape Conv2D::infer(const std::vector<Shape>& in) {
     fail("input channels " + std::to_string(C) + " are not divisible by groups " + std::to_string(groups_));
   if (filters_ % groups_ != 0)
     fail("filters " + std::to_string(filters_) + " are not divisible by groups " + std::to_string(groups_));
-  auto f = [this, &s](const std::string& m) { fail(m + " (input " + shape_str(s) + ")"); };
-  const int OH = conv_out(*this, "height", H, fh_, sh_, ph_, f);
-  const int OW = conv_out(*this, "width", W, fw_, sw_, pw_, f);
+  const int OH = out_size("height", H, fh_, sh_, ph_, s);
+  const int OW = out_size("width", W, fw_, sw_, pw_, s);
   g_ = {C / groups_, H, W, fh_, fw_, sh_, sw_, ph_, pw_, OH, OW};
   const Shape wshape{static_cast<std::size_t>(filters_), static_cast<std::size_t>(C / groups_),
                      static_cast<std::size_t>(fh_), static_cast<std::size_t>(fw_)};

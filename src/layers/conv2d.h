@@ -33,6 +33,7 @@ class Conv2D : public Layer {
   kernels::ConvGeom g_{};  // per group: g_.C = channels per group
   std::int64_t macs_ = 0;
   bool pointwise() const;
+  int out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const;
   std::vector<float> col_, dcol_, tmp_;  // workspaces, grown once
 };
 
