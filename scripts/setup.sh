@@ -3,7 +3,9 @@
 # npm scripts run it first. On a fresh Debian 12 machine:
 #   - Debian packages with apt-get when run as root; otherwise it stops and prints the command;
 #   - npm packages with `npm ci` when node_modules is missing or older than package-lock.json;
-#   - the native build (build/native) and the wasm build (build/wasm), incrementally.
+#   - the native build (build/native) and the wasm build (build/wasm), incrementally;
+#   - the packed MNIST the page fetches (build/data, scripts/pack-mnist.js);
+#   - then it prints the embeddable widget's download size (scripts/widget-size.js).
 # --quiet: print nothing unless something fails (used by `npm run cnn`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,4 +55,7 @@ build() {  # name, configure command...
 mkdir -p build
 build build/native cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release
 build build/wasm emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
+node scripts/pack-mnist.js >/dev/null || exit 1
+# The embeddable widget's download size (JS + wasm + model, gzipped; the MNIST data apart).
+[ $quiet = 1 ] || node scripts/widget-size.js
 say "ready"

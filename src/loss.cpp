@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "layers/reuse.h"
+
 namespace cnn {
 
 LossKind loss_from_string(const std::string& s) {
@@ -28,7 +30,7 @@ void check(const Tensor& logits, const std::vector<int>& labels, std::size_t& N,
 float softmax_cross_entropy(const Tensor& logits, const std::vector<int>& labels, Tensor* grad) {
   std::size_t N, C;
   check(logits, labels, N, C);
-  if (grad) ensure_shape(*grad, shape_of(logits));
+  if (grad) ensure_same_shape(*grad, logits);
   double total = 0.0;
   for (std::size_t n = 0; n < N; ++n) {
     const float* s = logits.data() + n * C;
@@ -40,8 +42,7 @@ float softmax_cross_entropy(const Tensor& logits, const std::vector<int>& labels
     total += lse - s[labels[n]];
     if (grad) {
       float* g = grad->data() + n * C;
-      for (std::size_t c = 0; c < C; ++c)
-        g[c] = static_cast<float>(std::exp(s[c] - lse) / static_cast<double>(N));
+      for (std::size_t c = 0; c < C; ++c) g[c] = static_cast<float>(std::exp(s[c] - lse) / static_cast<double>(N));
       g[labels[n]] -= 1.0f / static_cast<float>(N);
     }
   }
@@ -52,7 +53,7 @@ float hinge_loss(const Tensor& logits, const std::vector<int>& labels, Tensor* g
   std::size_t N, C;
   check(logits, labels, N, C);
   if (grad) {
-    ensure_shape(*grad, shape_of(logits));
+    ensure_same_shape(*grad, logits);
     grad->fill(0.0f);
   }
   double total = 0.0;

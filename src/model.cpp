@@ -297,6 +297,36 @@ void Model::copy_state_from(Model& other) {
       if (p.first == q.first) copy(p.first, p.second, q.second);
 }
 
+std::string Model::head_name() const {
+  for (const char* type : {"dense", "conv2d"})
+    for (std::size_t i = nodes_.size(); i-- > 1;)
+      if (nodes_[i].layer->type() == type) return nodes_[i].name;
+  return "";
+}
+
+Model Model::replace_head(int outputs) {
+  const std::string head = head_name();
+  if (head.empty()) throw Error("replace head: the model has no dense or conv2d layer to replace");
+  if (outputs < 1) throw Error("replace head: the number of outputs must be at least 1");
+  json d = description();
+  for (json& l : d["layers"])
+    if (l["name"] == head) l[l["type"] == "dense" ? "units" : "filters"] = outputs;
+  Model out(d);
+  auto copy = [&](const std::string& name, Tensor* dst, Tensor* src) {
+    if (name.compare(0, head.size() + 1, head + ".") == 0 || shape_of(*dst) != shape_of(*src)) return;
+    std::copy(src->data(), src->data() + src->size(), dst->data());
+  };
+  auto mine = params();
+  for (auto& p : out.params())
+    for (auto& q : mine)
+      if (p.name == q.name) copy(p.name, p.value, q.value);
+  auto mb = buffers();
+  for (auto& p : out.buffers())
+    for (auto& q : mb)
+      if (p.first == q.first) copy(p.first, p.second, q.second);
+  return out;
+}
+
 Model Model::fold_batchnorm() {
   json d = description();
   json& layers = d["layers"];

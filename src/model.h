@@ -90,6 +90,16 @@ class Model {
   // Copies parameters and buffers from another model with the same layer names and shapes.
   void copy_state_from(Model& other);
 
+  // Transfer learning. The head is the last dense layer, or for a model without one (a
+  // Network-in-Network head of 1x1 convolutions and global average pooling) the last conv2d;
+  // head_name() is "" when there is neither.
+  std::string head_name() const;
+  // A copy whose head has `outputs` units (filters) and fresh weights (initialized as a new model
+  // of this description would be: the init scheme and seed); every other parameter and buffer is
+  // copied. A layer after the head whose parameters change shape with it (a batch norm, a PReLU)
+  // starts fresh as well. Throws cnn::Error when there is no head or outputs < 1.
+  Model replace_head(int outputs);
+
   Model(Model&&) = default;
   Model& operator=(Model&&) = default;
 

@@ -46,16 +46,32 @@ json pack(const json& j, std::vector<float>& blob) {
   return j;
 }
 
+// The checked {offset, count} of an array reference {"$f32": [offset, count]}.
+std::pair<std::uint64_t, std::uint64_t> array_ref(const json& ref, std::size_t count, const std::string& name) {
+  if (!ref.is_array() || ref.size() != 2 || !ref[0].is_number_unsigned() || !ref[1].is_number_unsigned())
+    throw Error(name + ": malformed array reference " + ref.dump());
+  const std::uint64_t off = ref[0], n = ref[1];
+  if (off > count || n > count - off)
+    throw Error(name + ": the file is truncated (an array needs floats " + std::to_string(off) + ".." +
+                std::to_string(off + n) + ", the file holds " + std::to_string(count) + ")");
+  return {off, n};
+}
+
+bool is_ref(const json& j) { return j.is_object() && j.size() == 1 && j.contains("$f32"); }
+
+void check_refs(const json& j, std::size_t count, const std::string& name) {
+  if (is_ref(j)) {
+    array_ref(j["$f32"], count, name);
+  } else if (j.is_structured()) {
+    for (const json& e : j) check_refs(e, count, name);
+  }
+}
+
 json unpack(const json& j, const float* blob, std::size_t count, const std::string& name) {
   if (j.is_object()) {
     auto it = j.find("$f32");
     if (it != j.end() && j.size() == 1) {
-      if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number_unsigned() || !(*it)[1].is_number_unsigned())
-        throw Error(name + ": malformed array reference " + it->dump());
-      const std::uint64_t off = (*it)[0], n = (*it)[1];
-      if (off > count || n > count - off)
-        throw Error(name + ": the file is truncated (an array needs floats " + std::to_string(off) + ".." +
-                    std::to_string(off + n) + ", the file holds " + std::to_string(count) + ")");
+      const auto [off, n] = array_ref(*it, count, name);
       json a = json::array();
       for (std::uint64_t i = 0; i < n; ++i) a.push_back(blob[off + i]);
       return a;
@@ -116,7 +132,10 @@ std::vector<std::uint8_t> encode_bundle(const json& doc) {
   return out;
 }
 
-json decode_bundle(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+namespace {
+
+// Checks the framing and parses the header; *blob_floats = the number of floats after it.
+json parse_header(const std::uint8_t* bytes, std::size_t size, const std::string& name, std::size_t* blob_floats) {
   if (size < 16 || std::memcmp(bytes, kMagic, 8) != 0)
     throw Error(name + ": not a model file (it does not start with CNNMODEL)");
   const std::uint32_t version = get_u32(bytes + 8), hlen = get_u32(bytes + 12);
@@ -132,8 +151,17 @@ json decode_bundle(const std::uint8_t* bytes, std::size_t size, const std::strin
   } catch (const json::exception& e) {
     throw Error(name + ": the header is not valid JSON (" + e.what() + ")");
   }
-  std::vector<float> blob(blob_bytes / 4);
-  const std::uint8_t* p = bytes + 16 + hlen;
+  *blob_floats = blob_bytes / 4;
+  return header;
+}
+
+}  // namespace
+
+json decode_bundle(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  std::size_t floats = 0;
+  const json header = parse_header(bytes, size, name, &floats);
+  std::vector<float> blob(floats);
+  const std::uint8_t* p = bytes + (size - floats * 4);
   for (std::size_t i = 0; i < blob.size(); ++i) {
     const std::uint32_t u = get_u32(p + 4 * i);
     std::memcpy(&blob[i], &u, 4);
@@ -157,6 +185,13 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot open '" + path + "'");
   return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+json decode_bundle_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  std::size_t floats = 0;
+  json header = parse_header(bytes, size, name, &floats);
+  check_refs(header, floats, name);
+  return header;
 }
 
 json model_document(Model& m) {
@@ -194,11 +229,39 @@ Model model_from_document(const json& doc, const std::string& name) {
   return m;
 }
 
-void save_model(Model& m, const std::string& path, const json& extra) {
+std::vector<std::uint8_t> encode_model(Model& m, const json& extra) {
+  if (!extra.is_object()) throw Error("the extra sections of a model file must be a JSON object");
   json d = model_document(m);
   for (auto it = extra.begin(); it != extra.end(); ++it) d[it.key()] = it.value();
-  write_file(path, encode_bundle(d));
+  return encode_bundle(d);
 }
+
+json model_file_info(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  json h = decode_bundle_header(bytes, size, name);
+  if (!h.is_object() || h.value("format", "") != "cnn-model") throw Error(name + ": not a cnn-model document");
+  json info = json::object();
+  for (auto it = h.begin(); it != h.end(); ++it)
+    if (it.key() != "params" && it.key() != "buffers" && it.key() != "training") info[it.key()] = it.value();
+  std::int64_t count = 0;
+  if (h.contains("params") && h["params"].is_object())
+    for (const json& p : h["params"]) {
+      std::int64_t n = 1;
+      if (p.is_object() && p.contains("shape") && p["shape"].is_array())
+        for (const json& d : p["shape"]) n *= d.is_number_unsigned() ? d.get<std::int64_t>() : 0;
+      count += n;
+    }
+  info["param_count"] = count;
+  info["has_training"] = h.contains("training");
+  if (h.contains("training") && h["training"].is_object()) {
+    json t = json::object();
+    for (const char* k : {"config", "iteration", "epoch", "status", "message", "history"})
+      if (h["training"].contains(k)) t[k] = h["training"][k];
+    info["training"] = t;
+  }
+  return info;
+}
+
+void save_model(Model& m, const std::string& path, const json& extra) { write_file(path, encode_model(m, extra)); }
 
 Model load_model(const std::string& path) {
   const auto bytes = read_file_bytes(path);

@@ -30,6 +30,9 @@ namespace cnn {
 
 std::vector<std::uint8_t> encode_bundle(const json& doc);
 json decode_bundle(const std::uint8_t* bytes, std::size_t size, const std::string& name = "<memory>");
+// Only the header, with the {"$f32": [offset, count]} references left in place (checked against the
+// blob's size): cheap, for looking at a file without reading its weights.
+json decode_bundle_header(const std::uint8_t* bytes, std::size_t size, const std::string& name = "<memory>");
 void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes);
 std::vector<std::uint8_t> read_file_bytes(const std::string& path);
 
@@ -40,6 +43,13 @@ json model_document(Model& m);
 Model model_from_document(const json& doc, const std::string& name = "<memory>");
 // Copies parameters and buffers from a document into an existing model (names and shapes must match).
 void load_state_into(Model& m, const json& doc, const std::string& name = "<memory>");
+
+// A model file's bytes: model_document(m) with the keys of `extra` (an object) added.
+std::vector<std::uint8_t> encode_model(Model& m, const json& extra = json::object());
+// What a model file holds, without its weights: the header's sections except "params" and
+// "buffers"; "training" shortened to {"config", "iteration", "epoch", "status" (Trainer::Status as a
+// number), "message", "history"}; plus "has_training" (bool) and "param_count" (from the shapes).
+json model_file_info(const std::uint8_t* bytes, std::size_t size, const std::string& name = "<memory>");
 
 void save_model(Model& m, const std::string& path, const json& extra = json::object());
 Model load_model(const std::string& path);

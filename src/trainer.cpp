@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -18,7 +19,7 @@ TrainConfig TrainConfig::from_json(const json& j) {
   TrainConfig c;
   if (!j.is_object()) throw Error("training configuration must be a JSON object");
   static const char* known[] = {"epochs", "iterations", "batch",   "optimizer", "schedule", "loss",
-                                "l1",     "l2",         "augment", "seed",      "patience"};
+                                "l1",     "l2",         "augment", "seed",      "patience", "freeze"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool ok = false;
     for (const char* k : known) ok = ok || it.key() == k;
@@ -36,6 +37,13 @@ TrainConfig TrainConfig::from_json(const json& j) {
   if (j.contains("augment")) c.augment = AugmentConfig::from_json(j["augment"]);
   c.seed = static_cast<std::uint32_t>(json_int(j, "seed", 1, "training"));
   c.patience = json_int(j, "patience", 0, "training");
+  if (j.contains("freeze")) {
+    if (!j["freeze"].is_array()) throw Error("training: freeze must be an array of layer names");
+    for (const json& n : j["freeze"]) {
+      if (!n.is_string()) throw Error("training: freeze must be an array of layer names, got " + n.dump());
+      c.freeze.push_back(n.get<std::string>());
+    }
+  }
   if (c.epochs < 1) throw Error("training: epochs must be at least 1");
   if (c.iterations < 0) throw Error("training: iterations must not be negative");
   if (c.batch < 1 || c.batch > 65536) throw Error("training: batch must be in [1, 65536]");
@@ -46,17 +54,19 @@ TrainConfig TrainConfig::from_json(const json& j) {
 }
 
 json TrainConfig::to_json() const {
-  return {{"epochs", epochs},
-          {"iterations", iterations},
-          {"batch", batch},
-          {"optimizer", optimizer},
-          {"schedule", schedule},
-          {"loss", loss_name(loss)},
-          {"l1", reg.l1},
-          {"l2", reg.l2},
-          {"augment", augment.to_json()},
-          {"seed", seed},
-          {"patience", patience}};
+  json j{{"epochs", epochs},
+         {"iterations", iterations},
+         {"batch", batch},
+         {"optimizer", optimizer},
+         {"schedule", schedule},
+         {"loss", loss_name(loss)},
+         {"l1", reg.l1},
+         {"l2", reg.l2},
+         {"augment", augment.to_json()},
+         {"seed", seed},
+         {"patience", patience}};
+  if (!freeze.empty()) j["freeze"] = freeze;
+  return j;
 }
 
 json Evaluation::to_json(bool with_predictions) const {
@@ -66,6 +76,19 @@ json Evaluation::to_json(bool with_predictions) const {
     j["predicted"] = predicted;
   }
   return j;
+}
+
+json Progress::to_json() const {
+  return {{"iteration", iteration},
+          {"total_iterations", total_iterations},
+          {"epoch", epoch},
+          {"epochs", epochs},
+          {"iterations_per_epoch", iterations_per_epoch},
+          {"loss", loss},
+          {"smoothed_loss", smoothed_loss},
+          {"lr", lr},
+          {"images_per_s", images_per_s},
+          {"eta_seconds", eta_seconds}};
 }
 
 json EpochRecord::to_json() const {
@@ -86,6 +109,7 @@ static int argmax(const float* p, std::size_t n) {
 }
 
 Evaluation evaluate(Model& m, const Dataset& d, const Preprocess& pre, int batch, LossKind loss) {
+  if (batch < 1) throw Error("evaluate: batch must be at least 1, got " + std::to_string(batch));
   Evaluation e;
   e.count = d.n;
   const std::size_t C = shape_size(m.output_shape());
@@ -138,6 +162,8 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
                 std::to_string(train_.num_classes) + " classes: change the last layer to " +
                 std::to_string(train_.num_classes) + " units");
   cfg_.augment.validate();
+  for (const std::string& f : cfg_.freeze)
+    if (model_.find(f) < 1) throw Error("freeze: the model has no layer named '" + f + "'");
   opt_ = make_optimizer(cfg_.optimizer);
   sched_ = make_schedule(cfg_.schedule, opt_->lr());
   shuffle_rng_.seed(cfg_.seed);
@@ -146,6 +172,10 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
   per_epoch_ = static_cast<long>(train_.n / b);
   epochs_ = cfg_.iterations > 0 ? static_cast<int>((cfg_.iterations + per_epoch_ - 1) / per_epoch_) : cfg_.epochs;
   total_ = cfg_.iterations > 0 ? cfg_.iterations : per_epoch_ * cfg_.epochs;
+  progress_.total_iterations = total_;
+  progress_.epochs = epochs_;
+  progress_.iterations_per_epoch = per_epoch_;
+  progress_.lr = sched_->lr(0);
   start_epoch();
 }
 
@@ -173,7 +203,7 @@ bool Trainer::step() {
   float loss = compute_loss(cfg_.loss, out, y_, &grad_);
   for (std::size_t i = 0; i < b; ++i) correct_ += argmax(out.data() + i * C, C) == y_[i];
   model_.backward(grad_);
-  auto params = model_.params();
+  auto params = trainable();
   loss += static_cast<float>(cfg_.reg.apply(params, true));
   bool finite = std::isfinite(loss);
   for (std::size_t k = 0; finite && k < params.size(); ++k) {
@@ -182,10 +212,18 @@ bool Trainer::step() {
     for (std::size_t i = 0; i < params[k].grad->size(); ++i) s += g[i] * 0.0f;  // NaN/inf propagate
     finite = std::isfinite(s);
   }
-  if (!finite) {
+  // A finite loss can explode too (ReLUs die, logits of 1e30): a thousand times the loss of a
+  // uniform guess, ln(C), counts as diverged as well.
+  const double explode = 1000.0 * std::max(1.0, std::log(static_cast<double>(C)));
+  if (!finite || loss > explode) {
+    std::ostringstream what;
+    if (finite)
+      what << "exploded to " << loss << " (over 1000 times the loss of a uniform guess)";
+    else
+      what << "became " << (std::isnan(loss) ? "NaN" : "non-finite");
     status_ = Status::diverged;
-    message_ = "training diverged: the loss became " + std::string(std::isnan(loss) ? "NaN" : "non-finite") +
-               " at iteration " + std::to_string(iteration_ + 1) + " (epoch " + std::to_string(epoch_) +
+    message_ = "training diverged: the loss " + what.str() + " at iteration " + std::to_string(iteration_ + 1) +
+               " (epoch " + std::to_string(epoch_) +
                "); the weights of the last good iteration are kept. Try a smaller learning rate (it was " +
                [lr] {
                  std::ostringstream os;
@@ -202,8 +240,8 @@ bool Trainer::step() {
   seen_ += static_cast<double>(b);
   smoothed_ = iteration_ == 1 ? loss : 0.98 * smoothed_ + 0.02 * loss;
   epoch_seconds_ += now_seconds() - t0;
-  if (on_progress) {
-    Progress p;
+  {
+    Progress& p = progress_;
     p.iteration = iteration_;
     p.total_iterations = total_;
     p.epoch = epoch_;
@@ -214,9 +252,22 @@ bool Trainer::step() {
     p.smoothed_loss = smoothed_;
     p.images_per_s = epoch_seconds_ > 0 ? seen_ / epoch_seconds_ : 0;
     p.eta_seconds = p.images_per_s > 0 ? static_cast<double>(total_ - iteration_) * b / p.images_per_s : 0;
-    on_progress(p);
   }
+  if (on_progress) on_progress(progress_);
   return true;
+}
+
+std::vector<Param> Trainer::trainable() {
+  std::vector<Param> out;
+  for (std::size_t i = 1; i < model_.size(); ++i) {
+    Model::Node& n = model_.node(i);
+    if (std::find(cfg_.freeze.begin(), cfg_.freeze.end(), n.name) != cfg_.freeze.end()) continue;
+    for (Param p : n.layer->params()) {
+      p.name = n.name + "." + p.name;  // as Model::params() names them
+      out.push_back(p);
+    }
+  }
+  return out;
 }
 
 void Trainer::end_epoch() {
@@ -271,6 +322,27 @@ bool Trainer::run(long max_steps) {
     }
   }
   return status_ == Status::running;
+}
+
+bool Trainer::run_for(double max_seconds, long max_steps) {
+  const double t0 = now_seconds();
+  for (long done = 0; max_steps < 0 || done < max_steps; ++done)
+    if (!run(1) || (max_seconds > 0 && now_seconds() - t0 >= max_seconds)) break;
+  return status_ == Status::running;
+}
+
+const char* Trainer::status_name(Status s) {
+  switch (s) {
+    case Status::running:
+      return "running";
+    case Status::finished:
+      return "finished";
+    case Status::early_stopped:
+      return "early_stopped";
+    case Status::diverged:
+      return "diverged";
+  }
+  return "?";
 }
 
 json Trainer::checkpoint() const {
@@ -341,6 +413,10 @@ void Trainer::restore(const json& t) {
   }
   if (iteration_ < 0 || iteration_ > total_ || in_epoch_ < 0 || in_epoch_ > per_epoch_)
     throw Error("the checkpoint does not fit this training run (different data or batch size?)");
+  progress_.iteration = iteration_;
+  progress_.epoch = epoch_;
+  progress_.smoothed_loss = smoothed_;
+  progress_.lr = sched_->lr(iteration_ > 0 ? iteration_ - 1 : 0);
 }
 
 }  // namespace cnn

@@ -33,8 +33,13 @@ struct TrainConfig {
   AugmentConfig augment;
   std::uint32_t seed = 1;  // shuffling and augmentation
   int patience = 0;        // early stopping after this many epochs without a better validation accuracy; 0 = off
+  // Transfer learning: names of layers whose parameters are not updated (the optimizer and the
+  // regularization never see them; their gradients are still computed). Batch-norm running
+  // averages of a frozen layer still move in training mode, as in PyTorch with requires_grad off.
+  std::vector<std::string> freeze;
 
-  // {"epochs", "iterations", "batch", "optimizer", "schedule", "loss", "l1", "l2", "augment", "seed", "patience"}
+  // {"epochs", "iterations", "batch", "optimizer", "schedule", "loss", "l1", "l2", "augment", "seed", "patience",
+  //  "freeze" (an array of layer names; written only when not empty)}
   static TrainConfig from_json(const json& j);
   json to_json() const;
 };
@@ -66,6 +71,9 @@ struct Progress {
   long iterations_per_epoch = 0;
   float loss = 0, lr = 0;
   double smoothed_loss = 0, images_per_s = 0, eta_seconds = 0;
+  // {"iteration", "total_iterations", "epoch", "epochs", "iterations_per_epoch", "loss", "smoothed_loss",
+  //  "lr", "images_per_s", "eta_seconds"}
+  json to_json() const;
 };
 
 class Trainer {
@@ -81,7 +89,14 @@ class Trainer {
 
   // Runs up to max_steps iterations (all remaining when < 0). Returns true while work remains.
   bool run(long max_steps = -1);
+  // The same, also stopping once max_seconds have passed (checked after each iteration; no limit
+  // when <= 0): a time slice for a caller that must stay responsive (the web page's worker).
+  bool run_for(double max_seconds, long max_steps = -1);
   Status status() const { return status_; }
+  // "running", "finished", "early_stopped" or "diverged".
+  static const char* status_name(Status s);
+  // As of the last iteration (what on_progress last got); before any, the position and plan.
+  const Progress& progress() const { return progress_; }
   const std::string& message() const { return message_; }
   long iteration() const { return iteration_; }
   long total_iterations() const { return total_; }
@@ -100,6 +115,8 @@ class Trainer {
   void start_epoch();
   void end_epoch();
   bool step();
+  // The parameters the optimizer updates: all but those of frozen layers.
+  std::vector<Param> trainable();
   Model& model_;
   const Dataset& train_;
   const Dataset* val_;
@@ -114,6 +131,7 @@ class Trainer {
   int epoch_ = 1, epochs_ = 1;
   Status status_ = Status::running;
   std::string message_;
+  Progress progress_;
   // Running sums for the epoch.
   double loss_sum_ = 0, correct_ = 0, seen_ = 0, smoothed_ = 0, epoch_seconds_ = 0;
   std::vector<EpochRecord> history_;

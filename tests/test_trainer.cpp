@@ -159,6 +159,23 @@ TEST(Trainer, DivergenceStopsAndKeepsLastGoodWeights) {
   if (!before.empty()) EXPECT_EQ(all_params(m), before);
 }
 
+TEST(Trainer, AFiniteButExplodingLossCountsAsDiverged) {
+  Dataset train = bars(64, 4);
+  Rng r(9);
+  for (int& y : train.labels) y = static_cast<int>(r.below(2));
+  Model m = Model::from_string(R"({"input":[1,8,8],"layers":[{"type":"dense","units":2}]})");
+  Preprocess pre;
+  // lr 1e6 without momentum: the logits reach about 1e6, far from overflow, but the loss explodes.
+  TrainConfig cfg =
+      TrainConfig::from_json({{"iterations", 50}, {"batch", 8}, {"optimizer", {{"type", "sgd"}, {"lr", 1e6}}}});
+  Trainer t(m, train, nullptr, pre, cfg);
+  t.run();
+  EXPECT_EQ(t.status(), Trainer::Status::diverged);
+  EXPECT_NE(t.message().find("exploded to"), std::string::npos) << t.message();
+  EXPECT_LT(t.iteration(), 50);
+  for (float v : all_params(m)) ASSERT_TRUE(std::isfinite(v));
+}
+
 TEST(Trainer, EarlyStoppingRestoresBestWeights) {
   const Dataset train = bars(64, 5), val = bars(64, 6);
   Model m = Model::from_string(R"({"input":[1,8,8],"layers":[{"type":"dense","units":2}]})");

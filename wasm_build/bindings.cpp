@@ -1,43 +1,104 @@
-// The only C++ that knows JavaScript: Embind bindings of the engine.
+// The only C++ that knows JavaScript: Embind bindings of the engine. They convert types and
+// forward; everything else is in the engine (src/).
 //
-// From JS (Node or a worker):
+// From JS (Node or a worker). JSON crosses as text, arrays as copies (typed arrays).
+//
+//   Models
 //   const m = new Module.Model(jsonText);        // throws Error("<C++ message>") on a bad description
 //   m.summary()            -> JSON text: layers with name, type, shape, params, macs; totals
+//   m.layerInfo()          -> JSON text: [{name, type, shape, params, macs, inputs, config,
+//                             param_shapes: [{name, shape}], buffer_shapes: [{name, shape}]}] (one per
+//                             layer, the input first; getParam(`${layer}.${param}`) reads a parameter)
 //   m.description()        -> JSON text of the architecture
-//   m.forward(Float32Array x, batch, training=false) -> Float32Array of the output (a copy)
+//   m.forward(Float32Array x, batch, training=false) -> Float32Array of the raw output (a copy)
+//   m.predict(Float32Array x, batch) -> Float32Array of softmax probabilities (batch x classes):
+//                             inference mode, x = pixels / 255 in [0, 1], the model's preprocess applied
+//   m.evaluate(dataset, batch) -> JSON text of Evaluation::to_json(true) (the model's preprocess)
 //   m.trainStep(Float32Array x, Int32Array labels, batch, {lr, loss, l1, l2}) -> loss (plain SGD)
 //   m.paramNames()         -> JSON text [{name, shape}]
 //   m.getParam(name) / m.setParam(name, Float32Array)
-//   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward
+//   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward/predict
+//   m.preprocess()         -> JSON text of the fitted preprocessing, "null" when none
+//   m.setPreprocess(text)  -> a fitted state (preprocess() of another model), "null" for none
+//   m.metrics()            -> JSON text of the "metrics" saved with the model ({history, ...}), or "null"
+//   m.save(extraJson)      -> Uint8Array: a model file (architecture, weights, "preprocess", "metrics",
+//                             then the keys of the JSON object extraJson, which win)
 //   m.paramCount(), m.macs(), m.delete()
+//   Module.loadModel(Uint8Array bytes) -> Model, its preprocess and metrics restored
+//   Module.modelFileInfo(Uint8Array bytes) -> JSON text: the file's sections without the weights
+//                             (serialize.h model_file_info: architecture, preprocess, metrics,
+//                             train_config, has_training, training: {config, iteration, ...}, param_count)
+//
+//   Data
+//   const d = new Module.Dataset(Uint8Array pixels, Uint8Array labels, n, c, h, w, numClasses);
+//   d.size(), d.shape() -> [c, h, w], d.numClasses(), d.label(i)
+//   d.image(i)             -> Float32Array of c*h*w pixels / 255
+//   d.split(count, seed)   -> {train: Dataset, validation: Dataset} (count images held out; both must be deleted)
+//
+//   Training
+//   const t = new Module.Training(model, train, validationOrNull, configJson);
+//       configJson: TrainConfig's JSON (trainer.h) plus "preprocess": "standardize" (the default:
+//       per-channel mean/std fitted on train) | "none" | an object (preprocess.h fit_preprocess).
+//       The preprocessing is set on the model. The Training shares ownership of the model and the
+//       datasets: deleting them in JS while it lives is safe (they live until t.delete()).
+//   t.run(maxSteps, maxMillis) -> JSON text {iteration, total_iterations, epoch, epochs,
+//       iterations_per_epoch, loss, smoothed_loss, lr, images_per_s, eta_seconds, status, message,
+//       losses: [this call's iterations], epochs_done: [EpochRecords of the epochs that ended in it]};
+//       stops after maxSteps iterations (no limit when <= 0) or once maxMillis ms have passed (checked
+//       after each iteration; no limit when <= 0), or when training ends.
+//       status: "running" | "finished" | "early_stopped" | "diverged"
+//   t.status(), t.message(), t.history() -> JSON text [EpochRecord]
+//   t.checkpoint()         -> Uint8Array: a model file with "training" and "train_config" that
+//                             Module.loadModel loads and t.restore resumes bit for bit
+//   t.restore(bytes)       -> continues from a checkpoint (same training configuration required)
+//   t.evaluate(dataset)    -> JSON text like m.evaluate
+//
 //   Module.buildInfo()     -> JSON text {simd, threads, version, engine_threads}
 //   Module.setThreads(n)   -> threads the kernels use (pthreads build only)
-// Every method catches C++ exceptions and rethrows them as JS Errors with the message, so the
-// module stays usable after an error (../shared/TOOLCHAIN.md, quirk 6). Arrays cross as copies.
+// Every entry point catches C++ exceptions and rethrows them as JS Errors with the message, so the
+// module stays usable after an error (../shared/TOOLCHAIN.md, quirk 6).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <memory>
 #include <thread>
 
+#include "data/dataset.h"
 #include "loss.h"
 #include "model.h"
 #include "optim/optimizer.h"
 #include "parallel.h"
+#include "serialize.h"
+#include "trainer.h"
 
 using emscripten::val;
 using namespace cnn;
 
 namespace {
 
-[[noreturn]] void throw_js(const std::string& msg) { val::global("Error").new_(msg).throw_(); }
-
+// Runs f; a C++ exception becomes a JS Error with its message. The JS exception is thrown outside
+// the catch block, so the C++ exception and the message are freed first.
 template <class F>
 auto guard(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    throw_js(e.what());
+  val error = val::undefined();
+  {
+    std::string msg;
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      msg = e.what();
+    } catch (...) {
+      msg = "unknown C++ exception";
+    }
+    error = val::global("Error").new_(msg);
   }
+  error.throw_();
+}
+
+// ---- conversions -------------------------------------------------------------------------------
+
+std::string js_type(const val& v) {
+  return val::global("Object")["prototype"]["toString"].call<std::string>("call", v);  // "[object Float32Array]"
 }
 
 std::vector<float> floats_from(const val& arr) {
@@ -45,30 +106,163 @@ std::vector<float> floats_from(const val& arr) {
   return emscripten::convertJSArrayToNumberVector<float>(arr);
 }
 
+// A Uint8Array (a Node Buffer is one), Uint8ClampedArray or ArrayBuffer.
+std::vector<std::uint8_t> bytes_from(val v, const std::string& what) {
+  if (v.instanceof (val::global("ArrayBuffer"))) v = val::global("Uint8Array").new_(v);
+  if (!v.instanceof (val::global("Uint8Array")) && !v.instanceof (val::global("Uint8ClampedArray")))
+    throw Error(what + ": expected a Uint8Array, got " + js_type(v));
+  return emscripten::convertJSArrayToNumberVector<std::uint8_t>(v);
+}
+
 val to_f32(const float* p, std::size_t n) { return val(emscripten::typed_memory_view(n, p)).call<val>("slice"); }
+val to_u8(const std::vector<std::uint8_t>& b) {
+  return val(emscripten::typed_memory_view(b.size(), b.data())).call<val>("slice");
+}
+
+json parse_json(const std::string& text, const std::string& what) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(what + " is not valid JSON: " + e.what());
+  }
+}
+
+json history_json(const Trainer& t) {
+  json h = json::array();
+  for (const EpochRecord& r : t.history()) h.push_back(r.to_json());
+  return h;
+}
+
+// ---- data --------------------------------------------------------------------------------------
+
+class DatasetHandle {
+ public:
+  explicit DatasetHandle(Dataset d) : d_(std::make_shared<const Dataset>(std::move(d))) {}
+  static DatasetHandle* create(const val& pixels, const val& labels, int n, int c, int h, int w, int classes) {
+    return guard([&] {
+      const auto px = bytes_from(pixels, "Dataset pixels");
+      const auto lb = bytes_from(labels, "Dataset labels");
+      return new DatasetHandle(dataset_from_memory(px.data(), px.size(), lb.data(), lb.size(), n, c, h, w, classes));
+    });
+  }
+
+  double size() const { return static_cast<double>(d_->n); }
+  int numClasses() const { return d_->num_classes; }
+  val shape() const {
+    val s = val::array();
+    for (std::size_t v : d_->sample_shape()) s.call<void>("push", static_cast<double>(v));
+    return s;
+  }
+  val image(int i) const {
+    return guard([&] {
+      const std::size_t idx = index(i, "image");
+      Tensor x;
+      std::vector<int> y;
+      batch(*d_, &idx, 1, x, y, Preprocess());
+      return to_f32(x.data(), x.size());
+    });
+  }
+  int label(int i) const {
+    return guard([&] { return d_->labels[index(i, "label")]; });
+  }
+  val split(int count, unsigned seed) const {
+    return guard([&] {
+      if (count < 0) throw Error("split: the validation count must not be negative, got " + std::to_string(count));
+      auto [train, validation] = cnn::split(*d_, static_cast<std::size_t>(count), seed);
+      val r = val::object();
+      r.set("train", val(DatasetHandle(std::move(train))));
+      r.set("validation", val(DatasetHandle(std::move(validation))));
+      return r;
+    });
+  }
+
+  const std::shared_ptr<const Dataset>& data() const { return d_; }
+
+ private:
+  std::size_t index(int i, const char* what) const {
+    if (i < 0 || static_cast<std::size_t>(i) >= d_->n)
+      throw Error(std::string(what) + ": index " + std::to_string(i) + " is out of range for " + std::to_string(d_->n) +
+                  " images");
+    return static_cast<std::size_t>(i);
+  }
+  std::shared_ptr<const Dataset> d_;  // shared with Trainings
+};
+
+// ---- models ------------------------------------------------------------------------------------
+
+// A model with what is saved along with it. Shared by its JS handle and the Trainings using it.
+struct ModelCore {
+  explicit ModelCore(Model m) : model(std::move(m)) {}
+  Model model;
+  Preprocess pre;                // applied by predict and evaluate; saved under "preprocess" unless identity
+  json metrics = json(nullptr);  // saved under "metrics" when set
+};
 
 class ModelHandle {
  public:
-  explicit ModelHandle(const std::string& text) : model_(guard([&] { return Model::from_string(text); })) {}
+  explicit ModelHandle(std::shared_ptr<ModelCore> core) : core_(std::move(core)) {}
+  static ModelHandle* create(const std::string& text) {
+    return guard([&] { return new ModelHandle(std::make_shared<ModelCore>(Model::from_string(text))); });
+  }
+  static ModelHandle* load(const val& bytes) {
+    return guard([&] {
+      const auto b = bytes_from(bytes, "loadModel");
+      const json doc = decode_bundle(b.data(), b.size(), "model file");
+      auto core = std::make_shared<ModelCore>(model_from_document(doc, "model file"));
+      if (doc.contains("preprocess") && !doc["preprocess"].is_null())
+        core->pre = preprocess_for(doc["preprocess"], core->model.input_shape());
+      if (doc.contains("metrics")) core->metrics = doc["metrics"];
+      return new ModelHandle(std::move(core));
+    });
+  }
 
   std::string summary() {
-    return guard([&] { return model_.summary_json().dump(); });
+    return guard([&] { return model().summary_json().dump(); });
+  }
+  std::string layerInfo() {
+    return guard([&] {
+      json layers = model().summary_json()["layers"];
+      for (std::size_t i = 0; i < model().size(); ++i) {
+        Layer* l = model().node(i).layer.get();
+        json ps = json::array(), bs = json::array();
+        if (l) {
+          for (const Param& p : l->params()) ps.push_back({{"name", p.name}, {"shape", shape_of(*p.value)}});
+          for (const auto& [n, t] : l->buffers()) bs.push_back({{"name", n}, {"shape", shape_of(*t)}});
+        }
+        layers[i]["param_shapes"] = ps;
+        layers[i]["buffer_shapes"] = bs;
+      }
+      return layers.dump();
+    });
   }
   std::string description() {
-    return guard([&] { return model_.description().dump(); });
+    return guard([&] { return model().description().dump(); });
   }
   double paramCount() {
-    return guard([&] { return static_cast<double>(model_.param_count()); });
+    return guard([&] { return static_cast<double>(model().param_count()); });
   }
   double macs() {
-    return guard([&] { return static_cast<double>(model_.macs()); });
+    return guard([&] { return static_cast<double>(model().macs()); });
   }
 
   val forward(const val& input, int batch, bool training) {
     return guard([&] {
-      const Tensor& y = model_.forward(batch_tensor(input, batch), training);
+      const Tensor& y = model().forward(batch_tensor(input, batch), training);
       return to_f32(y.data(), y.size());
     });
+  }
+
+  val predict(const val& input, int batch) {
+    return guard([&] {
+      Tensor x = batch_tensor(input, batch);
+      core_->pre.apply(x);
+      const Tensor p = softmax(model().forward(x, false));
+      return to_f32(p.data(), p.size());
+    });
+  }
+
+  std::string evaluate(const DatasetHandle& d, int batch) {
+    return guard([&] { return cnn::evaluate(model(), *d.data(), core_->pre, batch).to_json(true).dump(); });
   }
 
   double trainStep(const val& input, const val& labels, int batch, const val& opts) {
@@ -81,11 +275,12 @@ class ModelHandle {
       const Regularization reg{opts["l1"].isUndefined() ? 0.0f : opts["l1"].as<float>(),
                                opts["l2"].isUndefined() ? 0.0f : opts["l2"].as<float>()};
       if (!(lr > 0.0f)) throw Error("learning rate must be positive");
-      model_.zero_grad();
-      const Tensor& out = model_.forward(x, true);
+      Model& m = model();
+      m.zero_grad();
+      const Tensor& out = m.forward(x, true);
       const float loss = compute_loss(kind, out, y, &grad_);
-      model_.backward(grad_);
-      auto params = model_.params();
+      m.backward(grad_);
+      auto params = m.params();
       const double penalty = reg.apply(params, true);
       if (!sgd_) sgd_ = make_optimizer({{"type", "sgd"}, {"lr", lr}});
       sgd_->set_lr(lr);
@@ -97,7 +292,7 @@ class ModelHandle {
   std::string paramNames() {
     return guard([&] {
       json j = json::array();
-      for (auto& p : model_.params()) j.push_back({{"name", p.name}, {"shape", shape_of(*p.value)}});
+      for (auto& p : model().params()) j.push_back({{"name", p.name}, {"shape", shape_of(*p.value)}});
       return j.dump();
     });
   }
@@ -122,7 +317,7 @@ class ModelHandle {
 
   val activation(const std::string& name) {
     return guard([&] {
-      const Tensor& t = model_.activation(name);
+      const Tensor& t = model().activation(name);
       if (t.size() == 0) throw Error("layer '" + name + "' has no activation yet: run forward first");
       val r = val::object();
       val shape = val::array();
@@ -133,11 +328,39 @@ class ModelHandle {
     });
   }
 
+  std::string preprocess() {
+    return guard([&] { return core_->pre.is_identity() ? std::string("null") : core_->pre.to_json().dump(); });
+  }
+  void setPreprocess(const std::string& text) {
+    guard([&] {
+      const json j = parse_json(text, "setPreprocess");
+      core_->pre = j.is_null() ? Preprocess() : preprocess_for(j, model().input_shape());
+    });
+  }
+  std::string metrics() {
+    return guard([&] { return core_->metrics.dump(); });
+  }
+
+  val save(const std::string& extra_text) {
+    return guard([&] {
+      const json extra = extra_text.empty() ? json::object() : parse_json(extra_text, "save: the extra sections");
+      if (!extra.is_object()) throw Error("save: the extra sections must be a JSON object, got " + extra.dump());
+      json sections = json::object();
+      if (!core_->pre.is_identity()) sections["preprocess"] = core_->pre.to_json();
+      if (!core_->metrics.is_null()) sections["metrics"] = core_->metrics;
+      for (auto it = extra.begin(); it != extra.end(); ++it) sections[it.key()] = it.value();
+      return to_u8(encode_model(model(), sections));
+    });
+  }
+
+  const std::shared_ptr<ModelCore>& core() const { return core_; }
+
  private:
+  Model& model() { return core_->model; }
   Tensor batch_tensor(const val& input, int batch) {
     const std::vector<float> v = floats_from(input);
     if (batch < 1) throw Error("batch must be at least 1");
-    const Shape s = batch_shape(static_cast<std::size_t>(batch), model_.input_shape());
+    const Shape s = batch_shape(static_cast<std::size_t>(batch), model().input_shape());
     if (v.size() != shape_size(s))
       throw Error("input has " + std::to_string(v.size()) + " values; a batch " + shape_str(s) + " needs " +
                   std::to_string(shape_size(s)));
@@ -146,16 +369,145 @@ class ModelHandle {
     return x;
   }
   Tensor* find_param(const std::string& name) {
-    for (auto& p : model_.params())
+    for (auto& p : model().params())
       if (p.name == name) return p.value;
-    for (auto& [n, t] : model_.buffers())
+    for (auto& [n, t] : model().buffers())
       if (n == name) return t;
     throw Error("no parameter named '" + name + "'");
   }
 
-  Model model_;
+  std::shared_ptr<ModelCore> core_;
   Tensor grad_;
   std::unique_ptr<Optimizer> sgd_;  // trainStep's plain SGD
+};
+
+std::string model_file_info_text(const val& bytes) {
+  return guard([&] {
+    const auto b = bytes_from(bytes, "modelFileInfo");
+    return model_file_info(b.data(), b.size(), "model file").dump();
+  });
+}
+
+// ---- training ----------------------------------------------------------------------------------
+
+class TrainingHandle {
+ public:
+  TrainingHandle(const TrainingHandle&) = delete;  // the trainer's callbacks hold `this`
+  TrainingHandle& operator=(const TrainingHandle&) = delete;
+  static TrainingHandle* create(const ModelHandle& model, const DatasetHandle& train, const val& validation,
+                                const std::string& config) {
+    return guard([&] {
+      std::shared_ptr<const Dataset> val_data;
+      if (!validation.isNull() && !validation.isUndefined()) {
+        if (!validation.instanceof (val::module_property("Dataset")))
+          throw Error("Training: the validation set must be a Dataset or null, got " + js_type(validation));
+        val_data = validation.as<DatasetHandle*>(emscripten::allow_raw_pointers())->data();
+      }
+      return new TrainingHandle(model.core(), train.data(), std::move(val_data), config);
+    });
+  }
+
+  std::string run(int max_steps, double max_millis) {
+    return guard([&] {
+      losses_ = json::array();
+      epochs_ = json::array();
+      trainer_->run_for(max_millis / 1000.0, max_steps > 0 ? max_steps : -1);
+      model_->metrics = {{"history", history_json(*trainer_)}};
+      json j = trainer_->progress().to_json();
+      j["status"] = Trainer::status_name(trainer_->status());
+      j["message"] = trainer_->message();
+      j["losses"] = std::move(losses_);
+      j["epochs_done"] = std::move(epochs_);
+      return j.dump();
+    });
+  }
+
+  std::string history() {
+    return guard([&] { return history_json(*trainer_).dump(); });
+  }
+  std::string status() { return Trainer::status_name(trainer_->status()); }
+  std::string message() { return trainer_->message(); }
+
+  val checkpoint() {
+    return guard([&] {
+      json extra{{"training", trainer_->checkpoint()},
+                 {"train_config", config_},
+                 {"metrics", {{"history", history_json(*trainer_)}}}};
+      if (!pre_->is_identity()) extra["preprocess"] = pre_->to_json();
+      return to_u8(encode_model(model_->model, extra));
+    });
+  }
+
+  // All or nothing: the model, preprocessing and trainer change only when the whole checkpoint fits.
+  void restore(const val& bytes) {
+    guard([&] {
+      const auto b = bytes_from(bytes, "restore");
+      const json doc = decode_bundle(b.data(), b.size(), "checkpoint");
+      if (!doc.contains("training") || !doc["training"].is_object() || !doc["training"].contains("config"))
+        throw Error("checkpoint: the file has no \"training\" section (a saved model, not a checkpoint)");
+      const json& t = doc["training"];
+      Model weights(model_->model.description());
+      load_state_into(weights, doc, "checkpoint");
+      TrainConfig cfg = TrainConfig::from_json(t["config"]);
+      const json mine = trainer_->config().to_json(), theirs = cfg.to_json();
+      if (mine != theirs) {
+        std::string keys;
+        for (auto it = mine.begin(); it != mine.end(); ++it)
+          if (!theirs.contains(it.key()) || theirs[it.key()] != it.value())
+            keys += (keys.empty() ? "" : ", ") + it.key();
+        for (auto it = theirs.begin(); it != theirs.end(); ++it)
+          if (!mine.contains(it.key())) keys += (keys.empty() ? "" : ", ") + it.key();
+        throw Error(
+            "checkpoint: it was made with another training configuration (" + keys +
+            " differ); create the Training with the checkpoint's configuration (modelFileInfo(bytes).training.config)");
+      }
+      auto pre = std::make_unique<Preprocess>(
+          doc.contains("preprocess") ? preprocess_for(doc["preprocess"], model_->model.input_shape()) : Preprocess());
+      auto trainer = std::make_unique<Trainer>(model_->model, *train_, val_.get(), *pre, std::move(cfg));
+      trainer->restore(t);
+      model_->model.copy_state_from(weights);
+      attach(std::move(trainer), std::move(pre));
+    });
+  }
+
+  std::string evaluate(const DatasetHandle& d) {
+    return guard([&] {
+      return cnn::evaluate(model_->model, *d.data(), *pre_, 256, trainer_->config().loss).to_json(true).dump();
+    });
+  }
+
+ private:
+  TrainingHandle(std::shared_ptr<ModelCore> model, std::shared_ptr<const Dataset> train,
+                 std::shared_ptr<const Dataset> validation, const std::string& config)
+      : model_(std::move(model)),
+        train_(std::move(train)),
+        val_(std::move(validation)),
+        config_(parse_json(config, "the training configuration")) {
+    if (!config_.is_object()) throw Error("the training configuration must be a JSON object");
+    json tc = config_;
+    tc.erase("preprocess");
+    auto pre = std::make_unique<Preprocess>();
+    // The trainer checks first that model and data fit; the preprocessing is fitted afterwards.
+    auto trainer = std::make_unique<Trainer>(model_->model, *train_, val_.get(), *pre, TrainConfig::from_json(tc));
+    *pre = fit_preprocess(config_.value("preprocess", json(nullptr)), *train_);
+    attach(std::move(trainer), std::move(pre));
+  }
+
+  void attach(std::unique_ptr<Trainer> trainer, std::unique_ptr<Preprocess> pre) {
+    trainer->on_progress = [this](const Progress& p) { losses_.push_back(p.loss); };
+    trainer->on_epoch = [this](const EpochRecord& r) { epochs_.push_back(r.to_json()); };
+    trainer_ = std::move(trainer);
+    pre_ = std::move(pre);
+    model_->pre = *pre_;
+    model_->metrics = {{"history", history_json(*trainer_)}};
+  }
+
+  std::shared_ptr<ModelCore> model_;  // shared ownership: JS may delete its handles at any time
+  std::shared_ptr<const Dataset> train_, val_;
+  json config_;                      // as given, "preprocess" included
+  std::unique_ptr<Preprocess> pre_;  // the trainer's (it keeps a reference); a copy is on the model
+  std::unique_ptr<Trainer> trainer_;
+  json losses_, epochs_;  // of the current run()
 };
 
 std::string build_info() {
@@ -173,18 +525,44 @@ std::string build_info() {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(cnn_engine) {
+  emscripten::class_<DatasetHandle>("Dataset")
+      .constructor(&DatasetHandle::create)
+      .function("size", &DatasetHandle::size)
+      .function("shape", &DatasetHandle::shape)
+      .function("numClasses", &DatasetHandle::numClasses)
+      .function("image", &DatasetHandle::image)
+      .function("label", &DatasetHandle::label)
+      .function("split", &DatasetHandle::split);
   emscripten::class_<ModelHandle>("Model")
-      .constructor<std::string>()
+      .constructor(&ModelHandle::create)
       .function("summary", &ModelHandle::summary)
+      .function("layerInfo", &ModelHandle::layerInfo)
       .function("description", &ModelHandle::description)
       .function("paramCount", &ModelHandle::paramCount)
       .function("macs", &ModelHandle::macs)
       .function("forward", &ModelHandle::forward)
+      .function("predict", &ModelHandle::predict)
+      .function("evaluate", &ModelHandle::evaluate)
       .function("trainStep", &ModelHandle::trainStep)
       .function("paramNames", &ModelHandle::paramNames)
       .function("getParam", &ModelHandle::getParam)
       .function("setParam", &ModelHandle::setParam)
-      .function("activation", &ModelHandle::activation);
+      .function("activation", &ModelHandle::activation)
+      .function("preprocess", &ModelHandle::preprocess)
+      .function("setPreprocess", &ModelHandle::setPreprocess)
+      .function("metrics", &ModelHandle::metrics)
+      .function("save", &ModelHandle::save);
+  emscripten::class_<TrainingHandle>("Training")
+      .constructor(&TrainingHandle::create)
+      .function("run", &TrainingHandle::run)
+      .function("history", &TrainingHandle::history)
+      .function("status", &TrainingHandle::status)
+      .function("message", &TrainingHandle::message)
+      .function("checkpoint", &TrainingHandle::checkpoint)
+      .function("restore", &TrainingHandle::restore)
+      .function("evaluate", &TrainingHandle::evaluate);
+  emscripten::function("loadModel", &ModelHandle::load, emscripten::allow_raw_pointers());
+  emscripten::function("modelFileInfo", &model_file_info_text);
   emscripten::function("buildInfo", &build_info);
   // Threads the kernels use (the pthreads build; a no-op in the single-threaded one).
   emscripten::function("setThreads", &set_num_threads);

@@ -66,6 +66,32 @@ Dataset load_idx_dataset(const std::uint8_t* images, std::size_t images_size, co
                       "images", "labels");
 }
 
+Dataset dataset_from_memory(const std::uint8_t* pixels, std::size_t pixels_size, const std::uint8_t* labels,
+                            std::size_t labels_size, long n, long c, long h, long w, int num_classes) {
+  if (n < 1 || c < 1 || h < 1 || w < 1 || c > 65536 || h > 65536 || w > 65536)
+    throw Error("dataset: n, c, h and w must be positive (c, h, w at most 65536), got n = " + std::to_string(n) +
+                ", c = " + std::to_string(c) + ", h = " + std::to_string(h) + ", w = " + std::to_string(w));
+  if (num_classes < 1) throw Error("dataset: num_classes must be >= 1, got " + std::to_string(num_classes));
+  const std::string dims =
+      std::to_string(n) + "*" + std::to_string(c) + "*" + std::to_string(h) + "*" + std::to_string(w);
+  const unsigned long long sample = static_cast<unsigned long long>(c) * static_cast<unsigned long long>(h) *
+                                    static_cast<unsigned long long>(w);  // < 2^48: no overflow
+  if (pixels_size % sample != 0 || pixels_size / sample != static_cast<unsigned long long>(n))
+    throw Error("dataset: " + std::to_string(pixels_size) + " pixel bytes, expected N*C*H*W = " + dims);
+  if (labels_size != static_cast<std::size_t>(n))
+    throw Error("dataset: " + std::to_string(labels_size) + " labels for " + std::to_string(n) + " images");
+  Dataset d;
+  d.n = static_cast<std::size_t>(n);
+  d.c = static_cast<std::size_t>(c);
+  d.h = static_cast<std::size_t>(h);
+  d.w = static_cast<std::size_t>(w);
+  d.num_classes = num_classes;
+  d.pixels.assign(pixels, pixels + pixels_size);
+  d.labels.assign(labels, labels + labels_size);
+  d.validate();  // labels below num_classes
+  return d;
+}
+
 void save_idx_dataset(const Dataset& d, const std::string& images_path, const std::string& labels_path) {
   d.validate();
   Idx im, lb;

@@ -46,6 +46,11 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
 // From two IDX files held in memory (the wasm build gets them from JavaScript).
 Dataset load_idx_dataset(const std::uint8_t* images, std::size_t images_size, const std::uint8_t* labels,
                          std::size_t labels_size, int num_classes = 0);
+// From arrays in memory (the wasm build gets them from JavaScript): n samples of c x h x w pixel
+// bytes (NCHW) and n labels. Throws cnn::Error when a size is not positive, the lengths do not match
+// n*c*h*w and n, or a label is not below num_classes.
+Dataset dataset_from_memory(const std::uint8_t* pixels, std::size_t pixels_size, const std::uint8_t* labels,
+                            std::size_t labels_size, long n, long c, long h, long w, int num_classes);
 // Writes a dataset as two IDX files (3-D images when C == 1, else 4-D).
 void save_idx_dataset(const Dataset& d, const std::string& images_path, const std::string& labels_path);
 

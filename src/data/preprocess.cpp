@@ -568,4 +568,36 @@ Preprocess Preprocess::from_json(const json& j) {
   return p;
 }
 
+namespace {
+void check_shape(const Preprocess& p, const Shape& input, const std::string& what) {
+  if (!p.is_identity() && p.shape() != input)
+    fail("fitted on images of " + shape_str(p.shape()) + " but " + what + " has images of " + shape_str(input));
+}
+}  // namespace
+
+Preprocess fit_preprocess(const json& spec, const Dataset& train) {
+  if (spec.is_null() || spec == "standardize") {
+    Preprocess p(PreprocessConfig{});  // channel mean + std
+    p.fit(train);
+    return p;
+  }
+  if (spec == "none") return Preprocess();
+  if (!spec.is_object()) fail("expected \"standardize\", \"none\" or a JSON object, got " + spec.dump().substr(0, 80));
+  if (json_bool(spec, "fitted", false, kWhere)) {
+    Preprocess p = Preprocess::from_json(spec);
+    check_shape(p, train.sample_shape(), "the training set");
+    return p;
+  }
+  Preprocess p(PreprocessConfig::from_json(spec));
+  p.fit(train);
+  return p;
+}
+
+Preprocess preprocess_for(const json& state, const Shape& input) {
+  Preprocess p = Preprocess::from_json(state);
+  if (!p.is_identity() && !p.fitted()) fail("the state is not fitted (\"fitted\": false)");
+  check_shape(p, input, "the model");
+  return p;
+}
+
 }  // namespace cnn

@@ -107,6 +107,17 @@ class Preprocess {
   std::vector<float> scale_, shift_;
 };
 
+// The preprocessing a training run asks for, ready to use on `train`:
+//   null or "standardize": per-channel mean and std fitted on train (the command line's default)
+//   "none":                the identity
+//   an object:             a fitted state (Preprocess::to_json(), "fitted": true) is taken as is; otherwise
+//                          it is a PreprocessConfig, fitted on train
+// Throws cnn::Error for anything else, or when a fitted state does not fit train's image shape.
+Preprocess fit_preprocess(const json& spec, const Dataset& train);
+// A fitted state (Preprocess::to_json()) for a model with per-sample input `input` {C, H, W}: throws
+// cnn::Error when it is malformed, not fitted, or fitted on images of another shape.
+Preprocess preprocess_for(const json& state, const Shape& input);
+
 // Eigen-decomposition of a symmetric n x n matrix (row-major, double): Householder reduction to
 // tridiagonal form, then implicit QR steps with Wilkinson shifts. On return values[k] are the
 // eigenvalues in descending order and row k of `vectors` (n x n row-major) the unit eigenvector of

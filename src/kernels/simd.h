@@ -5,6 +5,12 @@
 
 #include <cstring>
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#elif defined(__SSE__)
+#include <immintrin.h>
+#endif
+
 namespace cnn::kernels {
 
 typedef float f32x4 __attribute__((vector_size(16)));
@@ -19,5 +25,23 @@ inline f32x4 f32x4_splat(float x) { return f32x4{x, x, x, x}; }
 inline f32x4 f32x4_zero() { return f32x4{0.0f, 0.0f, 0.0f, 0.0f}; }
 inline f32x4 f32x4_max(f32x4 a, f32x4 b) { return a > b ? a : b; }
 inline float f32x4_sum(f32x4 v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+// Lane-wise mask ? a : b, with mask the result of a vector comparison (all ones or all zeros).
+typedef int i32x4 __attribute__((vector_size(16)));
+inline f32x4 f32x4_select(i32x4 mask, f32x4 a, f32x4 b) { return mask ? a : b; }
+// Correctly rounded square root per lane (the same value as std::sqrt on each float).
+inline f32x4 f32x4_sqrt(f32x4 v) {
+#if defined(__wasm_simd128__)
+  return (f32x4)wasm_f32x4_sqrt((v128_t)v);
+#elif defined(__SSE__)
+  return (f32x4)_mm_sqrt_ps((__m128)v);
+#else
+  return f32x4{__builtin_sqrtf(v[0]), __builtin_sqrtf(v[1]), __builtin_sqrtf(v[2]), __builtin_sqrtf(v[3])};
+#endif
+}
+// Even and odd lanes of the 8 floats a:b (deinterleave), and the inverse (interleave).
+inline f32x4 f32x4_even(f32x4 a, f32x4 b) { return __builtin_shufflevector(a, b, 0, 2, 4, 6); }
+inline f32x4 f32x4_odd(f32x4 a, f32x4 b) { return __builtin_shufflevector(a, b, 1, 3, 5, 7); }
+inline f32x4 f32x4_interleave_lo(f32x4 a, f32x4 b) { return __builtin_shufflevector(a, b, 0, 4, 1, 5); }
+inline f32x4 f32x4_interleave_hi(f32x4 a, f32x4 b) { return __builtin_shufflevector(a, b, 2, 6, 3, 7); }
 
 }  // namespace cnn::kernels

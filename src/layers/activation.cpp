@@ -2,13 +2,17 @@
 
 #include <cmath>
 
+#include "../kernels/ops.h"
+#include "../parallel.h"
+#include "reuse.h"
+
 namespace cnn {
 
 namespace {
 using Kind = Activation::Kind;
-const std::pair<const char*, Kind> kKinds[] = {{"relu", Kind::relu},         {"sigmoid", Kind::sigmoid},
-                                               {"tanh", Kind::tanh},         {"leaky_relu", Kind::leaky_relu},
-                                               {"elu", Kind::elu},           {"gelu", Kind::gelu}};
+const std::pair<const char*, Kind> kKinds[] = {{"relu", Kind::relu}, {"sigmoid", Kind::sigmoid},
+                                               {"tanh", Kind::tanh}, {"leaky_relu", Kind::leaky_relu},
+                                               {"elu", Kind::elu},   {"gelu", Kind::gelu}};
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 }  // namespace
@@ -40,29 +44,40 @@ Shape Activation::infer(const std::vector<Shape>& in) { return single_input(in);
 
 void Activation::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   const float* p = in.data();
   float* q = y.data();
   const std::size_t n = in.size();
   const float a = a_;
+  // relu and leaky_relu: f32x4 kernels. The others need exp / tanh / erf per element (no vector
+  // libm): scalar, but split over the thread pool (element-wise, so identical for any thread count).
+  constexpr std::size_t grain = 4096;
   switch (kind_) {
     case Kind::relu:
-      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : 0.0f;
-      break;
-    case Kind::sigmoid:
-      for (std::size_t i = 0; i < n; ++i) q[i] = 1.0f / (1.0f + std::exp(-p[i]));
-      break;
-    case Kind::tanh:
-      for (std::size_t i = 0; i < n; ++i) q[i] = std::tanh(p[i]);
+      kernels::relu_forward_f32(p, q, n);
       break;
     case Kind::leaky_relu:
-      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : a * p[i];
+      kernels::leaky_relu_forward_f32(p, q, n, a);
+      break;
+    case Kind::sigmoid:
+      parallel_ranges(n, grain, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) q[i] = 1.0f / (1.0f + std::exp(-p[i]));
+      });
+      break;
+    case Kind::tanh:
+      parallel_ranges(n, grain, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) q[i] = std::tanh(p[i]);
+      });
       break;
     case Kind::elu:
-      for (std::size_t i = 0; i < n; ++i) q[i] = p[i] > 0.0f ? p[i] : a * std::expm1(p[i]);
+      parallel_ranges(n, grain, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) q[i] = p[i] > 0.0f ? p[i] : a * std::expm1(p[i]);
+      });
       break;
     case Kind::gelu:
-      for (std::size_t i = 0; i < n; ++i) q[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * kInvSqrt2));
+      parallel_ranges(n, grain, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) q[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * kInvSqrt2));
+      });
       break;
   }
 }
@@ -71,33 +86,35 @@ void Activation::backward(const std::vector<const Tensor*>& x, const Tensor& y, 
                           const std::vector<Tensor*>& dx) {
   if (dx.empty() || !dx[0]) return;
   const Tensor& in = *x[0];
-  ensure_shape(*dx[0], shape_of(in));
+  ensure_same_shape(*dx[0], in);
   const float *p = in.data(), *q = y.data(), *g = dy.data();
   float* d = dx[0]->data();
   const std::size_t n = in.size();
   const float a = a_;
   switch (kind_) {
     case Kind::relu:
-      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : 0.0f;
+      kernels::relu_backward_f32(p, g, d, n);
       break;
     case Kind::sigmoid:
-      for (std::size_t i = 0; i < n; ++i) d[i] = g[i] * q[i] * (1.0f - q[i]);
+      kernels::sigmoid_backward_f32(q, g, d, n);
       break;
     case Kind::tanh:
-      for (std::size_t i = 0; i < n; ++i) d[i] = g[i] * (1.0f - q[i] * q[i]);
+      kernels::tanh_backward_f32(q, g, d, n);
       break;
     case Kind::leaky_relu:
-      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : a * g[i];
+      kernels::leaky_relu_backward_f32(p, g, d, n, a);
       break;
     case Kind::elu:
-      for (std::size_t i = 0; i < n; ++i) d[i] = p[i] > 0.0f ? g[i] : g[i] * (q[i] + a);
+      kernels::elu_backward_f32(p, q, g, d, n, a);
       break;
     case Kind::gelu:
-      for (std::size_t i = 0; i < n; ++i) {
-        const float cdf = 0.5f * (1.0f + std::erf(p[i] * kInvSqrt2));
-        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * p[i] * p[i]);
-        d[i] = g[i] * (cdf + p[i] * pdf);
-      }
+      parallel_ranges(n, 4096, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+          const float cdf = 0.5f * (1.0f + std::erf(p[i] * kInvSqrt2));
+          const float pdf = kInvSqrt2Pi * std::exp(-0.5f * p[i] * p[i]);
+          d[i] = g[i] * (cdf + p[i] * pdf);
+        }
+      });
       break;
   }
 }
@@ -116,7 +133,7 @@ Shape PReLU::infer(const std::vector<Shape>& in) {
 
 void PReLU::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c) {
@@ -132,7 +149,7 @@ void PReLU::backward(const std::vector<const Tensor*>& x, const Tensor&, const T
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   Tensor* d = dx.empty() ? nullptr : dx[0];
-  if (d) ensure_shape(*d, shape_of(in));
+  if (d) ensure_same_shape(*d, in);
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c) {
       const float a = weight.data()[c];
@@ -157,8 +174,8 @@ Maxout::Maxout(const json& cfg) {
 Shape Maxout::infer(const std::vector<Shape>& in) {
   const Shape& s = single_input(in);
   if (s[0] % static_cast<std::size_t>(k_) != 0)
-    fail("input channels " + std::to_string(s[0]) + " are not divisible by k = " + std::to_string(k_) +
-         " (input " + shape_str(s) + ")");
+    fail("input channels " + std::to_string(s[0]) + " are not divisible by k = " + std::to_string(k_) + " (input " +
+         shape_str(s) + ")");
   return {s[0] / static_cast<std::size_t>(k_), s[1], s[2]};
 }
 
@@ -166,7 +183,7 @@ void Maxout::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
-  ensure_shape(y, {N, Co, in.shape()[2], in.shape()[3]});
+  ensure_shape_of(y, {N, Co, in.shape()[2], in.shape()[3]});
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t j = 0; j < Co; ++j) {
       float* q = y.data() + (n * Co + j) * HW;
@@ -185,7 +202,7 @@ void Maxout::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
-  ensure_shape(*dx[0], shape_of(in));
+  ensure_same_shape(*dx[0], in);
   dx[0]->fill(0.0f);
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t j = 0; j < Co; ++j) {

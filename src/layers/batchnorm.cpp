@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#include "../kernels/ops.h"
+#include "../parallel.h"
+#include "reuse.h"
+
 namespace cnn {
 
 BatchNorm::BatchNorm(const json& cfg) {
@@ -30,48 +34,50 @@ Shape BatchNorm::infer(const std::vector<Shape>& in) {
 
 void BatchNorm::forward(const std::vector<const Tensor*>& x, Tensor& y, bool training) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   const std::size_t M = N * HW;
   last_training_ = training;
   xhat_.resize(in.size());
   rstd_.resize(C);
   if (training && M < 2) fail("needs more than one value per channel in training mode (batch of 1 with 1x1 maps)");
-  for (std::size_t c = 0; c < C; ++c) {
-    double mean, var;
-    if (training) {
-      double s = 0.0;
-      for (std::size_t n = 0; n < N; ++n) {
-        const float* p = in.data() + (n * C + c) * HW;
-        for (std::size_t i = 0; i < HW; ++i) s += p[i];
-      }
-      mean = s / static_cast<double>(M);
-      double v = 0.0;
-      for (std::size_t n = 0; n < N; ++n) {
-        const float* p = in.data() + (n * C + c) * HW;
-        for (std::size_t i = 0; i < HW; ++i) v += (p[i] - mean) * (p[i] - mean);
-      }
-      var = v / static_cast<double>(M);
-      float& rm = running_mean.data()[c];
-      float& rv = running_var.data()[c];
-      rm = static_cast<float>((1.0 - momentum_) * rm + momentum_ * mean);
-      rv = static_cast<float>((1.0 - momentum_) * rv + momentum_ * v / static_cast<double>(M - 1));
-    } else {
-      mean = running_mean.data()[c];
-      var = running_var.data()[c];
-    }
-    const float rstd = static_cast<float>(1.0 / std::sqrt(var + eps_));
-    rstd_[c] = rstd;
-    const float g = weight.data()[c], b = bias.data()[c], m = static_cast<float>(mean);
-    for (std::size_t n = 0; n < N; ++n) {
-      const std::size_t off = (n * C + c) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        const float h = (in.data()[off + i] - m) * rstd;
-        xhat_[off + i] = h;
-        y.data()[off + i] = g * h + b;
-      }
-    }
-  }
+  // Channels are independent: threads take whole channels (identical for any thread count).
+  const float* xd = in.data();
+  float* yd = y.data();
+  parallel_ranges(C, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(M, 1)),
+                  [&](std::size_t c0, std::size_t c1) {
+                    for (std::size_t c = c0; c < c1; ++c) {
+                      double mean, var;
+                      if (training) {
+                        double s = 0.0;
+                        for (std::size_t n = 0; n < N; ++n) {
+                          const float* p = in.data() + (n * C + c) * HW;
+                          for (std::size_t i = 0; i < HW; ++i) s += p[i];
+                        }
+                        mean = s / static_cast<double>(M);
+                        double v = 0.0;
+                        for (std::size_t n = 0; n < N; ++n) {
+                          const float* p = in.data() + (n * C + c) * HW;
+                          for (std::size_t i = 0; i < HW; ++i) v += (p[i] - mean) * (p[i] - mean);
+                        }
+                        var = v / static_cast<double>(M);
+                        float& rm = running_mean.data()[c];
+                        float& rv = running_var.data()[c];
+                        rm = static_cast<float>((1.0 - momentum_) * rm + momentum_ * mean);
+                        rv = static_cast<float>((1.0 - momentum_) * rv + momentum_ * v / static_cast<double>(M - 1));
+                      } else {
+                        mean = running_mean.data()[c];
+                        var = running_var.data()[c];
+                      }
+                      const float rstd = static_cast<float>(1.0 / std::sqrt(var + eps_));
+                      rstd_[c] = rstd;
+                      const float g = weight.data()[c], b = bias.data()[c], m = static_cast<float>(mean);
+                      for (std::size_t n = 0; n < N; ++n) {
+                        const std::size_t off = (n * C + c) * HW;
+                        kernels::bn_forward_plane_f32(xd + off, HW, m, rstd, g, b, xhat_.data() + off, yd + off);
+                      }
+                    }
+                  });
 }
 
 void BatchNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
@@ -80,30 +86,31 @@ void BatchNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, con
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   const double M = static_cast<double>(N * HW);
   Tensor* d = dx.empty() ? nullptr : dx[0];
-  if (d) ensure_shape(*d, shape_of(in));
-  for (std::size_t c = 0; c < C; ++c) {
-    double sg = 0.0, sgx = 0.0;
-    for (std::size_t n = 0; n < N; ++n) {
-      const std::size_t off = (n * C + c) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        sg += dy.data()[off + i];
-        sgx += dy.data()[off + i] * xhat_[off + i];
-      }
-    }
-    dbias.data()[c] += static_cast<float>(sg);
-    dweight.data()[c] += static_cast<float>(sgx);
-    if (!d) continue;
-    const float k = weight.data()[c] * rstd_[c];
-    const float mg = static_cast<float>(sg / M), mgx = static_cast<float>(sgx / M);
-    for (std::size_t n = 0; n < N; ++n) {
-      const std::size_t off = (n * C + c) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        const float g = dy.data()[off + i];
-        // Training: the batch statistics depend on x too; inference: they are constants.
-        d->data()[off + i] = last_training_ ? k * (g - mg - xhat_[off + i] * mgx) : k * g;
-      }
-    }
-  }
+  if (d) ensure_same_shape(*d, in);
+  parallel_ranges(C, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(N * HW, 1)),
+                  [&](std::size_t c0, std::size_t c1) {
+                    for (std::size_t c = c0; c < c1; ++c) {
+                      double sg = 0.0, sgx = 0.0;
+                      for (std::size_t n = 0; n < N; ++n) {
+                        const std::size_t off = (n * C + c) * HW;
+                        for (std::size_t i = 0; i < HW; ++i) {
+                          sg += dy.data()[off + i];
+                          sgx += dy.data()[off + i] * xhat_[off + i];
+                        }
+                      }
+                      dbias.data()[c] += static_cast<float>(sg);
+                      dweight.data()[c] += static_cast<float>(sgx);
+                      if (!d) continue;
+                      const float k = weight.data()[c] * rstd_[c];
+                      const float mg = static_cast<float>(sg / M), mgx = static_cast<float>(sgx / M);
+                      for (std::size_t n = 0; n < N; ++n) {
+                        const std::size_t off = (n * C + c) * HW;
+                        // Training: the batch statistics depend on x too; inference: they are constants.
+                        kernels::bn_backward_plane_f32(dy.data() + off, last_training_ ? xhat_.data() + off : nullptr,
+                                                       HW, k, mg, mgx, d->data() + off);
+                      }
+                    }
+                  });
 }
 
 }  // namespace cnn

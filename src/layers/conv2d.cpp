@@ -1,5 +1,9 @@
 #include "conv2d.h"
 
+#include "../kernels/ops.h"
+#include "../parallel.h"
+#include "reuse.h"
+
 namespace cnn {
 
 Conv2D::Conv2D(const json& cfg) {
@@ -102,8 +106,8 @@ bool Conv2D::pointwise() const { return fh_ == 1 && fw_ == 1 && sh_ == 1 && sw_ 
 void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  ensure_shape(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(filters_), static_cast<std::size_t>(g_.OH),
-                   static_cast<std::size_t>(g_.OW)});
+  ensure_shape_of(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(filters_), static_cast<std::size_t>(g_.OH),
+                      static_cast<std::size_t>(g_.OW)});
   const int kg = filters_ / groups_, ckk = g_.C * fh_ * fw_, ohw = g_.OH * g_.OW, chw = g_.C * g_.H * g_.W;
   const std::ptrdiff_t xs = static_cast<std::ptrdiff_t>(groups_) * chw,
                        ys = static_cast<std::ptrdiff_t>(filters_) * ohw;
@@ -123,8 +127,10 @@ void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
     for (int n0 = 0; n0 < N; n0 += nb) {
       const int b = std::min(nb, N - n0), ld = b * ohw;
       for (int gi = 0; gi < groups_; ++gi) {
-        for (int s = 0; s < b; ++s)
+        // Each image fills its own columns of col_ (threads take whole images).
+        parallel_for(b, [&](int s) {
           kernels::im2col_f32(g_, in.data() + (n0 + s) * xs + gi * chw, col_.data() + s * ohw, ld);
+        });
         const float* wg = weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk;
         if (b == 1) {
           kernels::gemm_f32(false, false, kg, ohw, ckk, wg, ckk, col_.data(), ohw, 0.0f,
@@ -132,20 +138,15 @@ void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
           continue;
         }
         kernels::gemm_f32(false, false, kg, ld, ckk, wg, ckk, col_.data(), ld, 0.0f, tmp_.data(), ld);
-        for (int s = 0; s < b; ++s)
+        parallel_for(b, [&](int s) {
           for (int k = 0; k < kg; ++k)
             std::copy_n(tmp_.data() + static_cast<std::ptrdiff_t>(k) * ld + s * ohw, ohw,
                         y.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg + k) * ohw);
+        });
       }
     }
   }
-  if (use_bias_)
-    for (int n = 0; n < N; ++n)
-      for (int k = 0; k < filters_; ++k) {
-        const float bk = bias.data()[k];
-        float* r = y.data() + n * ys + static_cast<std::ptrdiff_t>(k) * ohw;
-        for (int i = 0; i < ohw; ++i) r[i] += bk;
-      }
+  if (use_bias_) kernels::add_bias_planes_f32(y.data(), N, filters_, ohw, bias.data());
 }
 
 void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
@@ -157,17 +158,10 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
                        ys = static_cast<std::ptrdiff_t>(filters_) * ohw;
   Tensor* din = dx.empty() ? nullptr : dx[0];
   if (din) {
-    ensure_shape(*din, shape_of(in));
+    ensure_same_shape(*din, in);
     din->fill(0.0f);
   }
-  if (use_bias_)
-    for (int n = 0; n < N; ++n)
-      for (int k = 0; k < filters_; ++k) {
-        const float* r = dy.data() + n * ys + static_cast<std::ptrdiff_t>(k) * ohw;
-        float s = 0.0f;
-        for (int i = 0; i < ohw; ++i) s += r[i];
-        dbias.data()[k] += s;
-      }
+  if (use_bias_) kernels::bias_grad_planes_f32(dy.data(), N, filters_, ohw, dbias.data());
   if (g_.C == 1 && groups_ > 1) {
     for (int n = 0; n < N; ++n)
       kernels::depthwise_backward_f32({groups_, g_.H, g_.W, fh_, fw_, sh_, sw_, ph_, pw_, g_.OH, g_.OW}, kg,
@@ -198,14 +192,15 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
       // dY of the chunk as one [kg x ld] matrix.
       const float* dyg = dy.data() + n0 * ys + gi * kg * ohw;
       if (b > 1) {
-        for (int s = 0; s < b; ++s)
+        parallel_for(b, [&](int s) {
           for (int k = 0; k < kg; ++k)
             std::copy_n(dy.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg + k) * ohw, ohw,
                         tmp_.data() + static_cast<std::ptrdiff_t>(k) * ld + s * ohw);
+        });
         dyg = tmp_.data();
       }
-      for (int s = 0; s < b; ++s)
-        kernels::im2col_f32(g_, in.data() + (n0 + s) * xs + gi * chw, col_.data() + s * ohw, ld);
+      parallel_for(
+          b, [&](int s) { kernels::im2col_f32(g_, in.data() + (n0 + s) * xs + gi * chw, col_.data() + s * ohw, ld); });
       const float* wg = weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk;
       // dW[kg x ckk] += dY[kg x ld] * colᵀ
       kernels::gemm_f32(false, true, kg, ckk, ld, dyg, ld, col_.data(), ld, 1.0f,
@@ -213,8 +208,10 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
       if (din) {
         // dcol[ckk x ld] = Wᵀ * dY
         kernels::gemm_f32(true, false, ckk, ld, kg, wg, ckk, dyg, ld, 0.0f, dcol_.data(), ld);
-        for (int s = 0; s < b; ++s)
+        // Each image scatters into its own slice of dx.
+        parallel_for(b, [&](int s) {
           kernels::col2im_add_f32(g_, dcol_.data() + s * ohw, ld, din->data() + (n0 + s) * xs + gi * chw);
+        });
       }
     }
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "../kernels/gemm.h"
+#include "../kernels/ops.h"
+#include "reuse.h"
 
 namespace cnn {
 
@@ -34,12 +36,10 @@ std::vector<Param> Dense::params() {
 void Dense::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  ensure_shape(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(units_), 1, 1});
+  ensure_shape_of(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(units_), 1, 1});
   // y[N x U] = x[N x F] * Wᵀ
   kernels::gemm_f32(false, true, N, units_, in_, in.data(), in_, weight.data(), in_, 0.0f, y.data(), units_);
-  if (use_bias_)
-    for (int n = 0; n < N; ++n)
-      for (int u = 0; u < units_; ++u) y.data()[n * units_ + u] += bias.data()[u];
+  if (use_bias_) kernels::add_bias_rows_f32(y.data(), N, units_, bias.data());
 }
 
 void Dense::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
@@ -48,11 +48,9 @@ void Dense::backward(const std::vector<const Tensor*>& x, const Tensor&, const T
   const int N = static_cast<int>(in.shape()[0]);
   // dW[U x F] += dyᵀ[U x N] * x[N x F]
   kernels::gemm_f32(true, false, units_, in_, N, dy.data(), units_, in.data(), in_, 1.0f, dweight.data(), in_);
-  if (use_bias_)
-    for (int n = 0; n < N; ++n)
-      for (int u = 0; u < units_; ++u) dbias.data()[u] += dy.data()[n * units_ + u];
+  if (use_bias_) kernels::bias_grad_rows_f32(dy.data(), N, units_, dbias.data());
   if (!dx.empty() && dx[0]) {
-    ensure_shape(*dx[0], shape_of(in));
+    ensure_same_shape(*dx[0], in);
     // dx[N x F] = dy[N x U] * W[U x F]
     kernels::gemm_f32(false, false, N, in_, units_, dy.data(), units_, weight.data(), in_, 0.0f, dx[0]->data(), in_);
   }
@@ -62,14 +60,14 @@ Shape Flatten::infer(const std::vector<Shape>& in) { return {shape_size(single_i
 
 void Flatten::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
-  ensure_shape(y, {in.shape()[0], in.size() / in.shape()[0], 1, 1});
+  ensure_shape_of(y, {in.shape()[0], in.size() / in.shape()[0], 1, 1});
   std::copy(in.data(), in.data() + in.size(), y.data());
 }
 
 void Flatten::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
                        const std::vector<Tensor*>& dx) {
   if (dx.empty() || !dx[0]) return;
-  ensure_shape(*dx[0], shape_of(*x[0]));
+  ensure_same_shape(*dx[0], *x[0]);
   std::copy(dy.data(), dy.data() + dy.size(), dx[0]->data());
 }
 

@@ -1,5 +1,7 @@
 #include "dropout.h"
 
+#include "reuse.h"
+
 namespace cnn {
 
 Dropout::Dropout(const json& cfg) {
@@ -9,7 +11,7 @@ Dropout::Dropout(const json& cfg) {
 
 void Dropout::forward(const std::vector<const Tensor*>& x, Tensor& y, bool training) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   last_training_ = training;
   if (!training || p_ == 0.0f) {
     std::copy(in.data(), in.data() + in.size(), y.data());
@@ -26,7 +28,7 @@ void Dropout::forward(const std::vector<const Tensor*>& x, Tensor& y, bool train
 void Dropout::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
                        const std::vector<Tensor*>& dx) {
   if (dx.empty() || !dx[0]) return;
-  ensure_shape(*dx[0], shape_of(*x[0]));
+  ensure_same_shape(*dx[0], *x[0]);
   if (!last_training_ || p_ == 0.0f) {
     std::copy(dy.data(), dy.data() + dy.size(), dx[0]->data());
     return;

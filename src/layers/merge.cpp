@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "reuse.h"
+
 namespace cnn {
 
 static std::string shapes_str(const std::vector<Shape>& in) {
@@ -19,7 +21,7 @@ Shape Add::infer(const std::vector<Shape>& in) {
 }
 
 void Add::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
-  ensure_shape(y, shape_of(*x[0]));
+  ensure_same_shape(y, *x[0]);
   std::copy(x[0]->data(), x[0]->data() + x[0]->size(), y.data());
   for (std::size_t k = 1; k < x.size(); ++k)
     for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] += x[k]->data()[i];
@@ -29,7 +31,7 @@ void Add::backward(const std::vector<const Tensor*>& x, const Tensor&, const Ten
                    const std::vector<Tensor*>& dx) {
   for (std::size_t k = 0; k < dx.size(); ++k)
     if (dx[k]) {
-      ensure_shape(*dx[k], shape_of(*x[k]));
+      ensure_same_shape(*dx[k], *x[k]);
       std::copy(dy.data(), dy.data() + dy.size(), dx[k]->data());
     }
 }
@@ -49,7 +51,7 @@ void Concat::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const std::size_t N = x[0]->shape()[0], HW = x[0]->shape()[2] * x[0]->shape()[3];
   std::size_t C = 0;
   for (auto* t : x) C += t->shape()[1];
-  ensure_shape(y, {N, C, x[0]->shape()[2], x[0]->shape()[3]});
+  ensure_shape_of(y, {N, C, x[0]->shape()[2], x[0]->shape()[3]});
   for (std::size_t n = 0; n < N; ++n) {
     float* out = y.data() + n * C * HW;
     for (auto* t : x) {
@@ -68,7 +70,7 @@ void Concat::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   for (std::size_t k = 0; k < x.size(); ++k) {
     const std::size_t len = x[k]->shape()[1] * HW;
     if (k < dx.size() && dx[k]) {
-      ensure_shape(*dx[k], shape_of(*x[k]));
+      ensure_same_shape(*dx[k], *x[k]);
       for (std::size_t n = 0; n < N; ++n) {
         const float* src = dy.data() + n * C * HW + c0 * HW;
         std::copy(src, src + len, dx[k]->data() + n * len);

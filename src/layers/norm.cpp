@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "reuse.h"
+
 namespace cnn {
 
 GroupedNorm::GroupedNorm(const json& cfg) {
@@ -42,7 +44,7 @@ Shape GroupedNorm::infer(const std::vector<Shape>& in) {
 
 void GroupedNorm::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   const std::size_t N = in.shape()[0], G = layer_ ? 1 : static_cast<std::size_t>(groups_);
   const std::size_t per = C_ * HW_, M = per / G;
   xhat_.resize(in.size());
@@ -73,7 +75,7 @@ void GroupedNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, c
   const std::size_t N = in.shape()[0], G = layer_ ? 1 : static_cast<std::size_t>(groups_);
   const std::size_t per = C_ * HW_, M = per / G;
   Tensor* d = dx.empty() ? nullptr : dx[0];
-  if (d) ensure_shape(*d, shape_of(in));
+  if (d) ensure_same_shape(*d, in);
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t g = 0; g < G; ++g) {
       const std::size_t off = n * per + g * M;
@@ -115,7 +117,7 @@ Shape LRN::infer(const std::vector<Shape>& in) {
 
 void LRN::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
-  ensure_shape(y, shape_of(in));
+  ensure_same_shape(y, in);
   const int N = static_cast<int>(in.shape()[0]), C = static_cast<int>(in.shape()[1]);
   const std::size_t HW = in.shape()[2] * in.shape()[3];
   den_.resize(in.size());
@@ -141,7 +143,7 @@ void LRN::backward(const std::vector<const Tensor*>& x, const Tensor&, const Ten
                    const std::vector<Tensor*>& dx) {
   if (dx.empty() || !dx[0]) return;
   const Tensor& in = *x[0];
-  ensure_shape(*dx[0], shape_of(in));
+  ensure_same_shape(*dx[0], in);
   const int N = static_cast<int>(in.shape()[0]), C = static_cast<int>(in.shape()[1]);
   const std::size_t HW = in.shape()[2] * in.shape()[3];
   const float scale = alpha_ / static_cast<float>(size_);

@@ -1,5 +1,8 @@
 #include "pool.h"
 
+#include "../kernels/ops.h"
+#include "reuse.h"
+
 namespace cnn {
 
 Pool2D::Pool2D(const json& cfg) {
@@ -32,27 +35,13 @@ Shape Pool2D::infer(const std::vector<Shape>& in) {
 void Pool2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  ensure_shape(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(C_), static_cast<std::size_t>(OH_),
-                   static_cast<std::size_t>(OW_)});
-  const float inv = 1.0f / static_cast<float>(fh_ * fw_);
-  for (int nc = 0; nc < N * C_; ++nc) {
-    const float* xp = in.data() + static_cast<std::ptrdiff_t>(nc) * H_ * W_;
-    float* yp = y.data() + static_cast<std::ptrdiff_t>(nc) * OH_ * OW_;
-    for (int oh = 0; oh < OH_; ++oh)
-      for (int ow = 0; ow < OW_; ++ow) {
-        const float* w0 = xp + oh * sh_ * W_ + ow * sw_;
-        float acc = max_ ? w0[0] : 0.0f;
-        for (int i = 0; i < fh_; ++i)
-          for (int j = 0; j < fw_; ++j) {
-            const float v = w0[i * W_ + j];
-            if (max_)
-              acc = v > acc ? v : acc;
-            else
-              acc += v;
-          }
-        yp[oh * OW_ + ow] = max_ ? acc : acc * inv;
-      }
-  }
+  ensure_shape_of(y, {static_cast<std::size_t>(N), static_cast<std::size_t>(C_), static_cast<std::size_t>(OH_),
+                      static_cast<std::size_t>(OW_)});
+  const kernels::PoolGeom g{H_, W_, fh_, fw_, sh_, sw_, OH_, OW_};
+  if (max_)
+    kernels::maxpool_forward_f32(g, N * C_, in.data(), y.data());
+  else
+    kernels::avgpool_forward_f32(g, N * C_, in.data(), y.data());
 }
 
 void Pool2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
@@ -60,30 +49,14 @@ void Pool2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   if (dx.empty() || !dx[0]) return;
   const Tensor& in = *x[0];
   const int N = static_cast<int>(in.shape()[0]);
-  ensure_shape(*dx[0], shape_of(in));
-  dx[0]->fill(0.0f);
-  const float inv = 1.0f / static_cast<float>(fh_ * fw_);
-  for (int nc = 0; nc < N * C_; ++nc) {
-    const float* xp = in.data() + static_cast<std::ptrdiff_t>(nc) * H_ * W_;
-    float* dxp = dx[0]->data() + static_cast<std::ptrdiff_t>(nc) * H_ * W_;
-    const float* dyp = dy.data() + static_cast<std::ptrdiff_t>(nc) * OH_ * OW_;
-    for (int oh = 0; oh < OH_; ++oh)
-      for (int ow = 0; ow < OW_; ++ow) {
-        const int base = oh * sh_ * W_ + ow * sw_;
-        const float g = dyp[oh * OW_ + ow];
-        if (max_) {
-          // The gradient goes to the first maximum of the window (ties: first in row-major order).
-          int best = base;
-          for (int i = 0; i < fh_; ++i)
-            for (int j = 0; j < fw_; ++j)
-              if (xp[base + i * W_ + j] > xp[best]) best = base + i * W_ + j;
-          dxp[best] += g;
-        } else {
-          for (int i = 0; i < fh_; ++i)
-            for (int j = 0; j < fw_; ++j) dxp[base + i * W_ + j] += g * inv;
-        }
-      }
-  }
+  ensure_same_shape(*dx[0], in);
+  // The kernels write every element of dx (0 where no window sends a gradient).
+  const kernels::PoolGeom g{H_, W_, fh_, fw_, sh_, sw_, OH_, OW_};
+  if (max_)
+    // The gradient goes to the first maximum of the window (ties: first in row-major order).
+    kernels::maxpool_backward_f32(g, N * C_, in.data(), dy.data(), dx[0]->data());
+  else
+    kernels::avgpool_backward_f32(g, N * C_, dy.data(), dx[0]->data());
 }
 
 Shape GlobalAvgPool::infer(const std::vector<Shape>& in) {
@@ -95,7 +68,7 @@ Shape GlobalAvgPool::infer(const std::vector<Shape>& in) {
 void GlobalAvgPool::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  ensure_shape(y, {N, C, 1, 1});
+  ensure_shape_of(y, {N, C, 1, 1});
   for (std::size_t i = 0; i < N * C; ++i) {
     const float* p = in.data() + i * HW;
     float s = 0.0f;
@@ -109,7 +82,7 @@ void GlobalAvgPool::backward(const std::vector<const Tensor*>& x, const Tensor&,
   if (dx.empty() || !dx[0]) return;
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  ensure_shape(*dx[0], shape_of(in));
+  ensure_same_shape(*dx[0], in);
   for (std::size_t i = 0; i < N * C; ++i) {
     const float g = dy.data()[i] / static_cast<float>(HW);
     float* p = dx[0]->data() + i * HW;

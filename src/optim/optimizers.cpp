@@ -1,10 +1,13 @@
-// The element-wise update rules (optimizer.h documents each). Loops are plain contiguous loops over
-// float arrays with __restrict pointers so the compiler vectorizes them; per-step scalars are
-// computed once in double and rounded to float.
+// The element-wise update rules (optimizer.h documents each). sgd, adam and radam run the f32x4
+// kernels of kernels/ops.h (split over the thread pool for large params; bit-identical to their
+// scalar references); the others are plain contiguous loops over float arrays with __restrict
+// pointers that the compiler vectorizes. Per-step scalars are computed once in double and rounded
+// to float.
 #include "optim/optimizers.h"
 
 #include <cmath>
 
+#include "kernels/ops.h"
 #include "optim/options.h"
 
 namespace cnn {
@@ -45,28 +48,11 @@ json Sgd::config() const {
           {"weight_decay", o_.weight_decay}};
 }
 
-void Sgd::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  const float lr = lr_;
-  if (s.buf.empty()) {
-    for (std::size_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
-    return;
-  }
-  float* __restrict b = s.buf[0].data();
-  const float mu = static_cast<float>(o_.momentum);
-  if (o_.nesterov) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const float d = g[i] + wd * w[i];
-      b[i] = mu * b[i] + d;
-      w[i] -= lr * (d + mu * b[i]);
-    }
-  } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      b[i] = mu * b[i] + (g[i] + wd * w[i]);
-      w[i] -= lr * b[i];
-    }
-  }
+void Sgd::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
+  if (s.buf.empty())
+    kernels::sgd_update_f32(w, g, n, lr_, wd);
+  else
+    kernels::sgd_momentum_update_f32(w, g, s.buf[0].data(), n, lr_, wd, static_cast<float>(o_.momentum), o_.nesterov);
 }
 
 // ----------------------------------------------------------------------------- adagrad
@@ -208,23 +194,18 @@ Adam::Adam(const AdamOptions& o)
 
 json Adam::config() const { return adam_config("adam", o_); }
 
-void Adam::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  float* __restrict m = s.buf[0].data();
-  float* __restrict v = s.buf[1].data();
+void Adam::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
   const Moments k(o_);
   const double t = static_cast<double>(s.step);
   const double bc1 = 1.0 - std::pow(o_.beta1, t), bc2 = 1.0 - std::pow(o_.beta2, t);
-  const float step_size = static_cast<float>(lr_ / bc1);
-  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
-  const float eps = static_cast<float>(o_.eps);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = g[i] + wd * w[i];
-    m[i] = k.b1 * m[i] + k.c1 * d;
-    v[i] = k.b2 * v[i] + k.c2 * d * d;
-    w[i] -= step_size * (m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps));
-  }
+  const kernels::AdamCoeffs c{k.b1,
+                              k.c1,
+                              k.b2,
+                              k.c2,
+                              static_cast<float>(lr_ / bc1),
+                              static_cast<float>(std::sqrt(bc2)),
+                              static_cast<float>(o_.eps)};
+  kernels::adam_update_f32(w, g, s.buf[0].data(), s.buf[1].data(), n, wd, c);
 }
 
 RAdam::RAdam(const AdamOptions& o)
@@ -234,11 +215,7 @@ RAdam::RAdam(const AdamOptions& o)
 
 json RAdam::config() const { return adam_config("radam", o_); }
 
-void RAdam::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  float* __restrict m = s.buf[0].data();
-  float* __restrict v = s.buf[1].data();
+void RAdam::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
   const Moments k(o_);
   const double t = static_cast<double>(s.step);
   const double b2t = std::pow(o_.beta2, t);
@@ -246,27 +223,18 @@ void RAdam::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s)
   // Length of the approximated simple moving average, and its limit.
   const double rho_inf = 2.0 / (1.0 - o_.beta2) - 1.0;
   const double rho_t = rho_inf - 2.0 * t * b2t / bc2;
-  if (rho_t > 5.0) {
+  const bool rect = rho_t > 5.0;
+  float scale;
+  if (rect) {
     // Variance is tractable: adaptive step with the rectification term r.
     const double r = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
-    const float scale = static_cast<float>(lr_ * r * std::sqrt(bc2) / bc1);
-    const float eps = static_cast<float>(o_.eps);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float d = g[i] + wd * w[i];
-      m[i] = k.b1 * m[i] + k.c1 * d;
-      v[i] = k.b2 * v[i] + k.c2 * d * d;
-      w[i] -= scale * (m[i] / (std::sqrt(v[i]) + eps));
-    }
+    scale = static_cast<float>(lr_ * r * std::sqrt(bc2) / bc1);
   } else {
     // Early steps: bias-corrected momentum without the adaptive denominator.
-    const float scale = static_cast<float>(lr_ / bc1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float d = g[i] + wd * w[i];
-      m[i] = k.b1 * m[i] + k.c1 * d;
-      v[i] = k.b2 * v[i] + k.c2 * d * d;
-      w[i] -= scale * m[i];
-    }
+    scale = static_cast<float>(lr_ / bc1);
   }
+  const kernels::AdamCoeffs c{k.b1, k.c1, k.b2, k.c2, scale, 1.0f, static_cast<float>(o_.eps)};
+  kernels::radam_update_f32(w, g, s.buf[0].data(), s.buf[1].data(), n, wd, c, rect);
 }
 
 }  // namespace cnn

@@ -6,7 +6,8 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
 
-const dir = path.join(__dirname, '..', '..', 'build', 'wasm');
+// CNN_WASM_DIR: another build directory (relative to the repository), e.g. build/helper-wasm.
+const dir = path.resolve(__dirname, '..', '..', process.env.CNN_WASM_DIR || path.join('build', 'wasm'));
 const createCnnEngine = require(path.join(dir, 'cnn_engine_st.js'));
 // Node 20: hand the binary over; the loader's fetch() of a file path fails (TOOLCHAIN quirk 4).
 const enginePromise = createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });

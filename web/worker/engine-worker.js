@@ -1,65 +1,463 @@
 // The engine's Web Worker: loads the wasm module and answers the messages of protocol.js.
 // Cross-origin-isolated pages get the pthreads build; others the single-threaded one.
-/* global CnnProtocol, createCnnEngine */
+// Training runs in slices of about 100 ms so that pause, stop and other requests are answered
+// between slices; the page never waits on the engine.
+/* global CnnProtocol, CnnIdx, createCnnEngine */
 'use strict';
-importScripts('protocol.js');
+// A page on another origin starts this worker through a blob that sets CNN_WORKER_URL first
+// (engine-client.js): relative URLs resolve against the worker's real address, and the
+// single-threaded build is used (pthreads cannot start cross-origin workers).
+const workerUrl = self.CNN_WORKER_URL || self.location.href;
+importScripts(new URL('protocol.js', workerUrl).href, new URL('../lib/idx.js', workerUrl).href);
 
-const variant = self.crossOriginIsolated ? 'mt' : 'st';
-const engineBase = new URL('../engine/', self.location.href).href;
+const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL ? 'mt' : 'st';
+const engineBase = new URL('../engine/', workerUrl).href;
 const engineUrl = `${engineBase}cnn_engine_${variant}.js`;
-let engine = null;
-let model = null;
+const SLICE_MS = 100;          // training time per slice before the worker looks at its messages
+const CHECKPOINT_MS = 5000;    // a checkpoint event at least this often while training
+
+let E = null;                  // the engine module
+// The models, one per slot: requests without a slot (the app) use the default slot; each embedded
+// widget sends its own slot id, so several widgets share this worker with a model each.
+const slots = new Map();       // slot id ('' = default) -> {model: E.Model, name}
+let data = { train: null, test: null, classNames: null };  // E.Dataset objects
+let run = null;                // {training, state, config, lastCheckpoint, validation, slot}
+
+function post(msg) {
+  self.postMessage(msg, CnnProtocol.transferables(msg));
+}
+
+function slotKey(slot) {
+  if (slot === undefined || slot === null || slot === '') return '';
+  if (typeof slot !== 'string' || slot.length > 64) throw new Error('slot must be a short string');
+  return slot;
+}
+
+// The events of a training carry the slot of the model being trained (when it has one).
+function runEvent(r, msg) {
+  return r.slot ? { ...msg, slot: r.slot } : msg;
+}
 
 function simdSupported() {
-  // A module with one v128 instruction: compiles only where WebAssembly SIMD is supported.
+  // A module with one v128 instruction: it validates only where WebAssembly SIMD is supported.
   const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
     65, 0, 253, 15, 253, 98, 11]);
   return WebAssembly.validate(bytes);
 }
 
-async function load() {
-  if (engine) return engine;
-  if (!simdSupported()) throw new Error('This browser does not support WebAssembly SIMD, which the engine needs. Use a current Chrome, Edge, Firefox or Safari.');
+async function engine() {
+  if (E) return E;
+  if (!simdSupported()) {
+    throw new Error('This browser does not support WebAssembly SIMD, which the engine needs. Use a current Chrome, Edge, Firefox or Safari.');
+  }
   importScripts(engineUrl);
-  engine = await createCnnEngine({
+  E = await createCnnEngine({
     locateFile: (f) => engineBase + f,
     mainScriptUrlOrBlob: engineUrl, // pthreads started from inside a worker (TOOLCHAIN quirk 5)
   });
-  return engine;
+  return E;
 }
 
-function needModel() {
-  if (!model) throw new Error('no model loaded: send createModel first');
-  return model;
+function needModel(slot) {
+  const s = slots.get(slotKey(slot));
+  if (!s) throw new Error('No model is loaded yet.');
+  return s.model;
+}
+
+function modelInfo(slot) {
+  const m = needModel(slot);
+  const modelName = slots.get(slotKey(slot)).name;
+  const summary = JSON.parse(m.summary());
+  const layers = JSON.parse(m.layerInfo());
+  const arch = JSON.parse(m.description());
+  const last = summary.layers[summary.layers.length - 1];
+  return {
+    name: modelName || arch.name || 'model',
+    architecture: arch,
+    layers,
+    total_params: summary.total_params,
+    total_macs: summary.total_macs,
+    input: arch.input,
+    classes: last.shape.reduce((a, b) => a * b, 1),
+    preprocess: JSON.parse(m.preprocess()),
+    metrics: m.metrics ? JSON.parse(m.metrics()) : null,
+  };
+}
+
+function replaceModel(m, name, slot) {
+  const key = slotKey(slot);
+  if (run && run.state !== 'idle' && run.slot === key) {
+    m.delete();
+    throw new Error('Stop the training before loading another model.');
+  }
+  const old = slots.get(key);
+  if (old) old.model.delete();
+  slots.set(key, { model: m, name: name || '' });
+}
+
+async function fetchBytes(url, what, report = true) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not download ${what} (${res.status} ${res.statusText}).`);
+  const total = Number(res.headers.get('Content-Length')) || 0;
+  if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());
+  const out = new Uint8Array(total);
+  const reader = res.body.getReader();
+  let loaded = 0;
+  let lastPost = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > total) throw new Error(`${what}: more bytes than announced`);
+    out.set(value, loaded);
+    loaded += value.length;
+    if (report && (loaded - lastPost > total / 50 || loaded === total)) {
+      post({ event: 'data', what, loaded, total });
+      lastPost = loaded;
+    }
+  }
+  return out.subarray(0, loaded);
+}
+
+function makeDataset(d) {
+  return new E.Dataset(d.pixels, d.labels, d.n, d.c, d.h, d.w, d.numClasses);
+}
+
+function describe(ds) {
+  if (!ds) return null;
+  const [c, h, w] = ds.shape();
+  return { n: ds.size(), c, h, w, numClasses: ds.numClasses() };
+}
+
+// Without a test set, one image in six of the training set is held out as the test set.
+function setHeldOut(train, test, classNames) {
+  if (test) return setData(train, test, classNames);
+  if (train.size() < 2) throw new Error('The data has a single image: it needs at least two, one for testing.');
+  const s = train.split(Math.max(1, Math.floor(train.size() / 6)), 1);
+  train.delete();
+  return setData(s.train, s.validation, classNames);
+}
+
+function setData(train, test, classNames) {
+  if (run && run.state !== 'idle') throw new Error('Stop the training before loading other data.');
+  if (train) {
+    if (data.train) data.train.delete();
+    data.train = train;
+  }
+  if (test) {
+    if (data.test) data.test.delete();
+    data.test = test;
+  }
+  data.classNames = classNames || null;
+  return { train: describe(data.train), test: describe(data.test), classNames: data.classNames };
+}
+
+// Images sorted into one folder per class: decoded here (OffscreenCanvas), converted to grey
+// levels (ink = dark on light is inverted so that digits look like MNIST) and resized to the size
+// of the first image.
+async function decodeImages(files) {
+  if (!files.length) throw new Error('No images found: choose a folder with one sub-folder of PNG/JPEG images per class.');
+  const names = [...new Set(files.map((f) => f.label))].sort();
+  if (names.length < 2) throw new Error(`Found only one class ('${names[0]}'): put the images in one sub-folder per class.`);
+  const index = new Map(names.map((n, i) => [n, i]));
+  let w = 0, h = 0;
+  const parts = { train: [], test: [] };
+  for (const f of files) {
+    let bmp;
+    try {
+      bmp = await createImageBitmap(f.file);
+    } catch (e) {
+      throw new Error(`'${f.file.name || 'an image'}' is not an image the browser can read.`);
+    }
+    if (!w) {
+      w = Math.min(bmp.width, 64);
+      h = Math.min(bmp.height, 64);
+    }
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, w, h);
+    ctx.drawImage(bmp, 0, 0, w, h);
+    bmp.close();
+    const rgba = ctx.getImageData(0, 0, w, h).data;
+    const grey = new Uint8Array(w * h);
+    for (let i = 0; i < w * h; i++) grey[i] = Math.round((rgba[4 * i] * 0.299 + rgba[4 * i + 1] * 0.587 + rgba[4 * i + 2] * 0.114));
+    parts[f.test ? 'test' : 'train'].push({ grey, label: index.get(f.label) });
+  }
+  // Light backgrounds (the usual for drawings and scans) are inverted: the engine's data is ink on black.
+  const all = [...parts.train, ...parts.test];
+  let mean = 0;
+  for (const p of all) for (const v of p.grey) mean += v;
+  mean /= all.length * w * h;
+  const invert = mean > 127;
+  const pack = (list) => {
+    if (!list.length) return null;
+    const pixels = new Uint8Array(list.length * w * h);
+    const labels = new Uint8Array(list.length);
+    list.forEach((p, i) => {
+      for (let j = 0; j < w * h; j++) pixels[i * w * h + j] = invert ? 255 - p.grey[j] : p.grey[j];
+      labels[i] = p.label;
+    });
+    return { pixels, labels, n: list.length, c: 1, h, w, numClasses: names.length };
+  };
+  return { train: pack(parts.train), test: pack(parts.test), classNames: names };
+}
+
+function checkFit(ds, what, slot) {
+  const info = modelInfo(slot);
+  const [c, h, w] = ds.shape();
+  const [mc, mh, mw] = info.input;
+  if (c !== mc || h !== mh || w !== mw) {
+    throw new Error(`The model expects ${mc}×${mh}×${mw} inputs, but the ${what} images are ${c}×${h}×${w}. ` +
+      'Choose a model for this data, or edit the model\'s "input".');
+  }
+  if (ds.numClasses() > info.classes) {
+    throw new Error(`The ${what} data has ${ds.numClasses()} classes but the model has only ${info.classes} outputs. ` +
+      'Edit the last dense layer\'s "units".');
+  }
+}
+
+function evaluation(slot) {
+  if (!data.test) return null;
+  checkFit(data.test, 'test', slot);
+  return JSON.parse(needModel(slot).evaluate(data.test, 256));
+}
+
+// ---- training -------------------------------------------------------------------------------
+
+function sleep0() {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+async function trainLoop() {
+  const r = run;
+  while (r.state === 'running' || r.state === 'paused') {
+    if (r.state === 'paused') {
+      await new Promise((res) => { r.wake = res; });
+      continue;
+    }
+    let p;
+    try {
+      p = JSON.parse(r.training.run(0, SLICE_MS));
+    } catch (e) {
+      finish(r, 'failed', e.message || String(e));
+      return;
+    }
+    const { losses, epochs_done: epochsDone, status, message, ...progress } = p;
+    post(runEvent(r, { event: 'progress', ...progress, losses }));
+    for (const record of epochsDone) {
+      let test = null;
+      try { test = evaluation(r.slot); } catch (e) { /* reported at the end */ }
+      post(runEvent(r, { event: 'epoch', record, test }));
+    }
+    if (epochsDone.length || Date.now() - r.lastCheckpoint > CHECKPOINT_MS) checkpoint(r, progress);
+    if (status !== 'running') {
+      finish(r, status, message);
+      return;
+    }
+    await sleep0();
+  }
+  if (r.state === 'stopping') finish(r, 'stopped', 'Training stopped; the model keeps the weights it has learned so far.');
+}
+
+function checkpoint(r, progress) {
+  r.lastCheckpoint = Date.now();
+  post(runEvent(r, { event: 'checkpoint', bytes: r.training.checkpoint(), iteration: progress.iteration, epoch: progress.epoch,
+    total_iterations: progress.total_iterations }));
+}
+
+function finish(r, status, message) {
+  let test = null;
+  let error = null;
+  try { test = evaluation(r.slot); } catch (e) { error = e.message; }
+  r.state = 'idle';
+  r.training.delete();
+  for (const d of r.owned) d.delete();
+  run = null;
+  post(runEvent(r, { event: 'done', status, message: message || error || '', test }));
+}
+
+function ownRun(slot) {
+  return run && (slot === undefined || run.slot === slotKey(slot)) ? run : null;
 }
 
 const handlers = {
   async init() {
-    const e = await load();
-    return { variant, buildInfo: JSON.parse(e.buildInfo()) };
+    const e = await engine();
+    return { variant, simd: true, threads: variant === 'mt' ? (navigator.hardwareConcurrency || 1) : 1,
+      buildInfo: JSON.parse(e.buildInfo()) };
   },
-  async createModel({ json }) {
-    const e = await load();
-    const m = new e.Model(typeof json === 'string' ? json : JSON.stringify(json));
-    if (model) model.delete();
-    model = m;
-    return { summary: JSON.parse(model.summary()) };
+
+  async loadModel({ json, bytes, url, name, slot }) {
+    const e = await engine();
+    if (url) bytes = await fetchBytes(url, name || 'the model', false);
+    let m;
+    if (bytes) {
+      m = e.loadModel(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    } else if (json !== undefined) {
+      const text = typeof json === 'string' ? json : JSON.stringify(json);
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        throw new Error(`The model description is not valid JSON: ${err.message}`);
+      }
+      m = new e.Model(text);
+    } else {
+      throw new Error('loadModel needs json, bytes or url');
+    }
+    replaceModel(m, name, slot);
+    return modelInfo(slot);
   },
-  forward({ input, batch, training }) {
-    return { output: needModel().forward(input, batch, !!training) };
+
+  // Frees a slot's model (an embedded widget removed from its page).
+  unloadModel({ slot }) {
+    const key = slotKey(slot);
+    if (run && run.slot === key) throw new Error('Stop the training before unloading its model.');
+    const s = slots.get(key);
+    if (s) s.model.delete();
+    slots.delete(key);
+    return { unloaded: !!s };
   },
-  trainStep({ input, labels, batch, opts }) {
-    return { loss: needModel().trainStep(input, labels, batch, opts || {}) };
+
+  saveModel({ slot }) {
+    return { bytes: needModel(slot).save('{}') };
   },
-  activation({ name }) {
-    return needModel().activation(name);
+
+  modelInfo({ slot }) {
+    return modelInfo(slot);
   },
-  getParam({ name }) {
-    return { data: needModel().getParam(name) };
+
+  classify({ input, slot }) {
+    return { probs: needModel(slot).predict(input, 1) };
   },
-  setParam({ name, data }) {
-    needModel().setParam(name, data);
-    return {};
+
+  activations({ input, slot }) {
+    const m = needModel(slot);
+    const probs = m.predict(input, 1);
+    const layers = JSON.parse(m.layerInfo()).map((l) => {
+      const a = m.activation(l.name);
+      return { name: l.name, type: l.type, shape: a.shape.slice(1), data: a.data };
+    });
+    return { layers, probs };
+  },
+
+  weights({ layer, slot }) {
+    const m = needModel(slot);
+    const info = JSON.parse(m.layerInfo()).find((l) => l.name === layer);
+    if (!info) throw new Error(`The model has no layer '${layer}'.`);
+    const params = (info.param_shapes || []).map((p) => ({ name: p.name, shape: p.shape, data: m.getParam(`${layer}.${p.name}`) }));
+    return { params };
+  },
+
+  async loadData(msg) {
+    const e = await engine();
+    if (msg.source === 'mnist') {
+      const base = msg.base;
+      const parts = msg.parts || ['train', 'test'];
+      const out = {};
+      for (const part of parts) {
+        if (part === 'train' && data.train && data.mnistTrain) continue;
+        if (part === 'test' && data.test && data.mnistTest) continue;
+        const images = await fetchBytes(`${base}mnist-${part}-images.idx.gz`, `MNIST ${part} images`);
+        const labels = await fetchBytes(`${base}mnist-${part}-labels.idx.gz`, `MNIST ${part} labels`);
+        out[part] = makeDataset(await CnnIdx.dataset(images, labels, { images: `MNIST ${part} images`, labels: `MNIST ${part} labels` }));
+      }
+      // Everything asked for is loaded already (several widgets share the data): nothing changes,
+      // even while a training runs.
+      if (!out.train && !out.test) return { train: describe(data.train), test: describe(data.test), classNames: data.classNames };
+      const res = setData(out.train, out.test, null);
+      if (out.train) data.mnistTrain = true;
+      if (out.test) data.mnistTest = true;
+      return res;
+    }
+    if (msg.source === 'idx') {
+      const train = await CnnIdx.dataset(msg.trainImages, msg.trainLabels, { images: 'the training image file', labels: 'the training label file' });
+      const test = msg.testImages && msg.testLabels
+        ? await CnnIdx.dataset(msg.testImages, msg.testLabels, { images: 'the test image file', labels: 'the test label file' }) : null;
+      if (test && (test.c !== train.c || test.h !== train.h || test.w !== train.w)) {
+        throw new Error(`The test images are ${test.c}×${test.h}×${test.w} but the training images ${train.c}×${train.h}×${train.w}.`);
+      }
+      data.mnistTrain = data.mnistTest = false;
+      return setHeldOut(makeDataset(train), test ? makeDataset(test) : null, null);
+    }
+    if (msg.source === 'images') {
+      const d = await decodeImages(msg.files || []);
+      data.mnistTrain = data.mnistTest = false;
+      return setHeldOut(makeDataset(d.train || d.test), d.train && d.test ? makeDataset(d.test) : null, d.classNames);
+    }
+    throw new Error(`unknown data source '${msg.source}'`);
+  },
+
+  testImages({ start, count, indices }) {
+    const ds = data.test;
+    if (!ds) throw new Error('No test data is loaded.');
+    const idx = indices || Array.from({ length: Math.min(count || 1, ds.size() - (start || 0)) }, (_, i) => (start || 0) + i);
+    const [c, h, w] = ds.shape();
+    const pixels = new Uint8Array(idx.length * c * h * w);
+    const labels = new Uint8Array(idx.length);
+    idx.forEach((k, i) => {
+      if (k < 0 || k >= ds.size()) throw new Error(`test image ${k} does not exist (there are ${ds.size()})`);
+      const img = ds.image(k);
+      for (let j = 0; j < img.length; j++) pixels[i * c * h * w + j] = Math.round(img[j] * 255);
+      labels[i] = ds.label(k);
+    });
+    return { pixels, labels, shape: [c, h, w], indices: idx };
+  },
+
+  async train({ config, resume, slot }) {
+    const e = await engine();
+    const key = slotKey(slot);
+    if (run) throw new Error(run.slot === key ? 'A training is already running: stop it first.' : 'Another model is training in this engine (one training at a time): wait for it to finish or stop it.');
+    if (!data.train) throw new Error('Load training data first.');
+    if (resume) replaceModel(e.loadModel(resume), slots.has(key) ? slots.get(key).name : '', key);
+    const model = needModel(key);
+    checkFit(data.train, 'training', key);
+    const cfg = { ...config };
+    const owned = [];
+    let train = data.train, val = null;
+    if (cfg.validation > 0) {
+      if (cfg.validation >= train.size()) throw new Error(`The validation split (${cfg.validation}) must be smaller than the training set (${train.size()}).`);
+      const s = train.split(cfg.validation, cfg.seed || 1);
+      train = s.train;
+      val = s.validation;
+      owned.push(train, val);
+    }
+    delete cfg.validation;
+    if (resume) cfg.preprocess = JSON.parse(model.preprocess()) || 'standardize';
+    const training = new e.Training(model, train, val, JSON.stringify(cfg));
+    if (resume) training.restore(resume);
+    run = { training, state: 'running', config, lastCheckpoint: Date.now(), owned, wake: null, slot: key };
+    trainLoop();
+    return { started: true };
+  },
+
+  // pause, resume and stop act on the training; with a slot, only on that slot's training.
+  pause({ slot }) {
+    const r = ownRun(slot);
+    if (r && r.state === 'running') r.state = 'paused';
+    return { state: r ? r.state : 'idle' };
+  },
+
+  resume({ slot }) {
+    const r = ownRun(slot);
+    if (r && r.state === 'paused') {
+      r.state = 'running';
+      if (r.wake) r.wake();
+    }
+    return { state: r ? r.state : 'idle' };
+  },
+
+  stop({ slot }) {
+    const r = ownRun(slot);
+    if (r) {
+      const wasPaused = r.state === 'paused';
+      r.state = 'stopping';
+      if (wasPaused && r.wake) r.wake();
+    }
+    return { state: r ? 'stopped' : 'idle' };
+  },
+
+  evaluate({ slot }) {
+    return evaluation(slot);
   },
 };
 
@@ -69,8 +467,8 @@ self.onmessage = async (ev) => {
     const h = handlers[type];
     if (!h) throw new Error(`unknown message type '${type}'`);
     const result = await h(payload);
-    self.postMessage({ id, ok: true, result }, CnnProtocol.transferables(result));
+    post({ id, ok: true, result });
   } catch (e) {
-    self.postMessage({ id, ok: false, error: e && e.message ? e.message : String(e) });
+    post({ id, ok: false, error: e && e.message ? e.message : String(e) });
   }
 };

@@ -1,24 +1,67 @@
 // The worker's message protocol, declared once. Loaded by the worker (importScripts) and by the
-// page (as a classic script before app.js), it defines self.CnnProtocol.
+// page (as a classic script), it defines self.CnnProtocol.
 //
-// Every request is {id, type, ...payload}; every reply is {id, ok: true, result} or
-// {id, ok: false, error: "<message>"}. Large arrays (Float32Array, Int32Array) cross as transferables.
+// Requests are {id, type, ...payload}; replies are {id, ok: true, result} or
+// {id, ok: false, error: "<message in plain words>"}. Events (no id) are {event, ...data}.
+// Large arrays (typed arrays) cross as transferables, in both directions.
 //
-//   init         {}                                  -> {variant: "st"|"mt", buildInfo}
-//   createModel  {json: "<model description>"}       -> {summary}          (replaces the current model)
-//   forward      {input: Float32Array, batch}        -> {output: Float32Array}
-//   trainStep    {input, labels: Int32Array, batch, opts: {lr, loss, l1, l2}} -> {loss}
-//   activation   {name}                              -> {shape, data: Float32Array}
-//   getParam     {name}                              -> {data: Float32Array}
-//   setParam     {name, data: Float32Array}          -> {}
+// Model slots (optional): every model request (loadModel, unloadModel, saveModel, modelInfo, classify,
+// activations, weights, train, pause, resume, stop, evaluate) may carry `slot: "<id>"`. Each slot holds
+// its own model, so several embedded widgets share one worker; without a slot the default slot is
+// used (the app). Data is shared by all slots; one training runs at a time, and its events carry the
+// slot of the model being trained (no slot field for the default slot). With a slot, pause, resume
+// and stop act only on that slot's training.
+//
+// Engine and model
+//   init          {}                                    -> {variant: "st"|"mt", simd, threads, buildInfo}
+//   loadModel     {json} | {bytes: Uint8Array} | {url}  -> model info (below); replaces the slot's model
+//   unloadModel   {slot}                                -> {unloaded: bool}  (frees a slot's model)
+//   saveModel     {}                                    -> {bytes: Uint8Array}  (a .cnn model file)
+//   modelInfo     {}                                    -> model info
+//   classify      {input: Float32Array}                 -> {probs: Float32Array}  (input: pixels in [0,1])
+//   activations   {input: Float32Array}                 -> {layers: [{name, type, shape, data: Float32Array}]}
+//   weights       {layer}                               -> {params: [{name, shape, data: Float32Array}]}
+// Data
+//   loadData      {source: "mnist", base, parts: ["train", "test"]}
+//               | {source: "idx", trainImages, trainLabels, testImages?, testLabels?}  (Uint8Array, gzip or raw)
+//               | {source: "images", files: [{file: File|Blob, label: "<class name>", test: bool}]}
+//                 -> {train?: {n, c, h, w, numClasses}, test?: {...}, classNames?}
+//   testImages    {start, count} | {indices: [...]}     -> {pixels: Uint8Array, labels: Uint8Array, shape: [c,h,w]}
+// Training (one at a time; the worker stays responsive: it trains in slices of ~100 ms)
+//   train         {config, resume?: Uint8Array}         -> {started: true}
+//   pause | resume | stop  {}                           -> {state: "running"|"paused"|"stopped"|"idle"}
+//   evaluate      {}                                    -> evaluation of the test set (below)
+// Events
+//   {event: "data", what, loaded, total}                 download progress of a data file
+//   {event: "progress", iteration, total_iterations, epoch, epochs, loss, smoothed_loss, lr,
+//                       images_per_s, eta_seconds, losses: [...new per-iteration losses]}
+//   {event: "epoch", record: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, ...},
+//                    test: evaluation}
+//   {event: "checkpoint", bytes: Uint8Array, iteration, epoch}   (every few seconds and every epoch)
+//   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped", message, test: evaluation}
+// Model info: {name, architecture, layers: [{name, type, shape, params, macs, ...}], total_params,
+//              total_macs, input: [c,h,w], classes, preprocess, metrics}
+// Evaluation: {count, loss, accuracy, confusion: [[...]], per_class: [...], wrong: [indices], predicted: [...]}
 (function (root) {
-  root.CnnProtocol = Object.freeze({
-    types: Object.freeze(['init', 'createModel', 'forward', 'trainStep', 'activation', 'getParam', 'setParam']),
-    // The typed arrays of a message, to pass as its transfer list.
+  'use strict';
+  const api = Object.freeze({
+    types: Object.freeze(['init', 'loadModel', 'unloadModel', 'saveModel', 'modelInfo', 'classify', 'activations', 'weights',
+      'loadData', 'testImages', 'train', 'pause', 'resume', 'stop', 'evaluate']),
+    // The typed arrays of a message (one level deep, and inside arrays of objects), as a transfer list.
     transferables(msg) {
-      const out = [];
-      for (const v of Object.values(msg || {})) if (ArrayBuffer.isView(v)) out.push(v.buffer);
-      return out;
+      const out = new Set();
+      const visit = (v, depth) => {
+        if (!v || typeof v !== 'object' || depth > 3) return;
+        if (ArrayBuffer.isView(v)) {
+          if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
+          return;
+        }
+        for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1);
+      };
+      visit(msg, 0);
+      return [...out];
     },
   });
+  if (typeof module !== 'undefined' && module.exports) module.exports = api;
+  else root.CnnProtocol = api;
 })(typeof self !== 'undefined' ? self : globalThis);

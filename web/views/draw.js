@@ -1,0 +1,204 @@
+// The drawing pad: mouse, touch and pen strokes with a soft round brush; the drawing becomes an
+// MNIST-style 28×28 input (lib/digitize.js), shown enlarged, and the class probabilities update
+// while the user draws (at most one request in flight; the newest drawing wins).
+/* global CnnDigitize */
+
+export class DrawView {
+  constructor({ pad, preview, clear, bars, top, topConf, hint }, classify) {
+    this.pad = pad;
+    this.preview = preview;
+    this.bars = bars;
+    this.top = top;
+    this.topConf = topConf;
+    this.hint = hint;
+    this.classify = classify;  // async (Float32Array 784) -> Float32Array probs
+    this.listeners = [];
+    this.ctx = pad.getContext('2d', { willReadFrequently: true });
+    this.brush = pad.width * 0.075;
+    this.inFlight = false;
+    this.dirty = false;
+    this.image = null;
+    this.labels = Array.from({ length: 10 }, (_, i) => String(i));
+    this.buildBars(10);
+    this.bindPointer();
+    clear.addEventListener('click', () => this.clear());
+    pad.addEventListener('keydown', (e) => {
+      if (e.key === 'Delete' || e.key === 'Backspace' || e.key === 'Escape') {
+        e.preventDefault();
+        this.clear();
+      }
+    });
+  }
+
+  onInput(fn) { this.listeners.push(fn); }
+
+  setLabels(labels) {
+    this.labels = labels;
+    this.bars.classList.toggle('named', labels.some((l) => l.length > 2));
+    this.buildBars(labels.length);
+    if (this.image) this.update();
+  }
+
+  buildBars(n) {
+    this.bars.replaceChildren();
+    this.rows = [];
+    for (let i = 0; i < n; i++) {
+      const li = document.createElement('li');
+      const label = document.createElement('span');
+      label.className = 'lbl';
+      label.textContent = this.labels[i] ?? String(i);
+      const track = document.createElement('span');
+      track.className = 'track';
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      track.append(bar);
+      const val = document.createElement('span');
+      val.className = 'val';
+      val.textContent = '–';
+      li.append(label, track, val);
+      this.bars.append(li);
+      this.rows.push({ li, bar, val });
+    }
+  }
+
+  bindPointer() {
+    const pad = this.pad;
+    let last = null;
+    const pos = (e) => {
+      const r = pad.getBoundingClientRect();
+      return [((e.clientX - r.left) / r.width) * pad.width, ((e.clientY - r.top) / r.height) * pad.height];
+    };
+    const dot = (p, pressure) => {
+      const ctx = this.ctx;
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = ctx.fillStyle = '#000';
+      ctx.lineWidth = this.brush * (0.75 + 0.5 * pressure);
+      ctx.beginPath();
+      if (last) {
+        ctx.moveTo(last[0], last[1]);
+        ctx.lineTo(p[0], p[1]);
+        ctx.stroke();
+      } else {
+        ctx.arc(p[0], p[1], ctx.lineWidth / 2, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      last = p;
+    };
+    // Mice report pressure 0.5 while a button is down; pens and some touch screens report it.
+    const pressureOf = (e) => (e.pointerType === 'pen' && e.pressure > 0 ? e.pressure : 0.5);
+    pad.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 && e.pointerType === 'mouse') return;
+      e.preventDefault();
+      pad.setPointerCapture(e.pointerId);
+      last = null;
+      dot(pos(e), pressureOf(e));
+      this.hint.hidden = true;
+      this.schedule();
+    });
+    pad.addEventListener('pointermove', (e) => {
+      if (!pad.hasPointerCapture(e.pointerId)) return;
+      e.preventDefault();
+      const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+      for (const ce of events.length ? events : [e]) dot(pos(ce), pressureOf(ce));
+      this.schedule();
+    });
+    const end = (e) => {
+      if (pad.hasPointerCapture(e.pointerId)) pad.releasePointerCapture(e.pointerId);
+      last = null;
+      this.schedule();
+    };
+    pad.addEventListener('pointerup', end);
+    pad.addEventListener('pointercancel', end);
+  }
+
+  clear() {
+    this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.image = null;
+    this.hint.hidden = false;
+    this.paintPreview(new Float32Array(784));
+    this.showProbs(null);
+    for (const fn of this.listeners) fn(null);
+  }
+
+  // The pad's ink (its alpha channel) as values in [0, 1].
+  ink() {
+    const { width: w, height: h } = this.pad;
+    const rgba = this.ctx.getImageData(0, 0, w, h).data;
+    const ink = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3] / 255;
+    return ink;
+  }
+
+  schedule() {
+    this.dirty = true;
+    if (!this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.update(); });
+  }
+
+  async update() {
+    if (this.inFlight) return;  // the reply's handler sends the newest drawing
+    this.dirty = false;
+    const { image, empty } = CnnDigitize.digitize(this.ink(), this.pad.width, this.pad.height);
+    this.paintPreview(image);
+    if (empty) return;
+    this.image = image;
+    for (const fn of this.listeners) fn(image);
+    this.inFlight = true;
+    try {
+      this.showProbs(await this.classify(image.slice()));
+    } catch (e) {
+      this.showProbs(null, e.message);
+    } finally {
+      this.inFlight = false;
+      if (this.dirty) this.update();
+    }
+  }
+
+  // Shows an external image (e.g. a test image) as the current input.
+  async show(image) {
+    this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.hint.hidden = true;
+    this.paintPreview(image);
+    this.image = image;
+    try {
+      this.showProbs(await this.classify(image.slice()));
+    } catch (e) {
+      this.showProbs(null, e.message);
+    }
+  }
+
+  paintPreview(image) {
+    const ctx = this.preview.getContext('2d');
+    const img = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const v = Math.round(255 * Math.min(1, Math.max(0, image[i] || 0)));
+      img.data.set([v, v, v, 255], 4 * i);
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  showProbs(probs, error) {
+    if (!probs) {
+      for (const r of this.rows) {
+        r.bar.style.width = '0';
+        r.val.textContent = '–';
+        r.li.classList.remove('best');
+      }
+      this.top.textContent = '?';
+      this.topConf.textContent = error || 'Draw a digit in the box';
+      this.topConf.classList.toggle('error', !!error);
+      return;
+    }
+    let best = 0;
+    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+    this.rows.forEach((r, i) => {
+      const p = i < probs.length ? probs[i] : 0;
+      r.bar.style.width = `${(100 * p).toFixed(1)}%`;
+      r.val.textContent = `${(100 * p).toFixed(1)} %`;
+      r.li.classList.toggle('best', i === best);
+    });
+    this.top.textContent = this.labels[best] ?? String(best);
+    this.topConf.textContent = `${(100 * probs[best]).toFixed(1)} % sure`;
+    this.topConf.classList.remove('error');
+  }
+}

@@ -1,0 +1,860 @@
+// <cnn-widget>: a live convolutional network for course pages, in one ES module.
+//
+//   <script type="module" src="https://<where the app is served>/widget/cnn-widget.js"></script>
+//   <cnn-widget mode="classify" model="pretrained"></cnn-widget>
+//
+// Attributes (all optional; every value is data: it is checked and only ever shown as text):
+//   mode        classify (draw pad + probabilities) | network (diagram + activations) | train
+//   model       pretrained (default) | a zoo name of models/index.json (convnetjs, lenet5, ...)
+//   data        mnist
+//   panels      comma list of the parts to show (see PANELS below), or "-name,-name" to hide some
+//   size        small | medium (default) | large;  width, height: CSS lengths (400, 100%, 30rem)
+//   optimizer, lr, schedule, batch, epochs, iterations, seed, augment, l1, l2, validation: training
+//   experiment  a whole experiment, base64url (lib/experiment.js); the attributes above override it
+// API: ready (promise), classify(imageData | Float32Array(784)), train(options), pause(), resume(),
+//   stop(), getState() / setState(experiment) / experiment, getShareUrl(), getEmbedCode().
+// Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
+// Several widgets on a page share one engine worker (one per widget origin), each with its own model
+// in the worker (a protocol "slot"); one training runs at a time.
+import '../worker/protocol.js';   // defines self.CnnProtocol (used by EngineClient)
+import '../lib/digitize.js';      // defines self.CnnDigitize (used by DrawView)
+import { EngineClient } from '../engine-client.js';
+import { DrawView } from '../views/draw.js';
+import * as X from '../lib/experiment.js';
+import { fmtBytes, fmtCompact, fmtInt, fmtPct } from '../lib/format.js';
+
+const ROOT = new URL('../', import.meta.url).href;        // the app's folder on the widget's origin
+const MODULE_URL = new URL(import.meta.url).href;
+const TAG = 'cnn-widget';
+
+export const PANELS = Object.freeze({
+  classify: ['header', 'pad', 'input', 'probs', 'share'],
+  network: ['header', 'pad', 'input', 'probs', 'diagram', 'detail', 'share'],
+  train: ['header', 'controls', 'progress', 'loss', 'accuracy', 'results', 'share'],
+});
+const DEFAULT_PANELS = Object.freeze({
+  classify: PANELS.classify,
+  network: ['header', 'pad', 'input', 'diagram', 'detail', 'share'],
+  train: PANELS.train,
+});
+const TITLES = { classify: 'Draw a digit', network: 'Inside the network', train: 'Train a network on MNIST' };
+const SIZES = ['small', 'medium', 'large'];
+const CSS_LENGTH = /^\s*(\d{1,5}(\.\d{1,3})?)\s*(px|%|rem|em|vw|vh|ch)?\s*$/;
+const ATTRS = ['mode', 'model', 'data', 'panels', 'size', 'width', 'height', 'experiment', ...X.HYPER_KEYS];
+
+// A handwritten 2 of the MNIST test set (image 1), shown by the network view before anything is drawn.
+const SAMPLE = Float32Array.from(atob(
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+  'AAAAAAAAAAAAAAAAAAAAAAAAAHR9q///ll0AAAAAAAAAAAAAAAAAAAAAAAAAAKn9/f39/f3aHgAAAAAAAAAAAAAAAAAAAAAAAKn9' +
+  '/f39/f39/asAAAAAAAAAAAAAAAAAAAAAEOr9/fTXpP39/asAAAAAAAAAAAAAAAAAAAAAAADEy9L1Gh8A/f3XAAAAAAAAAAAAAAAA' +
+  'AAAAAAAAAAAAAAAAEP397AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEPn9/XAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAL/39/QMAAAAA' +
+  'AAAAAAAAAAAAAAAAAAAAAAAAAFD9/bUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKD9/f2BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJX9' +
+  '/fIAAAAAAAAAAAAAAAAAAAAAAAAAAAAASP39/a4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAEP390wAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+  'AAAAEP390AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA5b9/f3pAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAArP394QAAAAAAAAAAAAAA' +
+  'AAAAAAAAAAAAAAAAGev9/WoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAG4P39DwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADH9/f2q' +
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAKv9/f39y7CwsLCwsLCwsGUAAAAAAAAAAAAAAACv/f39/f39/f39/f39/f0AAAAAAAAAAAAA' +
+  'AAAACbz9/f39/f39/f39/f39AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='), (c) => c.charCodeAt(0) / 255);
+
+// ---- the shared engine: one worker per widget origin, for every widget of the page ----------
+const REGISTRY = Symbol.for('cnn-widget.engines');
+const engines = globalThis[REGISTRY] || (globalThis[REGISTRY] = new Map());
+let slotCounter = 0;
+
+function engineFor(base) {
+  let e = engines.get(base);
+  if (!e) {
+    const client = new EngineClient(new URL('worker/engine-worker.js', base));
+    e = { client, init: client.request('init'), data: new Map(), base };
+    e.init.catch(() => {});
+    engines.set(base, e);
+  }
+  return e;
+}
+
+// MNIST parts are loaded once per engine, whichever widget asks first.
+async function ensureData(entry, parts) {
+  let desc = null;
+  for (const part of parts) {
+    if (!entry.data.has(part)) {
+      const p = entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts: [part] });
+      entry.data.set(part, p);
+      p.catch(() => entry.data.delete(part));
+    }
+  }
+  for (const part of parts) desc = await entry.data.get(part);
+  // The last answer describes everything loaded so far; ask again if a part is missing from it.
+  if (parts.some((p) => !desc[p])) desc = await entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts });
+  return desc;
+}
+
+let zooPromise = null;
+function zoo() {
+  if (!zooPromise) {
+    zooPromise = fetch(`${ROOT}models/index.json`).then((r) => {
+      if (!r.ok) throw new Error(`Could not load the list of models (${r.status}).`);
+      return r.json();
+    });
+    zooPromise.catch(() => { zooPromise = null; });
+  }
+  return zooPromise;
+}
+
+const fetched = new Map();  // url -> Promise<ArrayBuffer>
+function fetchOnce(url, what) {
+  if (!fetched.has(url)) {
+    const p = fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`Could not download ${what} (${r.status}).`);
+      return r.arrayBuffer();
+    });
+    fetched.set(url, p);
+    p.catch(() => fetched.delete(url));
+  }
+  return fetched.get(url);
+}
+
+// The engine request that loads an experiment's model.
+async function modelRequest(model) {
+  const z = await zoo();
+  if (model === 'pretrained') {
+    if (!z.pretrained) throw new X.ExperimentError('This site has no pretrained model.');
+    const buf = await fetchOnce(`${ROOT}models/${z.pretrained.file}`, 'the pretrained model');
+    return { bytes: new Uint8Array(buf.slice(0)), name: 'pretrained', label: z.pretrained.label };
+  }
+  if (typeof model === 'string') {
+    const entry = z.zoo.find((m) => m.name === model);
+    if (!entry) {
+      throw new X.ExperimentError(`There is no model named ${X.quote(model)}. Known models: pretrained, ${z.zoo.map((m) => m.name).join(', ')}.`);
+    }
+    const buf = await fetchOnce(`${ROOT}models/${entry.name}.json`, `the model ${entry.name}`);
+    return { json: new TextDecoder().decode(buf), name: entry.name, label: `${entry.label} (untrained)` };
+  }
+  return { json: JSON.stringify(model), name: model.name || 'custom', label: `${model.name || 'custom model'} (untrained)` };
+}
+
+// ---- small DOM helpers: text only, never HTML -----------------------------------------------
+function el(tag, props = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const kid of kids) if (kid) e.append(kid);
+  return e;
+}
+
+const escapeAttr = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+// Pixels for the network: a Float32Array of 784 values in [0, 1] (ink = 1) is used as it is; an
+// ImageData (any size) is turned into ink (dark-on-light or light-on-dark, alpha respected) and,
+// unless it is 28×28 already, centred and scaled the way MNIST was made (lib/digitize.js).
+function toInput(input) {
+  if (input instanceof Float32Array || Array.isArray(input)) {
+    if (input.length !== 784) throw new TypeError(`classify() needs 784 values (28×28), got ${input.length}.`);
+    const out = Float32Array.from(input, Number);
+    if (out.some((v) => !Number.isFinite(v))) throw new TypeError('classify(): every value must be a finite number in [0, 1].');
+    return out.map((v) => Math.min(1, Math.max(0, v)));
+  }
+  if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
+    const { width: w, height: h, data } = input;
+    const lum = (i) => (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
+    let mean = 0, opaque = 0;
+    for (let i = 0; i < w * h; i++) {
+      if (data[4 * i + 3] < 128) continue;
+      mean += lum(i);
+      opaque++;
+    }
+    // Strokes on a transparent background: the ink is the alpha. An image with a background: the
+    // ink is its darkness on a light background, its lightness on a dark one (MNIST).
+    const background = opaque > (w * h) / 2;
+    const light = background && mean / opaque > 0.5;
+    const ink = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) {
+      const a = data[4 * i + 3] / 255;
+      ink[i] = background ? (light ? 1 - lum(i) : lum(i)) * a : a;
+    }
+    if (w === 28 && h === 28) return ink;
+    return self.CnnDigitize.digitize(ink, w, h).image;
+  }
+  throw new TypeError('classify() takes an ImageData or a Float32Array of 784 values (28×28, ink = 1).');
+}
+
+// ---- the element ------------------------------------------------------------------------------
+export class CnnWidget extends HTMLElement {
+  static get observedAttributes() { return ATTRS; }
+
+  constructor() {
+    super();
+    this.slot_ = `w${++slotCounter}-${Math.random().toString(36).slice(2, 8)}`;
+    this.root = this.attachShadow({ mode: 'open' });
+    this.exp = { ...X.DEFAULTS };
+    this.edited = {};              // hyperparameters changed in the widget's own form
+    this.valid = {};               // which attributes passed their checks
+    this.views = {};
+    this.info = null;
+    this.init = null;
+    this.training = false;
+    this.paused = false;
+    this.loadToken = 0;
+    this.loadChain = Promise.resolve();
+    this.modelKey = null;
+    this.modelReady = new Promise((res, rej) => { this.readyResolve = res; this.readyReject = rej; });
+    this.modelReady.catch(() => {});
+    this.unsubscribe = [];
+    // The stylesheets load into the shadow root; the widget shows once they have (no unstyled flash).
+    const css = el('link', { rel: 'stylesheet', href: new URL('./widget.css', import.meta.url).href });
+    this.frame = el('div', { class: 'frame', part: 'frame' });
+    this.frame.style.visibility = 'hidden';
+    const show = () => { this.frame.style.visibility = ''; };
+    css.addEventListener('load', show);
+    css.addEventListener('error', show);
+    this.root.append(css, this.frame);
+  }
+
+  connectedCallback() {
+    this.subscribe();
+    this.schedule();
+  }
+
+  disconnectedCallback() {
+    setTimeout(() => {
+      if (this.isConnected) return;
+      if (this.training) {
+        this.stop().catch(() => {});  // unloaded when the training ends
+        return;
+      }
+      this.release();
+    }, 0);
+  }
+
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (oldValue === newValue) return;
+    if (Object.hasOwn(X.HYPER, name)) delete this.edited[name];
+    if (name === 'experiment') this.edited = {};
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (this.isConnected) this.update();
+    });
+  }
+
+  // ---- public API ----
+  get ready() { return this.modelReady; }
+  get state() { return this.dataset.state || 'loading'; }
+  get experiment() { return this.getState(); }
+  set experiment(exp) { this.setState(exp); }
+
+  // The experiment as it is now (attributes, the widget's form, the loaded model's description).
+  getState() {
+    const exp = { ...this.exp, ...this.edited };
+    if (exp.model === null) throw new X.ExperimentError('This widget has no valid model (see its message).');
+    // A loaded zoo or custom model is shared by its full description, so the link does not depend
+    // on the zoo files.
+    if (exp.model !== 'pretrained' && this.info && this.loadedKey === JSON.stringify(this.exp.model)) {
+      try {
+        return X.validate({ ...exp, model: this.info.architecture });
+      } catch (e) { /* fall back to the reference */ }
+    }
+    return X.validate(exp);
+  }
+
+  // Replaces the experiment: it becomes the `experiment` attribute, and the attributes that would
+  // override it are removed.
+  setState(exp) {
+    const e = X.validate(typeof exp === 'string' ? X.decode(exp) : exp);
+    for (const a of ['mode', 'model', 'data', ...X.HYPER_KEYS]) this.removeAttribute(a);
+    this.setAttribute('experiment', X.encode(e));
+    return e;
+  }
+
+  // A link that opens this experiment: in the full-page widget (embed.html) or in the app.
+  getShareUrl(target = 'embed') {
+    return X.toUrl(this.getState(), `${ROOT}${target === 'app' ? 'index.html' : 'embed.html'}`);
+  }
+
+  // The HTML that embeds this widget: the script and element, or an <iframe> of embed.html.
+  getEmbedCode(form = 'script') {
+    const exp = this.getState();
+    const keep = ['panels', 'size', 'width', 'height'].filter((a) => this.hasAttribute(a) && this.valid[a]);
+    if (form === 'iframe') {
+      const q = new URLSearchParams(keep.filter((a) => a === 'panels' || a === 'size').map((a) => [a, this.getAttribute(a)]));
+      const src = `${ROOT}embed.html${q.toString() ? `?${q}` : ''}#exp=${X.encode(exp)}`;
+      const height = { classify: 560, network: 820, train: 980 }[exp.mode];
+      return `<iframe src="${escapeAttr(src)}" title="${escapeAttr(`${TITLES[exp.mode]} — a live convolutional network`)}" ` +
+        `width="100%" height="${height}" style="border:0" loading="lazy" allow="clipboard-write"></iframe>`;
+    }
+    const attrs = [`experiment="${X.encode(exp)}"`, ...keep.map((a) => `${a}="${escapeAttr(this.getAttribute(a))}"`)];
+    return `<script type="module" src="${escapeAttr(MODULE_URL)}"></script>\n<cnn-widget ${attrs.join(' ')}></cnn-widget>`;
+  }
+
+  async classify(input) {
+    const image = toInput(input);
+    await this.modelReady;
+    const probs = await this.predict(image, 'api');
+    const d = this.views.draw;
+    if (d) {
+      d.ctx.clearRect(0, 0, d.pad.width, d.pad.height);
+      d.hint.hidden = true;
+      d.image = image;
+      d.paintPreview(image);
+      d.showProbs(probs);
+    }
+    if (this.views.network) this.views.network.setInput(image);
+    return Array.from(probs);
+  }
+
+  // Trains the widget's model on MNIST from fresh weights (the model description's initialisation)
+  // with the widget's hyperparameters, overridden by `options` ({lr: 0.01, iterations: 200, ...}).
+  // Resolves when the training ends, with {status, message, test}.
+  async train(options = {}) {
+    if (this.training) throw new Error('This widget is already training.');
+    const exp = this.getState();
+    for (const [k, v] of Object.entries(options || {})) exp[k] = X.checkHyper(k, v);
+    this.training = true;
+    this.paused = false;
+    this.controls();
+    try {
+      await this.modelReady.catch(() => {});
+      await this.load(exp, true);
+      this.say('Downloading MNIST…');
+      this.waitingData = true;
+      const d = await ensureData(this.entry, ['train', 'test']);
+      this.waitingData = false;
+      if (exp.validation >= d.train.n) throw new X.ExperimentError(`validation images (${exp.validation}) must be fewer than the training images (${fmtInt(d.train.n)})`);
+      const config = X.trainConfig(exp, d.train.n);
+      if (this.views.train) this.views.train.reset();
+      const done = new Promise((resolve) => { this.doneResolve = resolve; });
+      this.say('Training…');
+      this.setState_('training');
+      await this.entry.client.request('train', { config, slot: this.slot_ });
+      return await done;
+    } catch (e) {
+      this.waitingData = false;
+      this.training = false;
+      this.controls();
+      this.setState_(this.info ? 'ready' : 'error');
+      this.report(e);
+      throw e;
+    }
+  }
+
+  async pause() { return this.runControl('pause'); }
+  async resume() { return this.runControl('resume'); }
+  async stop() { return this.runControl('stop'); }
+
+  async runControl(type) {
+    if (!this.entry) return 'idle';
+    const r = await this.entry.client.request(type, { slot: this.slot_ });
+    if (this.training) {
+      this.paused = r.state === 'paused';
+      this.controls();
+      if (type === 'pause' && this.paused) this.say('Paused. Resume continues exactly where it stopped.');
+      if (type === 'resume') this.say('Training…');
+    }
+    return r.state;
+  }
+
+  // ---- internals ----
+  get entry() {
+    if (!this.entry_) this.entry_ = engineFor(ROOT);
+    return this.entry_;
+  }
+
+  subscribe() {
+    if (this.unsubscribe.length) return;
+    let client;
+    try { client = this.entry.client; } catch (e) { return; }
+    const mine = (fn) => (m) => { if (m.slot === this.slot_) fn(m); };
+    this.unsubscribe = [
+      client.on('progress', mine((p) => this.onProgress(p))),
+      client.on('epoch', mine((m) => this.onEpoch(m))),
+      client.on('done', mine((m) => this.onDone(m))),
+      client.on('data', ({ what, loaded, total }) => {
+        if (this.waitingData) this.say(`Downloading ${what}: ${fmtBytes(loaded)} of ${fmtBytes(total)}`);
+      }),
+      client.on('error', ({ message }) => this.report(new Error(`The engine stopped: ${message}. Reload the page.`))),
+    ];
+  }
+
+  release() {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    if (this.entry_) this.entry_.client.request('unloadModel', { slot: this.slot_ }).catch(() => {});
+    this.modelKey = null;
+    this.loadedKey = null;
+  }
+
+  emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  setState_(s) { this.dataset.state = s; }
+
+  say(text, kind = '') {
+    const m = this.ui && this.ui.msg;
+    if (!m) return;
+    m.textContent = text;
+    m.classList.toggle('error', kind === 'error');
+    m.classList.toggle('ok', kind === 'ok');
+  }
+
+  report(e) {
+    let text = e && e.message ? e.message : String(e);
+    if (/Content Security Policy|unsafe-eval|Refused to|Failed to construct 'Worker'/i.test(text)) {
+      text += ' — The page\'s Content-Security-Policy must allow the widget: see "Embedding the widget" in the README.';
+    }
+    this.say(text, 'error');
+    this.emit('error', { message: text });
+  }
+
+  // Attributes -> a checked experiment, plus the problems found (shown, never fatal on their own).
+  resolve() {
+    const problems = [];
+    const valid = {};
+    let base = { ...X.DEFAULTS };
+    if (this.hasAttribute('experiment')) {
+      try {
+        base = X.decode(this.getAttribute('experiment').trim());
+      } catch (e) {
+        problems.push(`experiment: ${e.message}`);
+      }
+    }
+    const exp = { ...base };
+    const attr = (name, check) => {
+      if (!this.hasAttribute(name)) return;
+      try {
+        exp[name] = check(this.getAttribute(name).trim());
+        valid[name] = true;
+      } catch (e) {
+        problems.push(e.message);
+        if (name === 'model') exp.model = null;   // no model rather than another one
+      }
+    };
+    attr('mode', X.checkMode);
+    attr('model', X.checkModel);
+    attr('data', X.checkData);
+    for (const k of X.HYPER_KEYS) attr(k, (v) => X.checkHyper(k, v));
+    for (const a of ['size', 'width', 'height', 'panels']) valid[a] = this.hasAttribute(a);
+    if (this.hasAttribute('size') && !SIZES.includes(this.getAttribute('size').trim())) {
+      problems.push(`size must be one of ${SIZES.join(', ')} (got ${X.quote(this.getAttribute('size'))})`);
+      valid.size = false;
+    }
+    for (const a of ['width', 'height']) {
+      if (this.hasAttribute(a) && !CSS_LENGTH.test(this.getAttribute(a))) {
+        problems.push(`${a} must be a length such as 480, 480px, 100% or 30rem (got ${X.quote(this.getAttribute(a))})`);
+        valid[a] = false;
+      }
+    }
+    const panels = this.panelList(exp.mode, problems);
+    if (panels === null) valid.panels = false;
+    return { exp, problems, valid, panels: panels || DEFAULT_PANELS[exp.mode] };
+  }
+
+  panelList(mode, problems) {
+    if (!this.hasAttribute('panels')) return DEFAULT_PANELS[mode];
+    const items = this.getAttribute('panels').split(',').map((s) => s.trim()).filter(Boolean);
+    const known = PANELS[mode];
+    const bad = items.map((s) => s.replace(/^-/, '')).filter((s) => !known.includes(s));
+    if (bad.length) {
+      problems.push(`panels: ${bad.map(X.quote).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a panel of the ${mode} mode (its panels: ${known.join(', ')})`);
+      return null;
+    }
+    if (items.length && items.every((s) => s.startsWith('-'))) {
+      const hide = items.map((s) => s.slice(1));
+      return DEFAULT_PANELS[mode].filter((p) => !hide.includes(p));
+    }
+    return items.filter((s) => !s.startsWith('-'));
+  }
+
+  update() {
+    const { exp, problems, valid, panels } = this.resolve();
+    this.exp = exp;
+    this.valid = valid;
+    this.applySize(valid);
+    if (this.builtMode !== exp.mode) this.build(exp.mode);
+    for (const p of this.root.querySelectorAll('[data-panel]')) p.hidden = !panels.includes(p.dataset.panel);
+    this.frame.classList.toggle('no-header', !panels.includes('header'));
+    X.applyToForm(this.root, { ...exp, ...this.edited });
+    this.ui.problems.replaceChildren(...problems.map((p) => el('li', { text: p })));
+    this.ui.problems.hidden = !problems.length;
+    const said = problems.join('\n');
+    if (problems.length && said !== this.lastProblems) this.emit('error', { message: said, problems });
+    this.lastProblems = said;
+    if (exp.model === null) {
+      this.modelKey = null;
+      this.loadToken++;
+      this.info = null;
+      this.setState_('error');
+      this.readyReject(new X.ExperimentError(problems.find((p) => p.startsWith('model')) || 'No model.'));
+      this.modelReady = Promise.reject(new X.ExperimentError(problems.join(' ')));
+      this.modelReady.catch(() => {});
+      this.ui.modelName.textContent = 'no model';
+      this.ui.engine.hidden = true;
+      return;
+    }
+    const key = JSON.stringify(exp.model);
+    if (key !== this.modelKey && !this.training) {
+      this.modelKey = key;
+      this.modelReady = this.load(exp);
+      this.modelReady.catch(() => {});
+    }
+  }
+
+  applySize(valid) {
+    const size = valid.size ? this.getAttribute('size').trim() : 'medium';
+    this.frame.dataset.size = size;
+    for (const a of ['width', 'height']) {
+      if (!valid[a]) {
+        this.style.removeProperty(a);
+        continue;
+      }
+      const m = CSS_LENGTH.exec(this.getAttribute(a));
+      this.style.setProperty(a, `${m[1]}${m[3] || 'px'}`);
+    }
+    this.frame.classList.toggle('fixed-height', !!valid.height);
+  }
+
+  // Loads the experiment's model into this widget's slot of the shared worker (loads run one
+  // after the other; only the newest one updates the view).
+  load(exp, fresh = false) {
+    const token = ++this.loadToken;
+    const key = JSON.stringify(exp.model);
+    const run = async () => {
+      if (!fresh) {
+        this.setState_('loading');
+        this.say('Loading the engine and the model…');
+      }
+      let entry;
+      try {
+        entry = this.entry;
+      } catch (e) {
+        throw new Error(`The engine could not start: ${e.message}`);
+      }
+      this.subscribe();
+      let init;
+      try {
+        init = await entry.init;
+      } catch (e) {
+        throw new Error(`The engine could not start: ${e.message}`);
+      }
+      const req = await modelRequest(exp.model);
+      const { label, ...r } = req;
+      const info = await entry.client.request('loadModel', { ...r, slot: this.slot_ });
+      return { init, info, label };
+    };
+    const p = this.loadChain.then(run, run);
+    this.loadChain = p.catch(() => {});
+    return p.then(({ init, info, label }) => {
+      if (token !== this.loadToken) return;
+      this.loadedKey = key;
+      this.onModel(info, init, label, fresh);
+      this.readyResolve();
+    }, (e) => {
+      if (token === this.loadToken && !fresh) {
+        this.info = null;
+        this.setState_('error');
+        this.ui.modelName.textContent = 'no model';
+        this.ui.engine.hidden = true;
+        this.report(e);
+        this.readyReject(e);
+      }
+      throw e;
+    });
+  }
+
+  onModel(info, init, label, fresh) {
+    this.info = info;
+    this.init = init;
+    if (fresh) return;
+    this.ui.modelName.textContent = label;
+    this.ui.modelName.title = `${info.name}: ${fmtInt(info.total_params)} parameters, ${fmtCompact(info.total_macs)} multiply-adds per image`;
+    this.ui.engine.hidden = false;
+    this.ui.engine.textContent = init.variant === 'mt' ? `${init.threads} threads` : '1 thread';
+    this.ui.engine.title = `WebAssembly SIMD engine ${init.buildInfo.version}, ${init.variant === 'mt' ? 'threaded' : 'single-threaded'} build`;
+    this.setState_('ready');
+    this.say(this.exp.mode === 'train' ? 'Ready: press Start to train on MNIST in your browser.' : '');
+    const { draw, network } = this.views;
+    if (network) {
+      network.setModel(info);
+      const first = info.layers.find((l) => /conv/.test(l.type)) || info.layers[1];
+      if (first) network.select(first.name);
+    }
+    if (draw) {
+      if (draw.image) draw.show(draw.image);
+      else if (this.exp.mode === 'network') this.showImage(SAMPLE, 'A handwritten 2 from the MNIST test set. Draw your own digit, or pick another test image.');
+    }
+    this.emit('ready', { model: info.name, parameters: info.total_params, layers: info.layers.length, engine: init.variant });
+  }
+
+  async predict(image, source) {
+    await this.modelReady;
+    const { probs } = await this.entry.client.request('classify', { input: image.slice(), slot: this.slot_ });
+    let top = 0;
+    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[top]) top = i;
+    this.emit('prediction', { probabilities: Array.from(probs), top, confidence: probs[top], source });
+    return probs;
+  }
+
+  showImage(image, caption) {
+    const { draw, network } = this.views;
+    if (draw) draw.show(image);
+    if (network) network.setInput(image);
+    if (this.ui.caption) this.ui.caption.textContent = caption;
+  }
+
+  async testImage() {
+    try {
+      this.waitingData = true;
+      this.ui.caption.textContent = 'Downloading the MNIST test set…';
+      const d = await ensureData(this.entry, ['test']);
+      this.waitingData = false;
+      this.say('');
+      const k = Math.floor(Math.random() * d.test.n);
+      const r = await this.entry.client.request('testImages', { indices: [k] });
+      this.showImage(Float32Array.from(r.pixels, (v) => v / 255), `Test image ${fmtInt(k)} of MNIST, labelled ${r.labels[0]}.`);
+    } catch (e) {
+      this.waitingData = false;
+      this.ui.caption.textContent = e.message;
+      this.say('');
+    }
+  }
+
+  onProgress(p) {
+    const { event, slot, ...detail } = p;
+    if (this.views.train) this.views.train.progress(p);
+    this.emit('progress', detail);
+  }
+
+  // The training view's results, without the app's pointer to its network view.
+  showResults(fn) {
+    const t = this.views.train;
+    if (!t) return;
+    fn(t);
+    t.els.wrongNote.textContent = t.els.wrongNote.textContent.replace(' Click one to see it in the network view.', '');
+  }
+
+  onEpoch({ record, test }) {
+    this.showResults((t) => t.epoch(record, test));
+    this.say(`Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`);
+    this.emit('epoch', { record, test });
+  }
+
+  async onDone({ status, message, test }) {
+    this.training = false;
+    this.paused = false;
+    this.controls();
+    this.setState_('ready');
+    if (status === 'diverged' || status === 'failed') this.say(`${message} Lower the learning rate and start again.`, 'error');
+    else this.say(`${status === 'early_stopped' ? 'Stopped early' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`, 'ok');
+    if (test) this.showResults((t) => t.results(test));
+    const detail = { status, message, test };
+    this.emit('done', detail);
+    if (this.doneResolve) this.doneResolve(detail);
+    this.doneResolve = null;
+    if (!this.isConnected) {
+      this.release();
+      return;
+    }
+    this.schedule();  // attributes changed during the training take effect now
+    try {
+      this.info = await this.entry.client.request('modelInfo', { slot: this.slot_ });
+      if (this.views.network) this.views.network.setModel(this.info);
+      if (this.views.draw && this.views.draw.image) this.views.draw.show(this.views.draw.image);
+      if (test) this.ui.modelName.textContent = `${this.info.name} — trained here (${fmtPct(test.accuracy)})`;
+    } catch (e) { /* the model stays as it was */ }
+  }
+
+  controls() {
+    const u = this.ui;
+    if (!u || !u.start) return;
+    u.start.disabled = this.training;
+    u.pause.disabled = !this.training || this.paused;
+    u.resume.disabled = !this.training || !this.paused;
+    u.stop.disabled = !this.training;
+    for (const f of u.form.querySelectorAll('input, select')) f.disabled = this.training;
+  }
+
+  async copy(kind) {
+    const u = this.ui;
+    let text, what;
+    try {
+      if (kind === 'link') {
+        text = this.getShareUrl();
+        what = 'Link';
+      } else {
+        text = this.getEmbedCode(location.href.startsWith(`${ROOT}embed.html`) ? 'iframe' : 'script');
+        what = 'Embed code';
+      }
+    } catch (e) {
+      u.shareMsg.textContent = e.message;
+      return;
+    }
+    u.shareOut.value = text;
+    u.shareOut.hidden = false;
+    u.shareOut.rows = kind === 'link' ? 2 : 3;
+    try {
+      await navigator.clipboard.writeText(text);
+      u.shareMsg.textContent = `${what} copied to the clipboard.`;
+    } catch (e) {
+      u.shareMsg.textContent = `Select the ${what.toLowerCase()} below and copy it.`;
+      u.shareOut.focus();
+      u.shareOut.select();
+    }
+  }
+
+  // ---- building the views of a mode ----
+  build(mode) {
+    this.builtMode = mode;
+    this.views = {};
+    const ui = this.ui = {};
+    ui.modelName = el('span', { class: 'model-name', text: '…' });
+    ui.engine = el('span', { class: 'badge', text: 'loading…' });
+    const header = el('div', { class: 'head', 'data-panel': 'header' },
+      el('strong', { class: 'title', text: TITLES[mode] }), ui.modelName, ui.engine);
+    ui.problems = el('ul', { class: 'problems', role: 'alert', hidden: true });
+    ui.msg = el('p', { class: 'msg', role: 'status', 'aria-live': 'polite' });
+    const body = el('div', { class: `body ${mode}` });
+    if (mode === 'train') this.buildTrain(body);
+    else this.buildDraw(body, mode);
+    ui.shareMsg = el('span', { class: 'muted share-msg', role: 'status' });
+    ui.shareOut = el('textarea', { class: 'share-out', readonly: true, rows: 2, hidden: true, spellcheck: 'false', 'aria-label': 'Link or embed code to copy' });
+    const share = el('div', { class: 'share', 'data-panel': 'share' },
+      el('div', { class: 'row' },
+        el('button', { type: 'button', text: 'Copy link', title: 'A link that opens exactly this experiment (model, settings, seed)', onclick: () => this.copy('link') }),
+        el('button', { type: 'button', text: 'Copy embed code', title: 'HTML that puts this widget, with these settings, on another page', onclick: () => this.copy('embed') }),
+        ui.shareMsg),
+      ui.shareOut);
+    this.frame.replaceChildren(header, ui.problems, body, ui.msg, share);
+    this.frame.dataset.mode = mode;
+    this.controls();
+    if (this.info) this.modelKey = null;  // the new views need the model
+  }
+
+  buildDraw(body, mode) {
+    const ui = this.ui;
+    const pad = el('canvas', { class: 'pad', width: 280, height: 280, tabindex: 0, role: 'img',
+      'aria-label': 'Drawing pad: draw one digit with the mouse, a finger or a pen. Delete clears it.' });
+    const hint = el('p', { class: 'pad-hint', text: 'Draw a digit here' });
+    const clear = el('button', { type: 'button', text: 'Clear', title: 'Erase the drawing (Delete key on the pad)' });
+    const padPanel = el('div', { class: 'pad-panel', 'data-panel': 'pad' }, el('div', { class: 'pad-wrap' }, pad, hint));
+    const preview = el('canvas', { class: 'input28', width: 28, height: 28, role: 'img', 'aria-label': 'The 28×28 input the network sees' });
+    const top = el('span', { class: 'top-class', text: '?' });
+    const topConf = el('span', { class: 'muted top-conf', text: 'Draw a digit in the box' });
+    const bars = el('ol', { class: 'bars', 'aria-label': 'Probability of each class' });
+    const inputPanel = el('div', { class: 'input-panel', 'data-panel': 'input' },
+      el('figure', {}, preview, el('figcaption', { text: 'What the network sees: 28×28' })));
+    const side = el('div', { class: 'side' }, inputPanel,
+      el('div', { class: 'verdict', 'aria-live': 'polite' }, top, topConf),
+      el('div', { class: 'row' }, clear,
+        mode === 'network' ? el('button', { type: 'button', text: 'Test image', title: 'Show a random image of the MNIST test set (downloads it once, 1.6 MB)', onclick: () => this.testImage() }) : null));
+    const probsPanel = el('div', { class: 'probs-panel', 'data-panel': 'probs' },
+      el('p', { class: 'sub', text: 'Class probabilities' }), bars);
+    const top3 = el('div', { class: 'draw-row' }, padPanel, side, probsPanel);
+    body.append(top3);
+    this.views.draw = new DrawView({ pad, preview, clear, bars, top, topConf, hint }, (input) => this.predict(input, 'draw'));
+    this.views.draw.clear();
+    if (mode !== 'network') return;
+    ui.caption = el('p', { class: 'muted caption' });
+    const scaling = el('select', { title: 'Scale each map to its own range, or all maps of a layer to the layer\'s range' },
+      el('option', { value: 'map', text: 'per map' }), el('option', { value: 'layer', text: 'per layer' }));
+    const diagram = el('div', { class: 'net-diagram', role: 'group', 'aria-label': 'Layers of the model; select one to inspect it' });
+    const detail = el('div', { class: 'layer-detail', 'aria-live': 'polite', 'data-panel': 'detail' });
+    body.append(ui.caption,
+      el('div', { class: 'diagram-panel', 'data-panel': 'diagram' },
+        el('div', { class: 'toolbar' }, el('label', { class: 'field' }, 'Colour scale ', scaling),
+          el('span', { class: 'muted', text: 'Columns are layers, left to right; each small square is one feature map for this input. Select a layer.' })),
+        diagram),
+      detail);
+    const api = {
+      activations: (input) => this.entry.client.request('activations', { input, slot: this.slot_ }),
+      weights: (layer) => this.entry.client.request('weights', { layer, slot: this.slot_ }),
+    };
+    const pending = import('../views/network.js').then(({ NetworkView }) => {
+      if (this.builtMode !== mode || this.ui !== ui) return;
+      this.views.network = new NetworkView({ diagram, detail, scaling }, api);
+      this.views.draw.onInput((image) => {
+        this.views.network.setInput(image);
+        ui.caption.textContent = image ? 'Your drawing.' : '';
+      });
+      if (this.info) {
+        this.views.network.setModel(this.info);
+        const first = this.info.layers.find((l) => /conv/.test(l.type));
+        if (first) this.views.network.select(first.name);
+        this.views.network.setInput(this.views.draw.image || SAMPLE);
+      }
+    });
+    pending.catch((e) => this.report(e));
+  }
+
+  buildTrain(body) {
+    const ui = this.ui;
+    const field = (label, control, tip) => el('label', { class: 'field', title: tip }, el('span', { text: label }), control);
+    const num = (id, attrs) => el('input', { id, type: 'number', ...attrs });
+    const optimizer = el('select', { id: 'optimizer' }, ...[
+      ['sgd', 'SGD'], ['momentum', 'SGD + momentum'], ['nesterov', 'SGD + Nesterov'], ['adagrad', 'AdaGrad'],
+      ['adadelta', 'AdaDelta'], ['rmsprop', 'RMSProp'], ['adam', 'Adam'], ['radam', 'RAdam'], ['lookahead', 'Lookahead (Adam)'],
+    ].map(([v, t]) => el('option', { value: v, text: t })));
+    ui.form = el('form', { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
+      field('Optimizer', optimizer, 'The update rule of mini-batch gradient descent'),
+      field('Learning rate', num('lr', { min: 0, step: 'any' }), 'Step size of each update'),
+      field('Batch size', num('batch', { min: 1, max: 4096, step: 1 }), 'Images per mini-batch'),
+      field('Epochs', num('epochs', { min: 1, max: 1000, step: 1 }), 'Passes over the training set'),
+      field('Seed', num('seed', { min: 0, step: 1 }), 'Seed of the shuffling and augmentation: the same seed gives the same run'));
+    ui.form.addEventListener('change', (e) => {
+      const k = e.target.id;
+      if (!Object.hasOwn(X.HYPER, k)) return;
+      try {
+        this.edited[k] = X.checkHyper(k, e.target.value);
+        e.target.removeAttribute('aria-invalid');
+        this.say('');
+      } catch (err) {
+        e.target.setAttribute('aria-invalid', 'true');
+        this.say(err.message, 'error');
+      }
+    });
+    const btn = (text, title, fn, cls) => el('button', { type: 'button', text, title, class: cls, onclick: fn });
+    ui.start = btn('Start', 'Train this model on MNIST with these settings (fresh weights)', () => this.train().catch(() => {}), 'primary');
+    ui.pause = btn('Pause', 'Pause after the current mini-batch', () => this.pause().catch((e) => this.report(e)));
+    ui.resume = btn('Resume', 'Continue from where it paused', () => this.resume().catch((e) => this.report(e)));
+    ui.stop = btn('Stop', 'End the training and keep the weights learned so far', () => this.stop().catch((e) => this.report(e)));
+    const controls = el('div', { class: 'controls', 'data-panel': 'controls' }, ui.form,
+      el('div', { class: 'row run' }, ui.start, ui.pause, ui.resume, ui.stop));
+    const progress = el('progress', { max: 1, value: 0, 'aria-label': 'Training progress' });
+    const progressText = el('span', { class: 'muted', text: 'Not started' });
+    const lossChart = el('div', { class: 'chart', 'aria-label': 'Loss per iteration, raw and smoothed' });
+    const accChart = el('div', { class: 'chart', 'aria-label': 'Training, validation and test accuracy per epoch' });
+    const e = {
+      testAcc: el('p', { class: 'big' }), testNote: el('p', { class: 'muted' }),
+      confusion: el('canvas', { class: 'confusion', role: 'img' }), perClass: el('ol', { class: 'bars small' }),
+      wrong: el('div', { class: 'wrong-grid' }), wrongNote: el('p', { class: 'muted' }),
+    };
+    const results = el('div', { class: 'results' },
+      el('div', { class: 'result-block' }, el('p', { class: 'sub', text: 'Test set' }), e.testAcc, e.testNote, el('p', { class: 'sub', text: 'Per-class accuracy' }), e.perClass),
+      el('div', { class: 'result-block' }, el('p', { class: 'sub', text: 'Confusion matrix' }), e.confusion),
+      el('div', { class: 'result-block grow' }, el('p', { class: 'sub', text: 'Misclassified test images' }), e.wrongNote, e.wrong));
+    body.append(controls,
+      el('div', { class: 'progress-row', 'data-panel': 'progress' }, progress, progressText),
+      el('div', { class: 'charts' },
+        el('div', { class: 'chart-panel', 'data-panel': 'loss' }, lossChart),
+        el('div', { class: 'chart-panel', 'data-panel': 'accuracy' }, accChart)),
+      el('div', { 'data-panel': 'results' }, results));
+    if (!this.root.querySelector('link.uplot')) {
+      this.root.insertBefore(el('link', { rel: 'stylesheet', class: 'uplot', href: `${ROOT}vendor/uplot/uPlot.min.css` }), this.frame);
+    }
+    const api = { testImages: (q) => this.entry.client.request('testImages', q) };
+    import('../views/train.js').then(({ TrainView }) => {
+      if (this.ui !== ui) return;
+      this.views.train = new TrainView({ lossChart, accChart, progress, progressText, results, ...e }, api);
+    }).catch((err) => this.report(err));
+  }
+}
+
+if (!customElements.get(TAG)) customElements.define(TAG, CnnWidget);
