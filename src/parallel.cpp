@@ -13,7 +13,7 @@ namespace cnn {
 
 void set_num_threads(int) {}
 int num_threads() { return 1; }
-void parallel_for(int tasks, const std::function<void(int)>& f) {
+void parallel_for(int tasks, TaskRef f) {
   for (int t = 0; t < tasks; ++t) f(t);
 }
 
@@ -36,43 +36,49 @@ class Pool {
   }
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  void run(int tasks, const std::function<void(int)>& f) {
+  // Runs the job and returns once every task has run and no worker is still inside it: a worker
+  // joins a job only under the lock while the job is posted, and run() withdraws the job under
+  // the same lock once the last of them has left, so a worker that wakes late can never take a
+  // task (or a task index) of the next job.
+  void run(int tasks, TaskRef f) {
     {
       std::lock_guard<std::mutex> l(m_);
       job_ = &f;
       tasks_ = tasks;
       next_.store(0);
-      pending_ = tasks;
       ++generation_;
     }
     cv_.notify_all();
-    work();  // the calling thread takes part
+    work(f, tasks);  // the calling thread takes part
     std::unique_lock<std::mutex> l(m_);
-    done_cv_.wait(l, [this] { return pending_ == 0; });
+    done_cv_.wait(l, [this] { return active_ == 0; });
     job_ = nullptr;
   }
 
  private:
-  void work() {
+  void work(const TaskRef& f, int tasks) {
     int t;
-    while ((t = next_.fetch_add(1)) < tasks_) {
-      (*job_)(t);
-      std::lock_guard<std::mutex> l(m_);
-      if (--pending_ == 0) done_cv_.notify_all();
-    }
+    while ((t = next_.fetch_add(1)) < tasks) f(t);
   }
   void loop() {
     inside_ = true;
     long seen = 0;
     for (;;) {
+      const TaskRef* job;
+      int tasks;
       {
         std::unique_lock<std::mutex> l(m_);
         cv_.wait(l, [&] { return stop_ || generation_ != seen; });
         if (stop_) return;
         seen = generation_;
         if (!job_) continue;
+        job = job_;
+        tasks = tasks_;
+        ++active_;
       }
-      work();
+      work(*job, tasks);
+      std::lock_guard<std::mutex> l(m_);
+      if (--active_ == 0) done_cv_.notify_all();
     }
   }
 
@@ -83,8 +89,8 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable cv_, done_cv_;
-  const std::function<void(int)>* job_ = nullptr;
-  int tasks_ = 0, pending_ = 0;
+  const TaskRef* job_ = nullptr;  // the posted job, or null between jobs
+  int tasks_ = 0, active_ = 0;    // active_: workers inside the posted job
   std::atomic<int> next_{0};
   long generation_ = 0;
   bool stop_ = false;
@@ -122,7 +128,7 @@ int num_threads() {
   return g_threads == 0 ? default_threads() : g_threads;
 }
 
-void parallel_for(int tasks, const std::function<void(int)>& f) {
+void parallel_for(int tasks, TaskRef f) {
   if (tasks <= 1 || Pool::inside_ || num_threads() == 1) {
     for (int t = 0; t < tasks; ++t) f(t);
     return;

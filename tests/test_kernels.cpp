@@ -1,5 +1,6 @@
 // Each fast kernel against its scalar reference, over many shapes: tile edges, K below/at/above the
 // packing depth, odd sizes, all transposes, beta 0 and 1, leading dimensions larger than the width.
+#include <atomic>
 #include <cmath>
 
 #include "kernels/gemm.h"
@@ -118,6 +119,24 @@ TEST(KernelThreads, IdenticalForAnyThreadCount) {
     return out;
   };
   EXPECT_EQ(train_step(1), train_step(2));
+  set_num_threads(saved);
+}
+
+// The pool under stress: many short jobs of varying size back to back, where a worker that wakes
+// late for one job must not take part in the next one. Every task runs exactly once per call.
+TEST(KernelThreads, EveryTaskRunsOncePerCall) {
+  const int saved = num_threads();
+  for (int threads : {2, 3, 4}) {
+    set_num_threads(threads);
+    std::vector<std::atomic<int>> hits(16);
+    for (int call = 0; call < 20000; ++call) {
+      const int tasks = 2 + call % 15;
+      for (int t = 0; t < tasks; ++t) hits[static_cast<std::size_t>(t)].store(0);
+      parallel_for(tasks, [&](int t) { hits[static_cast<std::size_t>(t)].fetch_add(1); });
+      for (int t = 0; t < tasks; ++t)
+        ASSERT_EQ(hits[static_cast<std::size_t>(t)].load(), 1) << "call " << call << " task " << t;
+    }
+  }
   set_num_threads(saved);
 }
 
