@@ -19,6 +19,7 @@
 #include "loss.h"
 #include "model.h"
 #include "onnx.h"
+#include "parallel.h"
 #include "search.h"
 #include "serialize.h"
 #include "trainer.h"
@@ -42,6 +43,7 @@ const char* kUsage =
     "  gradcheck    compare back-propagation with central differences on a random batch\n"
     "  search       hyperparameter search (random or grid, coarse then fine) scored on the validation split\n"
     "  export-onnx  write the inference graph (with the preprocessing) as an ONNX file\n"
+    "every command also takes --threads N (default: the number of cores, at most 8)\n"
     "run 'cnn <command> --help' for a command's options\n";
 
 struct Command {
@@ -162,7 +164,7 @@ Args parse(int argc, char** argv, const Command& cmd) {
       continue;
     }
     const bool flag = in(cmd.flags, k);
-    if (!flag && !in(cmd.options, k)) throw Usage("unknown option '" + k + "'");
+    if (!flag && !in(cmd.options, k) && k != "--threads") throw Usage("unknown option '" + k + "'");
     if (a.count(k) && !in(cmd.repeatable, k)) throw Usage(k + " is given twice");
     if (flag) {
       a.values[k].push_back("1");
@@ -179,8 +181,11 @@ double number(const Args& a, const std::string& k, double def, double lo, double
   const std::string& s = a.at(k);
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end || !(v >= lo && v <= hi))
-    throw Usage(k + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + s + "'");
+  if (s.empty() || *end || !(v >= lo && v <= hi)) {
+    std::ostringstream m;
+    m << k << " must be a number in [" << lo << ", " << hi << "], got '" << s << "'";
+    throw Usage(m.str());
+  }
   return v;
 }
 
@@ -800,9 +805,10 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv, it->second);
     if (a.count("--help")) {
-      std::cout << it->second.help;
+      std::cout << it->second.help << "  --threads N (default: the number of cores, at most 8)\n";
       return 0;
     }
+    if (a.count("--threads")) set_num_threads(static_cast<int>(number(a, "--threads", 0, 1, 64)));
     if (cmd == "summary") return cmd_summary(a);
     if (cmd == "gradcheck") return cmd_gradcheck(a);
     if (cmd == "eval") return cmd_eval(a);
