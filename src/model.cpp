@@ -100,6 +100,12 @@ Model::Model(const json& desc) : desc_(desc) {
     index[n.name] = static_cast<int>(nodes_.size());
     nodes_.push_back(std::move(n));
   }
+  for (auto& n : nodes_)
+    if (n.layer)
+      for (Param p : n.layer->params()) {
+        p.name = n.name + "." + p.name;
+        params_.push_back(p);
+      }
   init(init_, seed_);
 }
 
@@ -129,31 +135,33 @@ void Model::init(const InitScheme& scheme, std::uint32_t seed) {
 }
 
 const Tensor& Model::forward(const Tensor& x, bool training) {
-  const Shape xs = shape_of(x);
+  const auto& xs = x.shape();
   if (xs.size() != 4 || !std::equal(input_shape().begin(), input_shape().end(), xs.begin() + 1) || xs[0] == 0)
     throw Error("model input: expected a batch {N, " + shape_str(input_shape()).substr(1) + " with N >= 1, got " +
-                shape_str(xs));
-  nodes_[0].out = x;
-  std::vector<const Tensor*> in;
+                shape_str(shape_of(x)));
+  ensure_shape_like(nodes_[0].out, x);
+  std::copy(x.data(), x.data() + x.size(), nodes_[0].out.data());
   for (std::size_t i = 1; i < nodes_.size(); ++i) {
     Node& n = nodes_[i];
-    in.clear();
-    for (int j : n.inputs) in.push_back(&nodes_[j].out);
-    n.layer->forward(in, n.out, training);
+    in_.clear();
+    for (int j : n.inputs) in_.push_back(&nodes_[j].out);
+    n.layer->forward(in_, n.out, training);
   }
   return nodes_.back().out;
 }
 
 void Model::backward(const Tensor& dout) {
   Node& last = nodes_.back();
-  if (shape_of(dout) != shape_of(last.out))
+  if (!same_shape(dout, last.out))
     throw Error("backward: gradient " + shape_str(shape_of(dout)) + " does not match the output " +
                 shape_str(shape_of(last.out)));
-  std::vector<bool> has(nodes_.size(), false);
-  last.grad = dout;
-  has.back() = true;
-  std::vector<const Tensor*> in;
-  std::vector<Tensor*> dx;
+  std::vector<char>& has = has_;
+  has.assign(nodes_.size(), 0);
+  ensure_shape_like(last.grad, dout);
+  std::copy(dout.data(), dout.data() + dout.size(), last.grad.data());
+  has.back() = 1;
+  std::vector<const Tensor*>& in = in_;
+  std::vector<Tensor*>& dx = dx_;
   for (std::size_t i = nodes_.size() - 1; i >= 1; --i) {
     Node& n = nodes_[i];
     if (!has[i]) continue;  // does not reach the output
@@ -169,9 +177,9 @@ void Model::backward(const Tensor& dout) {
       if (j == 0) continue;
       Node& src = nodes_[j];
       if (!has[j]) {
-        ensure_shape(src.grad, shape_of(n.dx[k]));
+        ensure_shape_like(src.grad, n.dx[k]);
         std::copy(n.dx[k].data(), n.dx[k].data() + n.dx[k].size(), src.grad.data());
-        has[j] = true;
+        has[j] = 1;
       } else {
         for (std::size_t e = 0; e < src.grad.size(); ++e) src.grad.data()[e] += n.dx[k].data()[e];
       }
@@ -181,17 +189,6 @@ void Model::backward(const Tensor& dout) {
 
 void Model::zero_grad() {
   for (auto& p : params()) p.grad->fill(0.0f);
-}
-
-std::vector<Param> Model::params() {
-  std::vector<Param> out;
-  for (auto& n : nodes_)
-    if (n.layer)
-      for (Param p : n.layer->params()) {
-        p.name = n.name + "." + p.name;
-        out.push_back(p);
-      }
-  return out;
 }
 
 std::vector<std::pair<std::string, Tensor*>> Model::buffers() {

@@ -63,8 +63,9 @@ class Model {
   void backward(const Tensor& dout);
   void zero_grad();
 
-  // Parameters with qualified names "<layer>.<param>".
-  std::vector<Param> params();
+  // Parameters with qualified names "<layer>.<param>" (listed once, when the model is built, so a
+  // training step that walks them allocates nothing).
+  const std::vector<Param>& params() const { return params_; }
   std::vector<std::pair<std::string, Tensor*>> buffers();
   std::int64_t param_count();
   std::int64_t macs() const;
@@ -109,6 +110,11 @@ class Model {
   InitScheme init_;
   std::uint32_t seed_ = 42;
   std::vector<Node> nodes_;
+  std::vector<Param> params_;
+  // Scratch of forward/backward, kept so that a training step allocates nothing after the first.
+  std::vector<const Tensor*> in_;
+  std::vector<Tensor*> dx_;
+  std::vector<char> has_;
 };
 
 }  // namespace cnn

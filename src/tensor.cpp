@@ -37,4 +37,17 @@ void ensure_shape(Tensor& t, const Shape& s) {
   t = zeros(s);
 }
 
+void ensure_shape(Tensor& t, std::initializer_list<std::size_t> s) {
+  if (t.dimension() == s.size() && std::equal(s.begin(), s.end(), t.shape().begin())) return;
+  t = zeros(Shape(s));
+}
+
+bool same_shape(const Tensor& a, const Tensor& b) {
+  return a.dimension() == b.dimension() && std::equal(a.shape().begin(), a.shape().end(), b.shape().begin());
+}
+
+void ensure_shape_like(Tensor& t, const Tensor& like) {
+  if (!same_shape(t, like)) t = zeros(shape_of(like));
+}
+
 }  // namespace cnn

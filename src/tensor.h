@@ -8,10 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
 #include <xtensor/xarray.hpp>
 
 namespace cnn {
@@ -34,5 +34,10 @@ Shape batch_shape(std::size_t n, const Shape& sample);
 Tensor zeros(const Shape& s);
 // Reallocates t only when its shape differs; keeps the buffer otherwise (no allocation in steady state).
 void ensure_shape(Tensor& t, const Shape& s);
+// The same, without building a Shape: t takes like's shape. And a shape comparison that allocates
+// nothing (for the per-step checks of Model::forward/backward).
+void ensure_shape_like(Tensor& t, const Tensor& like);
+void ensure_shape(Tensor& t, std::initializer_list<std::size_t> s);
+bool same_shape(const Tensor& a, const Tensor& b);
 
 }  // namespace cnn

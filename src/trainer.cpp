@@ -176,6 +176,10 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
   progress_.epochs = epochs_;
   progress_.iterations_per_epoch = per_epoch_;
   progress_.lr = sched_->lr(0);
+  for (const Param& p : model_.params()) {
+    const std::string layer = p.name.substr(0, p.name.rfind('.'));
+    if (std::find(cfg_.freeze.begin(), cfg_.freeze.end(), layer) == cfg_.freeze.end()) trainable_.push_back(p);
+  }
   start_epoch();
 }
 
@@ -203,7 +207,7 @@ bool Trainer::step() {
   float loss = compute_loss(cfg_.loss, out, y_, &grad_);
   for (std::size_t i = 0; i < b; ++i) correct_ += argmax(out.data() + i * C, C) == y_[i];
   model_.backward(grad_);
-  auto params = trainable();
+  const std::vector<Param>& params = trainable_;
   loss += static_cast<float>(cfg_.reg.apply(params, true));
   bool finite = std::isfinite(loss);
   for (std::size_t k = 0; finite && k < params.size(); ++k) {
@@ -255,19 +259,6 @@ bool Trainer::step() {
   }
   if (on_progress) on_progress(progress_);
   return true;
-}
-
-std::vector<Param> Trainer::trainable() {
-  std::vector<Param> out;
-  for (std::size_t i = 1; i < model_.size(); ++i) {
-    Model::Node& n = model_.node(i);
-    if (std::find(cfg_.freeze.begin(), cfg_.freeze.end(), n.name) != cfg_.freeze.end()) continue;
-    for (Param p : n.layer->params()) {
-      p.name = n.name + "." + p.name;  // as Model::params() names them
-      out.push_back(p);
-    }
-  }
-  return out;
 }
 
 void Trainer::end_epoch() {

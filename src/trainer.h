@@ -115,14 +115,13 @@ class Trainer {
   void start_epoch();
   void end_epoch();
   bool step();
-  // The parameters the optimizer updates: all but those of frozen layers.
-  std::vector<Param> trainable();
   Model& model_;
   const Dataset& train_;
   const Dataset* val_;
   const Preprocess& pre_;
   TrainConfig cfg_;
   std::unique_ptr<Optimizer> opt_;
+  std::vector<Param> trainable_;  // what the optimizer updates: all but the frozen layers' parameters
   std::unique_ptr<Schedule> sched_;
   Rng shuffle_rng_, augment_rng_;
   std::string epoch_rng_state_;  // shuffle_rng_ before this epoch's shuffle

@@ -123,7 +123,8 @@ void augment(Tensor& x, const AugmentConfig& cfg, Rng& rng) {
   const std::size_t sz = c * h * w;
   if (sz == 0) return;
   const bool geometric = cfg.translate > 0 || cfg.crop > 0 || cfg.rotate > 0.0f || cfg.scale > 0.0f || cfg.flip;
-  std::vector<float> scratch(geometric ? sz : 0);
+  thread_local std::vector<float> scratch;  // reused: a training step allocates nothing
+  if (geometric && scratch.size() < sz) scratch.resize(sz);
   auto shift = [&rng](int m) {
     return m > 0 ? static_cast<int>(rng.below(static_cast<std::uint32_t>(2 * m + 1))) - m : 0;
   };

@@ -11,7 +11,7 @@ namespace cnn {
 using optim_detail::Options;
 
 void Optimizer::set_lr(float lr) {
-  optim_detail::require(lr >= 0.0f, name() + " optimizer", "lr", "a number >= 0", lr);
+  if (!(lr >= 0.0f)) optim_detail::require(false, name() + " optimizer", "lr", "a number >= 0", lr);
   lr_ = lr;
 }
 
@@ -20,17 +20,18 @@ void Optimizer::set_lr(float lr) {
 void SlotOptimizer::step(const std::vector<Param>& params) {
   // Check everything first so a bad call changes nothing.
   for (const Param& p : params) {
-    const std::string who = name() + " optimizer: param '" + p.name + "'";
-    if (!p.value || !p.grad) throw Error(who + " has no " + (p.value ? "gradient" : "value"));
+    // The message is built only on failure: a training step allocates nothing.
+    auto who = [&] { return name() + " optimizer: param '" + p.name + "'"; };
+    if (!p.value || !p.grad) throw Error(who() + " has no " + (p.value ? "gradient" : "value"));
     const std::size_t n = p.value->size();
     if (p.grad->size() != n)
-      throw Error(who + " has a gradient of size " + std::to_string(p.grad->size()) + " for a value of size " +
+      throw Error(who() + " has a gradient of size " + std::to_string(p.grad->size()) + " for a value of size " +
                   std::to_string(n));
     auto it = slots_.find(p.name);
     if (it != slots_.end())
       for (const auto& b : it->second.buf)
         if (b.size() != n)
-          throw Error(who + " has size " + std::to_string(n) + " but its optimizer state has size " +
+          throw Error(who() + " has size " + std::to_string(n) + " but its optimizer state has size " +
                       std::to_string(b.size()) + " (state from another model?)");
   }
   for (const Param& p : params) {
