@@ -61,6 +61,11 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
         auto x = randv(static_cast<std::size_t>(C) * H * W, r);
         std::vector<float> col(static_cast<std::size_t>(C) * F * F * g.OH * g.OW);
         kernels::im2col_f32(g, x.data(), col.data(), g.OH * g.OW);
+        std::vector<float> rows(col.size());
+        kernels::im2row_f32(g, x.data(), rows.data());
+        const int ckk = C * F * F, ohw = g.OH * g.OW;
+        for (int k = 0; k < ckk; ++k)
+          for (int p = 0; p < ohw; ++p) ASSERT_EQ(rows[p * ckk + k], col[k * ohw + p]) << "im2row at " << p << "," << k;
         std::vector<float> back(x.size(), 0.0f);
         kernels::col2im_add_f32(g, col.data(), g.OH * g.OW, back.data());
         std::vector<int> uses(x.size(), 0);

@@ -197,8 +197,10 @@ void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A
   const int nc_max = std::min(NC, (N + NR - 1) / NR * NR), kc_max = std::min(KC, K);
   const std::size_t need_b = static_cast<std::size_t>(nc_max) * kc_max;
   const std::size_t need_a = static_cast<std::size_t>(std::min(MC, (M + MR - 1) / MR * MR)) * kc_max;
-  if (pb.b.size() < need_b) pb.b.resize(need_b);
-  if (pb.a.size() < need_a) pb.a.resize(need_a);
+  // Grown once to the largest panels (2 MB + 64 kB per thread), so that a thread allocates at most
+  // once in its life however the shapes it meets later vary.
+  if (pb.b.size() < need_b) pb.b.resize(static_cast<std::size_t>(NC) * KC);
+  if (pb.a.size() < need_a) pb.a.resize(static_cast<std::size_t>(MC) * KC);
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
@@ -241,7 +243,10 @@ void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol) {
             const int lo = std::max(0, g.PW - j), hi = std::min(g.OW, g.W + g.PW - j);
             int ow = 0;
             for (; ow < lo; ++ow) r[ow] = 0.0f;
-            if (hi > lo) std::memcpy(r + lo, xr + lo - g.PW + j, sizeof(float) * (hi - lo));
+            // A plain loop, not memcpy: the runs are short (a feature map's width), and in wasm
+            // memcpy is an out-of-line call (it showed as 13% of a NetA training step).
+            const float* xs = xr + lo - g.PW + j;
+            for (ow = lo; ow < hi; ++ow) r[ow] = xs[ow - lo];
             for (ow = std::max(hi, lo); ow < g.OW; ++ow) r[ow] = 0.0f;
             continue;
           }
@@ -251,6 +256,34 @@ void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol) {
           }
         }
       }
+}
+
+void im2row_f32(const ConvGeom& g, const float* x, float* rows) {
+  const int ckk = g.C * g.FH * g.FW;
+  for (int oh = 0; oh < g.OH; ++oh)
+    for (int ow = 0; ow < g.OW; ++ow) {
+      float* r = rows + static_cast<std::ptrdiff_t>(oh * g.OW + ow) * ckk;
+      const int w0 = ow * g.SW - g.PW;
+      for (int c = 0; c < g.C; ++c) {
+        const float* xc = x + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
+        for (int i = 0; i < g.FH; ++i, r += g.FW) {
+          const int h = oh * g.SH - g.PH + i;
+          if (h < 0 || h >= g.H) {
+            for (int j = 0; j < g.FW; ++j) r[j] = 0.0f;
+            continue;
+          }
+          const float* xr = xc + h * g.W;
+          if (w0 >= 0 && w0 + g.FW <= g.W) {  // the window row lies inside the image
+            for (int j = 0; j < g.FW; ++j) r[j] = xr[w0 + j];
+            continue;
+          }
+          for (int j = 0; j < g.FW; ++j) {
+            const int w = w0 + j;
+            r[j] = (w >= 0 && w < g.W) ? xr[w] : 0.0f;
+          }
+        }
+      }
+    }
 }
 
 void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx) {

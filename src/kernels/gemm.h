@@ -26,6 +26,9 @@ struct ConvGeom {
 // ldcol is the row stride of col (OH*OW for one image; larger when several images share a col
 // matrix side by side).
 void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol);
+// The transpose, one row per output pixel: rows[oh*OW + ow][(c*FH + i)*FW + j] (for dW = dY * rows,
+// whose GEMM then packs B with vector loads instead of a strided gather).
+void im2row_f32(const ConvGeom& g, const float* x, float* rows);
 // The adjoint of im2col: dx += scatter(dcol).
 void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx);
 
