@@ -50,6 +50,34 @@ TEST(KernelGemm, MatchesScalarReference) {
   EXPECT_GT(cases, 1000);
 }
 
+// B by row offsets (rows overlapping, as a stride-1 convolution reads its padded input) against
+// gemm_f32 on the same rows copied out into an ordinary matrix; both transposes of A, 1-3 threads.
+TEST(KernelGemm, RowOffsetsMatchACopiedMatrix) {
+  Rng r(9);
+  const int saved = num_threads();
+  for (int threads : {1, 3})
+    for (int M : {1, 5, 16, 37})
+      for (int N : {3, 8, 61, 300})
+        for (int K : {1, 25, 260})
+          for (bool ta : {false, true}) {
+            set_num_threads(threads);
+            auto A = randv(static_cast<std::size_t>(M) * K, r),
+                 base = randv(static_cast<std::size_t>(N + 3 * K + 7), r);
+            std::vector<std::ptrdiff_t> rows(static_cast<std::size_t>(K));
+            std::vector<float> B(static_cast<std::size_t>(K) * N);
+            for (int k = 0; k < K; ++k) {
+              rows[static_cast<std::size_t>(k)] = (k * 7) % (3 * K + 7);
+              std::copy_n(base.data() + rows[static_cast<std::size_t>(k)], N,
+                          B.data() + static_cast<std::size_t>(k) * N);
+            }
+            std::vector<float> C0(static_cast<std::size_t>(M) * N), C1(C0.size());
+            kernels::gemm_f32(ta, false, M, N, K, A.data(), ta ? M : K, B.data(), N, 0.0f, C0.data(), N);
+            kernels::gemm_f32_rows(ta, M, N, K, A.data(), ta ? M : K, base.data(), rows.data(), 0.0f, C1.data(), N);
+            ASSERT_EQ(C0, C1) << "M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " threads=" << threads;
+          }
+  set_num_threads(saved);
+}
+
 TEST(KernelIm2col, MatchesDirectIndexing) {
   Rng r(6);
   for (int S : {1, 2, 3})

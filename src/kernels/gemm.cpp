@@ -63,13 +63,15 @@ void pack_a(bool trans, const float* A, int lda, int i0, int mc, int k0, int kc,
 }
 
 // Packs depth [k0, k0+kc) x columns [j0, j0+nc) of op(B) into NR-column panels, k-major, zero-padded.
-void pack_b(bool trans, const float* B, int ldb, int k0, int kc, int j0, int nc, float* out) {
+// With brow (B not transposed), row k of B starts at B + brow[k] instead of B + k * ldb.
+void pack_b(bool trans, const float* B, int ldb, const std::ptrdiff_t* brow, int k0, int kc, int j0, int nc,
+            float* out) {
   for (int jr = 0; jr < nc; jr += NR) {
     const int nr = std::min(NR, nc - jr);
     float* o = out + static_cast<std::ptrdiff_t>(jr) * kc;
     if (!trans) {
       for (int k = 0; k < kc; ++k, o += NR) {
-        const float* b = B + static_cast<std::ptrdiff_t>(k0 + k) * ldb + (j0 + jr);
+        const float* b = B + (brow ? brow[k0 + k] : static_cast<std::ptrdiff_t>(k0 + k) * ldb) + (j0 + jr);
         if (nr == NR) {
           for (int v = 0; v < NR; v += 4) f32x4_store(o + v, f32x4_load(b + v));
         } else {
@@ -151,18 +153,32 @@ PackBuffers& buffers() {
 
 namespace {
 void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
-                 float beta, float* C, int ldc);
+                 const std::ptrdiff_t* brow, float beta, float* C, int ldc);
+void gemm_split(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                const std::ptrdiff_t* brow, float beta, float* C, int ldc);
+}  // namespace
+
+void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+              float beta, float* C, int ldc) {
+  gemm_split(trans_a, trans_b, M, N, K, A, lda, B, ldb, nullptr, beta, C, ldc);
 }
+
+void gemm_f32_rows(bool trans_a, int M, int N, int K, const float* A, int lda, const float* B,
+                   const std::ptrdiff_t* brow, float beta, float* C, int ldc) {
+  gemm_split(trans_a, false, M, N, K, A, lda, B, 0, brow, beta, C, ldc);
+}
+
+namespace {
 
 // Splits C into column blocks (or row blocks when C is narrow) computed by separate threads. Each
 // element is computed by exactly the same sequence of operations whatever the split, so the result
 // is bit-identical for any number of threads.
-void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
-              float beta, float* C, int ldc) {
+void gemm_split(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                const std::ptrdiff_t* brow, float beta, float* C, int ldc) {
   const int threads = num_threads();
   const double macs = static_cast<double>(M) * N * K;
   if (threads == 1 || macs < 200000.0 || M <= 0 || N <= 0) {
-    gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, brow, beta, C, ldc);
     return;
   }
   if (N >= 2 * NR * threads || N >= M) {
@@ -171,7 +187,7 @@ void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, i
     parallel_for(tasks, [&](int t) {
       const int j0 = t * per, n = std::min(per, N - j0);
       gemm_serial(trans_a, trans_b, M, n, K, A, lda, trans_b ? B + static_cast<std::ptrdiff_t>(j0) * ldb : B + j0, ldb,
-                  beta, C + j0, ldc);
+                  brow, beta, C + j0, ldc);
     });
   } else {
     const int per = ((M + threads - 1) / threads + MR - 1) / MR * MR;
@@ -179,14 +195,13 @@ void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, i
     parallel_for(tasks, [&](int t) {
       const int i0 = t * per, m = std::min(per, M - i0);
       gemm_serial(trans_a, trans_b, m, N, K, trans_a ? A + i0 : A + static_cast<std::ptrdiff_t>(i0) * lda, lda, B, ldb,
-                  beta, C + static_cast<std::ptrdiff_t>(i0) * ldc, ldc);
+                  brow, beta, C + static_cast<std::ptrdiff_t>(i0) * ldc, ldc);
     });
   }
 }
 
-namespace {
 void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
-                 float beta, float* C, int ldc) {
+                 const std::ptrdiff_t* brow, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int i = 0; i < M; ++i)
@@ -206,7 +221,7 @@ void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const float beta_k = pc == 0 ? beta : 1.0f;
-      pack_b(trans_b, B, ldb, pc, kc, jc, nc, pb.b.data());
+      pack_b(trans_b, B, ldb, brow, pc, kc, jc, nc, pb.b.data());
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         pack_a(trans_a, A, lda, ic, mc, pc, kc, pb.a.data());

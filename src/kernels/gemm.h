@@ -15,6 +15,10 @@ void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const floa
                      float beta, float* C, int ldc);
 void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
               float beta, float* C, int ldc);
+// The same with B given by rows at arbitrary offsets: row k of B is B + brow[k] .. + N (B not
+// transposed). A convolution with stride 1 uses it to read its input in place (Conv2D::forward).
+void gemm_f32_rows(bool trans_a, int M, int N, int K, const float* A, int lda, const float* B,
+                   const std::ptrdiff_t* brow, float beta, float* C, int ldc);
 
 // Convolution geometry for one image: C channels of H x W, filter FH x FW, stride SH x SW,
 // zero padding PH x PW, output OH x OW.

@@ -35,6 +35,7 @@ class Conv2D : public Layer {
   bool pointwise() const;
   int out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const;
   std::vector<float> col_, dcol_, tmp_;  // workspaces, grown once
+  std::vector<std::ptrdiff_t> rows_;     // stride-1 forward: offset of each (c, i, j) row in the padded input
 };
 
 }  // namespace cnn
