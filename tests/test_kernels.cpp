@@ -82,7 +82,7 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
   Rng r(6);
   for (int S : {1, 2, 3})
     for (int P : {0, 1, 2})
-      for (int F : {1, 3, 5}) {
+      for (int F : {1, 3, 4, 5, 7}) {
         const int C = 2, H = 7, W = 8;
         if ((H - F + 2 * P) % S || (W - F + 2 * P) % S) continue;
         kernels::ConvGeom g{C, H, W, F, F, S, S, P, P, (H - F + 2 * P) / S + 1, (W - F + 2 * P) / S + 1};
@@ -94,6 +94,10 @@ TEST(KernelIm2col, MatchesDirectIndexing) {
         const int ckk = C * F * F, ohw = g.OH * g.OW;
         for (int k = 0; k < ckk; ++k)
           for (int p = 0; p < ohw; ++p) ASSERT_EQ(rows[p * ckk + k], col[k * ohw + p]) << "im2row at " << p << "," << k;
+        std::vector<float> xpad(static_cast<std::size_t>(C) * (H + 2 * P) * (W + 2 * P), 0.0f), rows2(rows.size());
+        kernels::pad_image_f32(g, x.data(), xpad.data());
+        kernels::im2row_padded_f32(g, xpad.data(), rows2.data());
+        ASSERT_EQ(rows2, rows) << "im2row from the padded image, S=" << S << " P=" << P << " F=" << F;
         std::vector<float> back(x.size(), 0.0f);
         kernels::col2im_add_f32(g, col.data(), g.OH * g.OW, back.data());
         std::vector<int> uses(x.size(), 0);

@@ -301,6 +301,37 @@ void im2row_f32(const ConvGeom& g, const float* x, float* rows) {
     }
 }
 
+void pad_image_f32(const ConvGeom& g, const float* x, float* xpad) {
+  const int Wp = g.W + 2 * g.PW;
+  for (int c = 0; c < g.C; ++c)
+    for (int h = 0; h < g.H; ++h) {
+      const float* r = x + (static_cast<std::ptrdiff_t>(c) * g.H + h) * g.W;
+      float* d = xpad + (static_cast<std::ptrdiff_t>(c) * (g.H + 2 * g.PH) + h + g.PH) * Wp + g.PW;
+      for (int w = 0; w < g.W; ++w) d[w] = r[w];
+    }
+}
+
+void im2row_padded_f32(const ConvGeom& g, const float* xpad, float* rows) {
+  const int Hp = g.H + 2 * g.PH, Wp = g.W + 2 * g.PW, FW = g.FW;
+  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(Hp) * Wp;
+  for (int oh = 0; oh < g.OH; ++oh)
+    for (int ow = 0; ow < g.OW; ++ow) {
+      float* r = rows + static_cast<std::ptrdiff_t>(oh * g.OW + ow) * g.C * g.FH * FW;
+      const float* x0 = xpad + static_cast<std::ptrdiff_t>(oh * g.SH) * Wp + ow * g.SW;
+      for (int c = 0; c < g.C; ++c)
+        for (int i = 0; i < g.FH; ++i, r += FW) {
+          const float* s = x0 + c * plane + i * Wp;
+          if (FW >= 4) {  // vector copies, the last one overlapping the one before
+            int j = 0;
+            for (; j + 4 <= FW; j += 4) f32x4_store(r + j, f32x4_load(s + j));
+            if (j < FW) f32x4_store(r + FW - 4, f32x4_load(s + FW - 4));
+          } else {
+            for (int j = 0; j < FW; ++j) r[j] = s[j];
+          }
+        }
+    }
+}
+
 void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx) {
   const int ohw = ldcol;
   for (int c = 0; c < g.C; ++c)

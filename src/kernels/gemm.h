@@ -33,6 +33,10 @@ void im2col_f32(const ConvGeom& g, const float* x, float* col, int ldcol);
 // The transpose, one row per output pixel: rows[oh*OW + ow][(c*FH + i)*FW + j] (for dW = dY * rows,
 // whose GEMM then packs B with vector loads instead of a strided gather).
 void im2row_f32(const ConvGeom& g, const float* x, float* rows);
+// The same from a zero-padded copy of the image (pad_image_f32 writes its interior; the borders
+// must be zero), {C, H + 2*PH, W + 2*PW}: no bounds checks, vector copies of the filter rows.
+void pad_image_f32(const ConvGeom& g, const float* x, float* xpad);
+void im2row_padded_f32(const ConvGeom& g, const float* xpad, float* rows);
 // The adjoint of im2col: dx += scatter(dcol).
 void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx);
 

@@ -229,6 +229,8 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   const int nb = std::min(N, std::max(1, kRowsPerChunk / ohw));
   col_.resize(static_cast<std::size_t>(ckk) * nb * ohw);
   if (nb > 1) tmp_.resize(static_cast<std::size_t>(kg) * nb * ohw);
+  const std::size_t pad_size = static_cast<std::size_t>(g_.C) * (g_.H + 2 * ph_) * (g_.W + 2 * pw_);
+  tmp2_.resize(pad_size * static_cast<std::size_t>(std::min(nb, num_threads())));
   for (int n0 = 0; n0 < N; n0 += nb) {
     const int b = std::min(nb, N - n0), ld = b * ohw;
     for (int gi = 0; gi < groups_; ++gi) {
@@ -243,9 +245,15 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
         });
         dyg = tmp_.data();
       }
-      parallel_for(b, [&](int s) {
-        kernels::im2row_f32(g_, in.data() + (n0 + s) * xs + gi * chw,
-                            col_.data() + static_cast<std::ptrdiff_t>(s) * ohw * ckk);
+      // Threads take ranges of the chunk's images, each padding its image into its own buffer.
+      const int T = std::min(b, num_threads());
+      parallel_for(T, [&](int t) {
+        float* xp = tmp2_.data() + pad_size * static_cast<std::size_t>(t);
+        std::fill(xp, xp + pad_size, 0.0f);
+        for (int s = b * t / T; s < b * (t + 1) / T; ++s) {
+          kernels::pad_image_f32(g_, in.data() + (n0 + s) * xs + gi * chw, xp);
+          kernels::im2row_padded_f32(g_, xp, col_.data() + static_cast<std::ptrdiff_t>(s) * ohw * ckk);
+        }
       });
       kernels::gemm_f32(false, false, kg, ckk, ld, dyg, ld, col_.data(), ckk, 1.0f,
                         dweight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk);
