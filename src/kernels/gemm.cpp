@@ -81,10 +81,27 @@ void pack_b(bool trans, const float* B, int ldb, const std::ptrdiff_t* brow, int
         }
       }
     } else {
-      for (int k = 0; k < kc; ++k, o += NR) {
+      // Bᵀ: the panel's NR columns are NR rows of B. Full panels go four rows by four k at a time
+      // through a 4x4 register transpose (vector loads along the rows); the rest element by element.
+      int k = 0;
+      if (nr == NR)
+        for (; k + 4 <= kc; k += 4)
+          for (int q = 0; q < NR; q += 4) {
+            const float* b = B + static_cast<std::ptrdiff_t>(j0 + jr + q) * ldb + (k0 + k);
+            const f32x4 r0 = f32x4_load(b), r1 = f32x4_load(b + ldb), r2 = f32x4_load(b + 2 * ldb),
+                        r3 = f32x4_load(b + 3 * ldb);
+            const f32x4 t0 = f32x4_interleave_lo(r0, r1), t1 = f32x4_interleave_lo(r2, r3),
+                        t2 = f32x4_interleave_hi(r0, r1), t3 = f32x4_interleave_hi(r2, r3);
+            float* d = o + static_cast<std::ptrdiff_t>(k) * NR + q;
+            f32x4_store(d, __builtin_shufflevector(t0, t1, 0, 1, 4, 5));           // k
+            f32x4_store(d + NR, __builtin_shufflevector(t0, t1, 2, 3, 6, 7));      // k + 1
+            f32x4_store(d + 2 * NR, __builtin_shufflevector(t2, t3, 0, 1, 4, 5));  // k + 2
+            f32x4_store(d + 3 * NR, __builtin_shufflevector(t2, t3, 2, 3, 6, 7));  // k + 3
+          }
+      for (float* ok = o + static_cast<std::ptrdiff_t>(k) * NR; k < kc; ++k, ok += NR) {
         int j = 0;
-        for (; j < nr; ++j) o[j] = B[static_cast<std::ptrdiff_t>(j0 + jr + j) * ldb + (k0 + k)];
-        for (; j < NR; ++j) o[j] = 0.0f;
+        for (; j < nr; ++j) ok[j] = B[static_cast<std::ptrdiff_t>(j0 + jr + j) * ldb + (k0 + k)];
+        for (; j < NR; ++j) ok[j] = 0.0f;
       }
     }
   }
