@@ -106,7 +106,21 @@ std::vector<Param> Conv2D::params() {
 // 556, inference 1687 -> 1781.
 namespace {
 constexpr int kRowsPerChunk = 2048;
+
+// Threads take contiguous ranges of the N images; each thread gets `per` floats of `ws` of its own,
+// which `start(w)` prepares once and `f(n, w)` uses for image n.
+template <class Start, class F>
+void per_image(int N, std::size_t per, std::vector<float>& ws, Start&& start, F&& f) {
+  const int T = std::min(N, num_threads());
+  ws.resize(per * static_cast<std::size_t>(T));
+  parallel_for(T, [&](int t) {
+    float* w = ws.data() + per * static_cast<std::size_t>(t);
+    start(w);
+    for (int n = N * t / T; n < N * (t + 1) / T; ++n) f(n, w);
+  });
 }
+void nothing(float*) {}
+}  // namespace
 
 bool Conv2D::pointwise() const { return fh_ == 1 && fw_ == 1 && sh_ == 1 && sw_ == 1 && ph_ == 0 && pw_ == 0; }
 
@@ -134,8 +148,8 @@ void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
     // 2P extra columns of each output row are computed and dropped: (W + 2P)/W more GEMM work
     // for no im2col pass. Measured in Node's V8 (st build, batch 64, best of 5): NetA inference
     // 12221 -> 16951 img/s, training 4104 -> 4610, latency 0.081 -> 0.058 ms; NetB (no padding,
-    // 64 filters) the same within the noise of the run. Per element, the same products are summed in the same order as
-    // im2col + GEMM, so the result is the same to the bit.
+    // 64 filters) the same within the noise of the run. Per element, the same products are summed
+    // in the same order as im2col + GEMM, so the result is the same to the bit.
     const int Hp = g_.H + 2 * ph_, Wp = g_.W + 2 * pw_, pad_plane = Hp * Wp, wide = g_.OH * Wp;
     if (rows_.size() != static_cast<std::size_t>(ckk)) {
       rows_.resize(static_cast<std::size_t>(ckk));
@@ -145,48 +159,33 @@ void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
             rows_[static_cast<std::size_t>((c * fh_ + i) * fw_ + j)] =
                 static_cast<std::ptrdiff_t>(c) * pad_plane + i * Wp + j;
     }
-    const int T = std::min(N, num_threads());
     // The last row read ends fw - 1 floats past the padded planes: a zero tail covers it.
     const std::size_t xpad = static_cast<std::size_t>(g_.C) * pad_plane + fw_,
                       ybuf = static_cast<std::size_t>(kg) * wide;
-    const std::size_t per = xpad + ybuf;
-    col_.resize(per * static_cast<std::size_t>(T));
-    parallel_for(T, [&](int t) {
-      float* xp = col_.data() + per * static_cast<std::size_t>(t);
-      float* yw = xp + xpad;
-      std::fill(xp, xp + xpad, 0.0f);  // borders and tail; the interior is overwritten per image
-      for (int n = N * t / T; n < N * (t + 1) / T; ++n)
-        for (int gi = 0; gi < groups_; ++gi) {
-          const float* src = in.data() + n * xs + gi * chw;
-          for (int c = 0; c < g_.C; ++c)
-            for (int h = 0; h < g_.H; ++h) {
-              const float* r = src + (c * g_.H + h) * g_.W;
-              float* d = xp + c * pad_plane + (h + ph_) * Wp + pw_;
-              for (int w = 0; w < g_.W; ++w) d[w] = r[w];
-            }
-          kernels::gemm_f32_rows(false, kg, wide, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
-                                 xp, rows_.data(), 0.0f, yw, wide);
-          float* out = y.data() + n * ys + gi * kg * ohw;
-          for (int k = 0; k < kg; ++k)
-            for (int oh = 0; oh < g_.OH; ++oh) {
-              const float* r = yw + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
-              float* d = out + (k * g_.OH + oh) * g_.OW;
-              for (int ow = 0; ow < g_.OW; ++ow) d[ow] = r[ow];
-            }
-        }
-    });
+    per_image(
+        N, xpad + ybuf, col_, [&](float* xp) { std::fill(xp, xp + xpad, 0.0f); },  // borders and tail stay zero
+        [&](int n, float* xp) {
+          float* yw = xp + xpad;
+          for (int gi = 0; gi < groups_; ++gi) {
+            kernels::pad_image_f32(g_, in.data() + n * xs + gi * chw, xp);
+            kernels::gemm_f32_rows(false, kg, wide, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk,
+                                   ckk, xp, rows_.data(), 0.0f, yw, wide);
+            float* out = y.data() + n * ys + gi * kg * ohw;
+            for (int k = 0; k < kg; ++k)
+              for (int oh = 0; oh < g_.OH; ++oh) {
+                const float* r = yw + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
+                float* d = out + (k * g_.OH + oh) * g_.OW;
+                for (int ow = 0; ow < g_.OW; ++ow) d[ow] = r[ow];
+              }
+          }
+        });
   } else {
-    const int T = std::min(N, num_threads());
-    const std::size_t per = static_cast<std::size_t>(ckk) * ohw;
-    col_.resize(per * static_cast<std::size_t>(T));
-    parallel_for(T, [&](int t) {
-      float* col = col_.data() + per * static_cast<std::size_t>(t);
-      for (int n = N * t / T; n < N * (t + 1) / T; ++n)
-        for (int gi = 0; gi < groups_; ++gi) {
-          kernels::im2col_f32(g_, in.data() + n * xs + gi * chw, col, ohw);
-          kernels::gemm_f32(false, false, kg, ohw, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
-                            col, ohw, 0.0f, y.data() + n * ys + gi * kg * ohw, ohw);
-        }
+    per_image(N, static_cast<std::size_t>(ckk) * ohw, col_, nothing, [&](int n, float* col) {
+      for (int gi = 0; gi < groups_; ++gi) {
+        kernels::im2col_f32(g_, in.data() + n * xs + gi * chw, col, ohw);
+        kernels::gemm_f32(false, false, kg, ohw, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
+                          col, ohw, 0.0f, y.data() + n * ys + gi * kg * ohw, ohw);
+      }
     });
   }
   if (use_bias_) kernels::add_bias_planes_f32(y.data(), N, filters_, ohw, bias.data());
@@ -271,17 +270,12 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   }
   if (!din) return;
   // dx: per image, dcol[ckk x ohw] = Wᵀ * dY_n, scattered into the image's planes.
-  const int T = std::min(N, num_threads());
-  const std::size_t per = static_cast<std::size_t>(ckk) * ohw;
-  dcol_.resize(per * static_cast<std::size_t>(T));
-  parallel_for(T, [&](int t) {
-    float* dcol = dcol_.data() + per * static_cast<std::size_t>(t);
-    for (int n = N * t / T; n < N * (t + 1) / T; ++n)
-      for (int gi = 0; gi < groups_; ++gi) {
-        kernels::gemm_f32(true, false, ckk, ohw, kg, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
-                          dy.data() + n * ys + gi * kg * ohw, ohw, 0.0f, dcol, ohw);
-        kernels::col2im_add_f32(g_, dcol, ohw, din->data() + n * xs + gi * chw);
-      }
+  per_image(N, static_cast<std::size_t>(ckk) * ohw, dcol_, nothing, [&](int n, float* dcol) {
+    for (int gi = 0; gi < groups_; ++gi) {
+      kernels::gemm_f32(true, false, ckk, ohw, kg, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
+                        dy.data() + n * ys + gi * kg * ohw, ohw, 0.0f, dcol, ohw);
+      kernels::col2im_add_f32(g_, dcol, ohw, din->data() + n * xs + gi * chw);
+    }
   });
 }
 
