@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "layers/reuse.h"
-
 namespace cnn {
 
 LossKind loss_from_string(const std::string& s) {

@@ -139,7 +139,7 @@ const Tensor& Model::forward(const Tensor& x, bool training) {
   if (xs.size() != 4 || !std::equal(input_shape().begin(), input_shape().end(), xs.begin() + 1) || xs[0] == 0)
     throw Error("model input: expected a batch {N, " + shape_str(input_shape()).substr(1) + " with N >= 1, got " +
                 shape_str(shape_of(x)));
-  ensure_shape_like(nodes_[0].out, x);
+  ensure_same_shape(nodes_[0].out, x);
   std::copy(x.data(), x.data() + x.size(), nodes_[0].out.data());
   for (std::size_t i = 1; i < nodes_.size(); ++i) {
     Node& n = nodes_[i];
@@ -157,7 +157,7 @@ void Model::backward(const Tensor& dout) {
                 shape_str(shape_of(last.out)));
   std::vector<char>& has = has_;
   has.assign(nodes_.size(), 0);
-  ensure_shape_like(last.grad, dout);
+  ensure_same_shape(last.grad, dout);
   std::copy(dout.data(), dout.data() + dout.size(), last.grad.data());
   has.back() = 1;
   std::vector<const Tensor*>& in = in_;
@@ -177,7 +177,7 @@ void Model::backward(const Tensor& dout) {
       if (j == 0) continue;
       Node& src = nodes_[j];
       if (!has[j]) {
-        ensure_shape_like(src.grad, n.dx[k]);
+        ensure_same_shape(src.grad, n.dx[k]);
         std::copy(n.dx[k].data(), n.dx[k].data() + n.dx[k].size(), src.grad.data());
         has[j] = 1;
       } else {

@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace cnn {
@@ -37,16 +38,19 @@ void ensure_shape(Tensor& t, const Shape& s) {
   t = zeros(s);
 }
 
-void ensure_shape(Tensor& t, std::initializer_list<std::size_t> s) {
-  if (t.dimension() == s.size() && std::equal(s.begin(), s.end(), t.shape().begin())) return;
-  t = zeros(Shape(s));
-}
-
 bool same_shape(const Tensor& a, const Tensor& b) {
   return a.dimension() == b.dimension() && std::equal(a.shape().begin(), a.shape().end(), b.shape().begin());
 }
 
-void ensure_shape_like(Tensor& t, const Tensor& like) {
+bool has_shape(const Tensor& t, std::initializer_list<std::size_t> s) {
+  return t.dimension() == s.size() && std::equal(s.begin(), s.end(), t.shape().begin());
+}
+
+void ensure_shape_of(Tensor& t, std::initializer_list<std::size_t> s) {
+  if (!has_shape(t, s)) t = zeros(Shape(s));
+}
+
+void ensure_same_shape(Tensor& t, const Tensor& like) {
   if (!same_shape(t, like)) t = zeros(shape_of(like));
 }
 

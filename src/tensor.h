@@ -34,10 +34,12 @@ Shape batch_shape(std::size_t n, const Shape& sample);
 Tensor zeros(const Shape& s);
 // Reallocates t only when its shape differs; keeps the buffer otherwise (no allocation in steady state).
 void ensure_shape(Tensor& t, const Shape& s);
-// The same, without building a Shape: t takes like's shape. And a shape comparison that allocates
-// nothing (for the per-step checks of Model::forward/backward).
-void ensure_shape_like(Tensor& t, const Tensor& like);
-void ensure_shape(Tensor& t, std::initializer_list<std::size_t> s);
+// Shape checks for the hot paths that build no Shape (no heap allocation when the tensor already
+// has the right shape, which is every training step after the first).
 bool same_shape(const Tensor& a, const Tensor& b);
+bool has_shape(const Tensor& t, std::initializer_list<std::size_t> s);
+// ensure_shape(t, s) and ensure_shape(t, shape_of(like)) without a temporary Shape in steady state.
+void ensure_shape_of(Tensor& t, std::initializer_list<std::size_t> s);
+void ensure_same_shape(Tensor& t, const Tensor& like);
 
 }  // namespace cnn

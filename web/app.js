@@ -89,7 +89,7 @@ function setModel(info, key, label) {
   network.setModel(info);
   const arch = { ...info.architecture };
   $('#model-json').value = JSON.stringify(arch, null, 2);
-  $('#save-name').placeholder = info.name;
+  $('#save-name').value = info.name;  // the name it is saved under unless the user changes it
   $('#net-summary').textContent = `${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
   const sel = $('#model-select');
   if (![...sel.options].some((o) => o.value === key)) {
@@ -436,7 +436,7 @@ function applyConfigToForm(c) {
 $('#save-model').addEventListener('click', async () => {
   const msg = $('#io-msg');
   try {
-    const name = ($('#save-name').value || state.info.name || 'model').trim().slice(0, 60);
+    const name = ($('#save-name').value.trim() || state.info.name || 'model').slice(0, 60);
     const { bytes } = await engine.request('saveModel');
     await store.put(`model:${name}`, { name, bytes, savedAt: Date.now() });
     await fillModelPicker();

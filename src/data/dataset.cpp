@@ -180,7 +180,7 @@ std::pair<Dataset, Dataset> split_fraction(const Dataset& d, double fraction, st
 void batch(const Dataset& d, const std::size_t* idx, std::size_t count, Tensor& x, std::vector<int>& y,
            const Preprocess& pre, const AugmentConfig* aug, Rng* rng) {
   const std::size_t sz = d.sample_size();
-  ensure_shape(x, {count, d.c, d.h, d.w});
+  ensure_shape_of(x, {count, d.c, d.h, d.w});
   y.resize(count);
   float* out = x.data();
   float to_unit[256];  // v / 255 exactly as written (not v * (1/255), which can differ in the last bit)

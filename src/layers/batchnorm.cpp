@@ -4,7 +4,6 @@
 
 #include "../kernels/ops.h"
 #include "../parallel.h"
-#include "reuse.h"
 
 namespace cnn {
 

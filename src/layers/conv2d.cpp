@@ -2,7 +2,6 @@
 
 #include "../kernels/ops.h"
 #include "../parallel.h"
-#include "reuse.h"
 
 namespace cnn {
 

@@ -4,7 +4,6 @@
 
 #include "../kernels/gemm.h"
 #include "../kernels/ops.h"
-#include "reuse.h"
 
 namespace cnn {
 

@@ -1,7 +1,5 @@
 #include "dropout.h"
 
-#include "reuse.h"
-
 namespace cnn {
 
 Dropout::Dropout(const json& cfg) {

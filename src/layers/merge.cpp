@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "reuse.h"
-
 namespace cnn {
 
 static std::string shapes_str(const std::vector<Shape>& in) {

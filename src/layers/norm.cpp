@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "reuse.h"
-
 namespace cnn {
 
 GroupedNorm::GroupedNorm(const json& cfg) {
@@ -159,8 +157,8 @@ void LRN::backward(const std::vector<const Tensor*>& x, const Tensor&, const Ten
           const std::size_t o = (static_cast<std::size_t>(n) * C + c) * HW + i;
           s += dy.data()[o] * in.data()[o] * std::pow(den_[o], -beta_ - 1.0f);
         }
-        dx[0]->data()[off + i] = dy.data()[off + i] * std::pow(den_[off + i], -beta_) -
-                                 2.0f * beta_ * scale * in.data()[off + i] * s;
+        dx[0]->data()[off + i] =
+            dy.data()[off + i] * std::pow(den_[off + i], -beta_) - 2.0f * beta_ * scale * in.data()[off + i] * s;
       }
     }
 }

@@ -1,7 +1,6 @@
 #include "pool.h"
 
 #include "../kernels/ops.h"
-#include "reuse.h"
 
 namespace cnn {
 
