@@ -13,6 +13,13 @@ TEST(GradCheck, Conv2D) {
   grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 1}}, {{2, 3, 3, 3}});
   grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 3}, {"groups", 2}, {"bias", false}}, {{2, 4, 4, 4}});
   grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 5}, {"pad", 2}, {"stride", 3}}, {{1, 1, 7, 7}});
+  // Stride 1 computes dx as a forward correlation of the padded dY with the turned filters:
+  // non-square filters, padding from 0 up to kernel - 1 on each axis, groups; and padding as
+  // large as the kernel, which takes the im2col path instead.
+  grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", {3, 2}}, {"pad", {2, 0}}}, {{2, 2, 5, 4}});
+  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", {2, 3}}, {"pad", {1, 1}}, {"groups", 2}},
+             {{2, 4, 4, 5}});
+  grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 2}, {"pad", 2}}, {{1, 2, 3, 3}});
 }
 
 TEST(GradCheck, DepthwiseConv2D) {

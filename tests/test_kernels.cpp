@@ -78,6 +78,34 @@ TEST(KernelGemm, RowOffsetsMatchACopiedMatrix) {
   set_num_threads(saved);
 }
 
+// A by row offsets (as a stride-1 convolution's filter gradient reads its padded input) against
+// gemm_f32 on the rows copied out; both transposes of B, 1-3 threads (splits by rows and columns).
+TEST(KernelGemm, ARowOffsetsMatchACopiedMatrix) {
+  Rng r(10);
+  const int saved = num_threads();
+  for (int threads : {1, 3})
+    for (int M : {1, 5, 16, 37, 290})
+      for (int N : {3, 8, 61})
+        for (int K : {1, 25, 260, 600})  // 290 x 8 x 600 is split by rows
+          for (bool tb : {false, true}) {
+            set_num_threads(threads);
+            const int span = 3 * K + 7;
+            auto base = randv(static_cast<std::size_t>(span + K), r), B = randv(static_cast<std::size_t>(K) * N, r);
+            std::vector<std::ptrdiff_t> rows(static_cast<std::size_t>(M));
+            std::vector<float> A(static_cast<std::size_t>(M) * K);
+            for (int i = 0; i < M; ++i) {
+              rows[static_cast<std::size_t>(i)] = (i * 7) % span;
+              std::copy_n(base.data() + rows[static_cast<std::size_t>(i)], K,
+                          A.data() + static_cast<std::size_t>(i) * K);
+            }
+            std::vector<float> C0(static_cast<std::size_t>(M) * N), C1(C0.size());
+            kernels::gemm_f32(false, tb, M, N, K, A.data(), K, B.data(), tb ? K : N, 0.0f, C0.data(), N);
+            kernels::gemm_f32_arows(tb, M, N, K, base.data(), rows.data(), B.data(), tb ? K : N, 0.0f, C1.data(), N);
+            ASSERT_EQ(C0, C1) << "M=" << M << " N=" << N << " K=" << K << " tb=" << tb << " threads=" << threads;
+          }
+  set_num_threads(saved);
+}
+
 TEST(KernelIm2col, MatchesDirectIndexing) {
   Rng r(6);
   for (int S : {1, 2, 3})
@@ -137,6 +165,20 @@ TEST(KernelThreads, IdenticalForAnyThreadCount) {
   set_num_threads(4);
   kernels::gemm_f32(true, false, N, 20, K, B.data(), N, A.data(), 20, 0.0f, Ct.data(), 20);
   EXPECT_EQ(Ct1, std::vector<float>(Ct.begin(), Ct.begin() + N * 20));
+  // One row of A (a dense layer on one image) takes the unpacked path, split by columns; wide
+  // enough (K * N) that it is split, for both op(B).
+  const int Kv = 4000, Nv = 301;
+  auto x = randv(Kv, r), W = randv(static_cast<std::size_t>(Kv) * Nv, r);
+  for (int tb = 0; tb < 2; ++tb) {
+    std::vector<float> y1(Nv), y3(Nv), yref(Nv);
+    set_num_threads(1);
+    kernels::gemm_f32(false, tb, 1, Nv, Kv, x.data(), Kv, W.data(), tb ? Kv : Nv, 0.0f, y1.data(), Nv);
+    set_num_threads(3);
+    kernels::gemm_f32(false, tb, 1, Nv, Kv, x.data(), Kv, W.data(), tb ? Kv : Nv, 0.0f, y3.data(), Nv);
+    EXPECT_EQ(y1, y3) << "trans_b=" << tb;
+    kernels::gemm_f32_scalar(false, tb, 1, Nv, Kv, x.data(), Kv, W.data(), tb ? Kv : Nv, 0.0f, yref.data(), Nv);
+    for (int j = 0; j < Nv; ++j) ASSERT_NEAR(y1[j], yref[j], 1e-3f) << "trans_b=" << tb << " j=" << j;
+  }
 
   auto train_step = [&](int threads) {
     set_num_threads(threads);

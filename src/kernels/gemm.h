@@ -19,6 +19,10 @@ void gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, const float* A, i
 // transposed). A convolution with stride 1 uses it to read its input in place (Conv2D::forward).
 void gemm_f32_rows(bool trans_a, int M, int N, int K, const float* A, int lda, const float* B,
                    const std::ptrdiff_t* brow, float beta, float* C, int ldc);
+// The same with A given by rows at arbitrary offsets (A not transposed): row i of A is A + arow[i]
+// .. + K. A stride-1 convolution's filter gradient reads its padded input in place with it.
+void gemm_f32_arows(bool trans_b, int M, int N, int K, const float* A, const std::ptrdiff_t* arow, const float* B,
+                    int ldb, float beta, float* C, int ldc);
 
 // Convolution geometry for one image: C channels of H x W, filter FH x FW, stride SH x SW,
 // zero padding PH x PW, output OH x OW.

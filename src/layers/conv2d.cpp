@@ -119,6 +119,43 @@ void per_image(int N, std::size_t per, std::vector<float>& ws, Start&& start, F&
   });
 }
 void nothing(float*) {}
+
+// A stride-1 correlation without im2col, for one image (or group): out[M][OH][OW] = sum over
+// (c, i, j) of w[M][c][i][j] * x[c][oh - PH + i][ow - PW + j]. The image is copied once into a
+// zero-padded buffer of width Wp = W + 2 PW; computed at that width, the "col" row of (c, i, j)
+// is the padded input itself from offset c*Hp*Wp + i*Wp + j (rows, stride1_rows), which the GEMM
+// reads in place (gemm_f32_rows). The 2 PW extra columns of each output row are computed and
+// dropped. ws: stride1_workspace(g, M) floats whose first stride1_padded(g) stay zero between
+// calls but for the interior this writes (the borders, and a tail that the last row overruns).
+std::size_t stride1_padded(const kernels::ConvGeom& g) {
+  return static_cast<std::size_t>(g.C) * (g.H + 2 * g.PH) * (g.W + 2 * g.PW) + g.FW;
+}
+std::size_t stride1_workspace(const kernels::ConvGeom& g, int M) {
+  return stride1_padded(g) + static_cast<std::size_t>(M) * g.OH * (g.W + 2 * g.PW);
+}
+void stride1_rows(const kernels::ConvGeom& g, std::vector<std::ptrdiff_t>& rows) {
+  const std::size_t ckk = static_cast<std::size_t>(g.C) * g.FH * g.FW;
+  if (rows.size() == ckk) return;
+  rows.resize(ckk);
+  const int Wp = g.W + 2 * g.PW, plane = (g.H + 2 * g.PH) * Wp;
+  for (int c = 0; c < g.C; ++c)
+    for (int i = 0; i < g.FH; ++i)
+      for (int j = 0; j < g.FW; ++j)
+        rows[static_cast<std::size_t>((c * g.FH + i) * g.FW + j)] = static_cast<std::ptrdiff_t>(c) * plane + i * Wp + j;
+}
+void correlate_stride1(const kernels::ConvGeom& g, int M, const float* w, const float* x,
+                       const std::vector<std::ptrdiff_t>& rows, float* ws, float* out) {
+  const int Wp = g.W + 2 * g.PW, wide = g.OH * Wp, ckk = g.C * g.FH * g.FW;
+  float* yw = ws + stride1_padded(g);
+  kernels::pad_image_f32(g, x, ws);
+  kernels::gemm_f32_rows(false, M, wide, ckk, w, ckk, ws, rows.data(), 0.0f, yw, wide);
+  for (int k = 0; k < M; ++k)
+    for (int oh = 0; oh < g.OH; ++oh) {
+      const float* r = yw + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
+      float* d = out + (k * g.OH + oh) * g.OW;
+      for (int ow = 0; ow < g.OW; ++ow) d[ow] = r[ow];
+    }
+}
 }  // namespace
 
 bool Conv2D::pointwise() const { return fh_ == 1 && fw_ == 1 && sh_ == 1 && sw_ == 1 && ph_ == 0 && pw_ == 0; }
@@ -141,42 +178,19 @@ void Conv2D::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
         kernels::gemm_f32(false, false, kg, ohw, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,
                           in.data() + n * xs + gi * chw, ohw, 0.0f, y.data() + n * ys + gi * kg * ohw, ohw);
   } else if (sh_ == 1 && sw_ == 1) {
-    // Stride 1: no im2col. Each image is copied once into a zero-padded buffer of width
-    // Wp = W + 2P; computed at that width, the "col" row of (c, i, j) is the padded input itself
-    // from offset c*Hp*Wp + i*Wp + j, so the GEMM packs B straight from it (gemm_f32_rows). The
-    // 2P extra columns of each output row are computed and dropped: (W + 2P)/W more GEMM work
-    // for no im2col pass. Measured in Node's V8 (st build, batch 64, best of 5): NetA inference
-    // 12221 -> 16951 img/s, training 4104 -> 4610, latency 0.081 -> 0.058 ms; NetB (no padding,
-    // 64 filters) the same within the noise of the run. Per element, the same products are summed
-    // in the same order as im2col + GEMM, so the result is the same to the bit.
-    const int Hp = g_.H + 2 * ph_, Wp = g_.W + 2 * pw_, pad_plane = Hp * Wp, wide = g_.OH * Wp;
-    if (rows_.size() != static_cast<std::size_t>(ckk)) {
-      rows_.resize(static_cast<std::size_t>(ckk));
-      for (int c = 0; c < g_.C; ++c)
-        for (int i = 0; i < fh_; ++i)
-          for (int j = 0; j < fw_; ++j)
-            rows_[static_cast<std::size_t>((c * fh_ + i) * fw_ + j)] =
-                static_cast<std::ptrdiff_t>(c) * pad_plane + i * Wp + j;
-    }
-    // The last row read ends fw - 1 floats past the padded planes: a zero tail covers it.
-    const std::size_t xpad = static_cast<std::size_t>(g_.C) * pad_plane + fw_,
-                      ybuf = static_cast<std::size_t>(kg) * wide;
+    // Stride 1: no im2col (correlate_stride1), for (W + 2P)/W more GEMM work. Measured in Node's
+    // V8 (st build, batch 64, best of 5): NetA inference 12221 -> 16951 img/s, training 4104 ->
+    // 4610, latency 0.081 -> 0.058 ms; NetB (no padding, 64 filters) the same within the noise of
+    // the run. Per element, the same products are summed in the same order as im2col + GEMM, so
+    // the result is the same to the bit.
+    stride1_rows(g_, rows_);
+    const std::size_t padded = stride1_padded(g_);
     per_image(
-        N, xpad + ybuf, col_, [&](float* xp) { std::fill(xp, xp + xpad, 0.0f); },  // borders and tail stay zero
-        [&](int n, float* xp) {
-          float* yw = xp + xpad;
-          for (int gi = 0; gi < groups_; ++gi) {
-            kernels::pad_image_f32(g_, in.data() + n * xs + gi * chw, xp);
-            kernels::gemm_f32_rows(false, kg, wide, ckk, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk,
-                                   ckk, xp, rows_.data(), 0.0f, yw, wide);
-            float* out = y.data() + n * ys + gi * kg * ohw;
-            for (int k = 0; k < kg; ++k)
-              for (int oh = 0; oh < g_.OH; ++oh) {
-                const float* r = yw + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
-                float* d = out + (k * g_.OH + oh) * g_.OW;
-                for (int ow = 0; ow < g_.OW; ++ow) d[ow] = r[ow];
-              }
-          }
+        N, stride1_workspace(g_, kg), col_, [&](float* ws) { std::fill(ws, ws + padded, 0.0f); },
+        [&](int n, float* ws) {
+          for (int gi = 0; gi < groups_; ++gi)
+            correlate_stride1(g_, kg, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk,
+                              in.data() + n * xs + gi * chw, rows_, ws, y.data() + n * ys + gi * kg * ohw);
         });
   } else {
     per_image(N, static_cast<std::size_t>(ckk) * ohw, col_, nothing, [&](int n, float* col) {
@@ -198,12 +212,10 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   const std::ptrdiff_t xs = static_cast<std::ptrdiff_t>(groups_) * chw,
                        ys = static_cast<std::ptrdiff_t>(filters_) * ohw;
   Tensor* din = dx.empty() ? nullptr : dx[0];
-  if (din) {
-    ensure_same_shape(*din, in);
-    din->fill(0.0f);
-  }
+  if (din) ensure_same_shape(*din, in);  // written by every path below; zeroed first where they add
   if (use_bias_) kernels::bias_grad_planes_f32(dy.data(), N, filters_, ohw, dbias.data());
   if (g_.C == 1 && groups_ > 1) {
+    if (din) din->fill(0.0f);
     for (int n = 0; n < N; ++n)
       kernels::depthwise_backward_f32({groups_, g_.H, g_.W, fh_, fw_, sh_, sw_, ph_, pw_, g_.OH, g_.OW}, kg,
                                       in.data() + n * xs, weight.data(), dy.data() + n * ys,
@@ -224,38 +236,59 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
     return;
   }
   // dW[kg x ckk] += sum over images of dY_n[kg x ohw] * rows_n[ohw x ckk]. The batch is cut into
-  // chunks of nb images, by shape alone; a chunk's sum is one GEMM with K = nb*ohw into a partial of
-  // its own. Threads take whole chunks (each with its own workspaces: one synchronisation per
-  // layer, not per chunk), and the partials are added to dW in chunk order, so the result does
-  // not depend on the number of threads.
+  // chunks of nb images, by shape alone, each summed into a partial of its own. Threads take whole
+  // chunks (each with its own workspaces: one synchronisation per layer, not per chunk), and the
+  // partials are added to dW in chunk order, so the result does not depend on the number of
+  // threads.
+  // Stride 1: no im2row. Per image, dWᵀ[ckk x kg] += X[ckk x wide] * dYᵀ, where X's row (c, i, j)
+  // is the padded input itself from rows_[(c, i, j)] (as in the forward) and dY is laid out at the
+  // padded width with zeros in the extra columns; the GEMM reads X in place (gemm_f32_arows). The
+  // partials are then dWᵀ. Otherwise, per chunk, one GEMM dY[kg x nb*ohw] * rows over im2row.
   {
+    const bool s1 = sh_ == 1 && sw_ == 1;
+    const int Wp = g_.W + 2 * pw_, wide = g_.OH * Wp;
     const int nb = std::min(N, std::max(1, kRowsPerChunk / ohw)), chunks = (N + nb - 1) / nb;
     const int T = std::min(chunks, num_threads());
-    const std::size_t pad_size = static_cast<std::size_t>(g_.C) * (g_.H + 2 * ph_) * (g_.W + 2 * pw_),
-                      rows_size = static_cast<std::size_t>(nb) * ohw * ckk,
-                      dy_size = static_cast<std::size_t>(kg) * nb * ohw, wsize = static_cast<std::size_t>(kg) * ckk,
-                      per = pad_size + rows_size + dy_size, all = wsize * static_cast<std::size_t>(groups_);
+    const std::size_t pad_size = s1 ? stride1_padded(g_) : static_cast<std::size_t>(g_.C) * (g_.H + 2 * ph_) * Wp,
+                      rows_size = s1 ? 0 : static_cast<std::size_t>(nb) * ohw * ckk,
+                      dy_size = s1 ? static_cast<std::size_t>(kg) * wide : static_cast<std::size_t>(kg) * nb * ohw,
+                      wsize = static_cast<std::size_t>(kg) * ckk, per = pad_size + rows_size + dy_size,
+                      all = wsize * static_cast<std::size_t>(groups_);
+    if (s1) stride1_rows(g_, rows_);
     col_.resize(per * static_cast<std::size_t>(T));
     tmp_.resize(all * static_cast<std::size_t>(chunks));
     parallel_for(T, [&](int t) {
       float* xp = col_.data() + per * static_cast<std::size_t>(t);
       float* rows = xp + pad_size;
       float* dyc = rows + rows_size;
-      std::fill(xp, xp + pad_size, 0.0f);  // the borders stay zero; pad_image_f32 writes the interior
+      // The borders stay zero (pad_image_f32 writes the interior), and so do the extra columns of
+      // the wide dY.
+      std::fill(xp, xp + per, 0.0f);
       for (int c = t; c < chunks; c += T) {
         const int n0 = c * nb, b = std::min(nb, N - n0), ld = b * ohw;
         for (int gi = 0; gi < groups_; ++gi) {
+          float* part = tmp_.data() + static_cast<std::size_t>(c) * all + gi * wsize;
           for (int s = 0; s < b; ++s) {
+            const float* dys = dy.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg) * ohw;
+            kernels::pad_image_f32(g_, in.data() + (n0 + s) * xs + gi * chw, xp);
+            if (s1) {
+              for (int k = 0; k < kg; ++k)
+                for (int oh = 0; oh < g_.OH; ++oh) {
+                  const float* src = dys + (k * g_.OH + oh) * g_.OW;
+                  float* dst = dyc + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
+                  for (int e = 0; e < g_.OW; ++e) dst[e] = src[e];
+                }
+              kernels::gemm_f32_arows(true, ckk, kg, wide, xp, rows_.data(), dyc, wide, s == 0 ? 0.0f : 1.0f, part, kg);
+              continue;
+            }
             for (int k = 0; k < kg; ++k) {  // dY of the chunk as one [kg x ld] matrix
-              const float* src = dy.data() + (n0 + s) * ys + static_cast<std::ptrdiff_t>(gi * kg + k) * ohw;
+              const float* src = dys + static_cast<std::ptrdiff_t>(k) * ohw;
               float* dst = dyc + static_cast<std::ptrdiff_t>(k) * ld + s * ohw;
               for (int e = 0; e < ohw; ++e) dst[e] = src[e];
             }
-            kernels::pad_image_f32(g_, in.data() + (n0 + s) * xs + gi * chw, xp);
             kernels::im2row_padded_f32(g_, xp, rows + static_cast<std::ptrdiff_t>(s) * ohw * ckk);
           }
-          kernels::gemm_f32(false, false, kg, ckk, ld, dyc, ld, rows, ckk, 0.0f,
-                            tmp_.data() + static_cast<std::size_t>(c) * all + gi * wsize, ckk);
+          if (!s1) kernels::gemm_f32(false, false, kg, ckk, ld, dyc, ld, rows, ckk, 0.0f, part, ckk);
         }
       }
     });
@@ -263,12 +296,46 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
       float* dw = dweight.data();
       for (int c = 0; c < chunks; ++c) {
         const float* p = tmp_.data() + static_cast<std::size_t>(c) * all;
-        for (std::size_t i = b; i < e; ++i) dw[i] += p[i];
+        if (!s1) {
+          for (std::size_t i = b; i < e; ++i) dw[i] += p[i];
+          continue;
+        }
+        for (std::size_t i = b; i < e; ++i) {  // the partial is dWᵀ of each group: [ckk x kg]
+          const std::size_t gi = i / wsize, f = (i % wsize) / static_cast<std::size_t>(ckk),
+                            k = i % static_cast<std::size_t>(ckk);
+          dw[i] += p[gi * wsize + k * static_cast<std::size_t>(kg) + f];
+        }
       }
     });
   }
   if (!din) return;
+  if (sh_ == 1 && sw_ == 1 && ph_ < fh_ && pw_ < fw_) {
+    // Stride 1: dx is the correlation of dY, padded by F - 1 - P, with the filters turned by 180
+    // degrees and their two channel axes swapped, which is a stride-1 forward (correlate_stride1):
+    // no col2im scatter. wflip_[gi][c][(k*FH + i)*FW + j] = W[gi*kg + k][c][FH-1-i][FW-1-j].
+    const kernels::ConvGeom gt{kg, g_.OH, g_.OW, fh_, fw_, 1, 1, fh_ - 1 - ph_, fw_ - 1 - pw_, g_.H, g_.W};
+    const int kkk = kg * fh_ * fw_;
+    wflip_.resize(weight.size());
+    for (int gi = 0; gi < groups_; ++gi)
+      for (int c = 0; c < g_.C; ++c)
+        for (int k = 0; k < kg; ++k)
+          for (int i = 0; i < fh_; ++i)
+            for (int j = 0; j < fw_; ++j)
+              wflip_[static_cast<std::size_t>((gi * g_.C + c) * kkk + (k * fh_ + i) * fw_ + j)] =
+                  weight.data()[(((gi * kg + k) * g_.C + c) * fh_ + (fh_ - 1 - i)) * fw_ + (fw_ - 1 - j)];
+    stride1_rows(gt, rows_dx_);
+    const std::size_t padded = stride1_padded(gt);
+    per_image(
+        N, stride1_workspace(gt, g_.C), dcol_, [&](float* ws) { std::fill(ws, ws + padded, 0.0f); },
+        [&](int n, float* ws) {
+          for (int gi = 0; gi < groups_; ++gi)
+            correlate_stride1(gt, g_.C, wflip_.data() + static_cast<std::ptrdiff_t>(gi) * g_.C * kkk,
+                              dy.data() + n * ys + gi * kg * ohw, rows_dx_, ws, din->data() + n * xs + gi * chw);
+        });
+    return;
+  }
   // dx: per image, dcol[ckk x ohw] = Wᵀ * dY_n, scattered into the image's planes.
+  din->fill(0.0f);
   per_image(N, static_cast<std::size_t>(ckk) * ohw, dcol_, nothing, [&](int n, float* dcol) {
     for (int gi = 0; gi < groups_; ++gi) {
       kernels::gemm_f32(true, false, ckk, ohw, kg, weight.data() + static_cast<std::ptrdiff_t>(gi) * kg * ckk, ckk,

@@ -34,8 +34,9 @@ class Conv2D : public Layer {
   std::int64_t macs_ = 0;
   bool pointwise() const;
   int out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const;
-  std::vector<float> col_, dcol_, tmp_;  // workspaces, grown once
-  std::vector<std::ptrdiff_t> rows_;     // stride-1 forward: offset of each (c, i, j) row in the padded input
+  std::vector<float> col_, dcol_, tmp_, wflip_;  // workspaces, grown once
+  // Stride 1: the offset of each (c, i, j) row in the padded input (forward) or padded dY (dx).
+  std::vector<std::ptrdiff_t> rows_, rows_dx_;
 };
 
 }  // namespace cnn
