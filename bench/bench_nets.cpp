@@ -35,6 +35,7 @@
 #include "loss.h"
 #include "model.h"
 #include "parallel.h"
+#include "profile.h"
 
 using namespace cnn;
 using Clock = std::chrono::steady_clock;
@@ -129,94 +130,45 @@ float train_step(Model& m, const Tensor& x, const std::vector<int>& y, Tensor& g
   return loss;
 }
 
-// --profile: a training step of a chain model replayed layer by layer with a timer around each
-// forward and backward (the same calls Model::forward / backward make).
+// --profile: training steps of a chain model replayed layer by layer (cnn::profile_training).
 int profile(Model& m, const Mnist& data, int batch, double seconds) {
-  const std::size_t L = m.size();
-  for (std::size_t i = 1; i < L; ++i)
-    if (m.node(i).inputs.size() != 1 || m.node(i).inputs[0] != static_cast<int>(i) - 1)
-      throw Error("--profile needs a chain model (each layer fed by the previous one)");
   Batches it(data, batch);
-  Tensor grad;
-  std::vector<double> fwd(L, 0.0), bwd(L, 0.0);
-  double t_loss = 0, t_zero = 0, t_upd = 0, t_total = 0;
-  std::vector<Param> params = m.params();
-  int steps = 0;
-  std::vector<const Tensor*> xin(1);
-  std::vector<Tensor*> dxs(1);
-  std::size_t inner_allocs = 0;  // inside the layers' forward/backward and the loss
-  auto step = [&](bool timed) {
-    const Tensor& x = it.next();
-    double t0 = now_s(), t1;
-    const double s0 = t0;
-    for (auto& p : params) p.grad->fill(0.0f);
-    t1 = now_s();
-    if (timed) t_zero += t1 - t0;
-    const Tensor* in = &x;
-    for (std::size_t i = 1; i < L; ++i) {
-      xin[0] = in;
-      const std::size_t a = g_allocs;
-      t0 = now_s();
-      m.node(i).layer->forward(xin, m.node(i).out, true);
-      t1 = now_s();
-      inner_allocs += g_allocs - a;
-      if (timed) fwd[i] += t1 - t0;
-      in = &m.node(i).out;
-    }
-    std::size_t a = g_allocs;
-    t0 = now_s();
-    g_sink = g_sink + compute_loss(LossKind::softmax_cross_entropy, *in, it.labels(), &grad);
-    t1 = now_s();
-    inner_allocs += g_allocs - a;
-    if (timed) t_loss += t1 - t0;
-    const Tensor* dy = &grad;
-    for (std::size_t i = L - 1; i >= 1; --i) {
-      Model::Node& n = m.node(i);
-      if (n.dx.size() != 1) n.dx.resize(1);
-      xin[0] = i == 1 ? &x : &m.node(i - 1).out;
-      dxs[0] = i == 1 ? nullptr : &n.dx[0];
-      a = g_allocs;
-      t0 = now_s();
-      n.layer->backward(xin, n.out, *dy, dxs);
-      t1 = now_s();
-      inner_allocs += g_allocs - a;
-      if (timed) bwd[i] += t1 - t0;
-      dy = &n.dx[0];
-    }
-    t0 = now_s();
-    for (auto& p : params)
-      for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] -= 0.01f * p.grad->data()[i];
-    t1 = now_s();
-    if (timed) t_upd += t1 - t0, t_total += t1 - s0, ++steps;
+  const BatchSource next = [&](int, const Tensor*& x, const std::vector<int>*& labels) {
+    x = &it.next();
+    labels = &it.labels();
   };
-  for (int i = 0; i < 3; ++i) step(false);
   // Allocations of whole training steps as bench's train_step does them (Model::forward/backward).
+  Tensor grad;
   auto model_step = [&] {
     const Tensor& x = it.next();
     train_step(m, x, it.labels(), grad, 0.01f);
   };
-  model_step();
-  model_step();
+  for (int i = 0; i < 3; ++i) model_step();
   const std::size_t a0 = g_allocs, b0 = g_alloc_bytes;
   const int alloc_steps = 20;
   for (int i = 0; i < alloc_steps; ++i) model_step();
   const double allocs = double(g_allocs - a0) / alloc_steps, abytes = double(g_alloc_bytes - b0) / alloc_steps;
-  inner_allocs = 0;
-  for (int i = 0; i < alloc_steps; ++i) step(false);
-  const double layer_allocs = double(inner_allocs) / alloc_steps;
-  const double start = now_s();
-  while (now_s() - start < seconds || steps < 3) step(true);
-  const double ms = 1e3 / steps;
+  // In the layers and the loss alone: the difference between replays of 5 and 25 steps (each
+  // replay allocates a fixed amount for itself).
+  std::size_t a = g_allocs;
+  profile_training(m, next, 0, 5, 0.0);
+  const std::size_t five = g_allocs - a;
+  a = g_allocs;
+  profile_training(m, next, 0, 25, 0.0);
+  const double layer_allocs = double(g_allocs - a - five) / 20;
+
+  const StepProfile p = profile_training(m, next, 3, 3, seconds);
+  const double ms = 1e3 / p.steps, total = p.total_s;
   std::printf("%s, batch %d, threads %d: %d steps, %.3f ms per step (%.0f img/s)\n", m.name().c_str(), batch,
-              num_threads(), steps, t_total * ms, batch * steps / t_total);
+              num_threads(), p.steps, total * ms, batch * p.steps / total);
   std::printf("  %-14s %-10s %10s %6s %10s %6s\n", "layer", "type", "fwd ms", "%", "bwd ms", "%");
-  for (std::size_t i = 1; i < L; ++i)
+  for (std::size_t i = 1; i < m.size(); ++i)
     std::printf("  %-14s %-10s %10.4f %5.1f%% %10.4f %5.1f%%\n", m.node(i).name.c_str(),
-                m.node(i).layer->type().c_str(), fwd[i] * ms, 100 * fwd[i] / t_total, bwd[i] * ms,
-                100 * bwd[i] / t_total);
-  std::printf("  %-25s %10.4f %5.1f%%\n", "softmax + cross-entropy", t_loss * ms, 100 * t_loss / t_total);
-  std::printf("  %-25s %10.4f %5.1f%%\n", "zero_grad", t_zero * ms, 100 * t_zero / t_total);
-  std::printf("  %-25s %10.4f %5.1f%%\n", "sgd update", t_upd * ms, 100 * t_upd / t_total);
+                m.node(i).layer->type().c_str(), p.forward_s[i] * ms, 100 * p.forward_s[i] / total,
+                p.backward_s[i] * ms, 100 * p.backward_s[i] / total);
+  std::printf("  %-25s %10.4f %5.1f%%\n", "softmax + cross-entropy", p.loss_s * ms, 100 * p.loss_s / total);
+  std::printf("  %-25s %10.4f %5.1f%%\n", "zero_grad", p.zero_s * ms, 100 * p.zero_s / total);
+  std::printf("  %-25s %10.4f %5.1f%%\n", "sgd update", p.update_s * ms, 100 * p.update_s / total);
   std::printf(
       "  heap: %.1f allocations (%.0f bytes) per training step (Model::forward/backward, loss, params(), update);"
       " %.1f in the layers and loss alone\n",

@@ -129,6 +129,7 @@ async function runBrowser(mnist, results, header) {
       const base = { lib: LIB_NAMES[cfg.lib], backend: label, threads };
       if (threads !== cfg.threads) base.threads_requested = cfg.threads;
       if (info.version) base.version = info.version;
+      for (const l of r.layers || []) (header.layer_profiles = header.layer_profiles || []).push({ lib: 'ours', backend: label, ...l });
       const seen = new Set();
       for (const row of r.rows) {
         seen.add(`${row.net}/${row.batch}`);
@@ -256,6 +257,21 @@ function printRatios(rows) {
   }
 }
 
+// Our single-threaded build's training step, layer by layer (Model.profile: the step replayed with a
+// timer around each layer's forward and backward), for the layers that multiply.
+function printLayers(profiles, peak) {
+  if (!profiles.length) return;
+  console.log(`\nPer layer (ours, wasm st, 1 thread; GFLOP/s and fraction of the ${peak.toFixed(1)} GFLOP/s peak):`);
+  for (const p of profiles) {
+    if (p.error) { console.log(`  ${p.net}: ${p.error}`); continue; }
+    console.log(`  ${p.net}, batch ${p.batch}, ${p.step_ms.toFixed(2)} ms per step:`);
+    for (const l of p.layers.filter((x) => x.macs > 0 && (x.type === 'conv2d' || x.type === 'dense')))
+      console.log(`    ${l.name.padEnd(8)} ${l.type.padEnd(7)} forward ${l.forward_ms.toFixed(3)} ms ` +
+        `${fmt(l.forward_gflops, 2)} GFLOP/s (${pct(l.forward_peak_fraction)}), backward ${l.backward_ms.toFixed(3)} ms ` +
+        `${fmt(l.backward_gflops, 2)} GFLOP/s (${pct(l.backward_peak_fraction)})`);
+  }
+}
+
 async function main() {
   const t0 = Date.now();
   for (const f of ['cnn_engine_st.js', 'cnn_engine_mt.js', 'peak_probe.js'])
@@ -292,12 +308,23 @@ async function main() {
     r.peak_fraction = { train: peak && r.gflops.train !== null ? r.gflops.train / peak : null,
       infer: peak && r.gflops.infer !== null ? r.gflops.infer / peak : null };
   }
+  for (const p of header.layer_profiles || []) {
+    for (const [i, l] of (p.layers || []).entries()) {
+      // Backward: dW and dX (2 x the forward's MACs), dW alone for the first layer (no dX).
+      const g = (ms, mult) => (l.macs && ms > 0 ? (mult * l.macs * 2) / (ms * 1e6) : null);
+      l.forward_gflops = g(l.forward_ms, 1);
+      l.backward_gflops = g(l.backward_ms, i === 0 ? 1 : 2);
+      l.forward_peak_fraction = peak && l.forward_gflops !== null ? l.forward_gflops / peak : null;
+      l.backward_peak_fraction = peak && l.backward_gflops !== null ? l.backward_gflops / peak : null;
+    }
+  }
   header.duration_s = Math.round((Date.now() - t0) / 1000);
 
   console.log(`\n${header.cpu_model}, ${header.cores} cores, Chromium ${header.chromium || '-'}, ` +
     `crossOriginIsolated ${header.cross_origin_isolated}, ${header.date}\n`);
   printTable(results, peak || NaN);
   printRatios(results);
+  printLayers(header.layer_profiles || [], peak || NaN);
   const out = [header, ...results.map(({ where, ...r }) => ({ ...r, where }))];
   fs.writeFileSync(outFile, `${JSON.stringify(out, null, 1)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), outFile) || outFile} (${results.length} rows) in ${header.duration_s} s`);

@@ -15,6 +15,9 @@
 //                             inference mode, x = pixels / 255 in [0, 1], the model's preprocess applied
 //   m.evaluate(dataset, batch) -> JSON text of Evaluation::to_json(true) (the model's preprocess)
 //   m.trainStep(Float32Array x, Int32Array labels, batch, {lr, loss, l1, l2}) -> loss (plain SGD)
+//   m.profile(Float32Array x, Int32Array labels, batch, seconds) -> JSON text {batch, steps, step_ms,
+//                             layers: [{name, type, macs (per batch), forward_ms, backward_ms}]}: where
+//                             a training step's time goes (profile.h; chain models only)
 //   m.paramNames()         -> JSON text [{name, shape}]
 //   m.getParam(name) / m.setParam(name, Float32Array)
 //   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward/predict
@@ -68,6 +71,7 @@
 #include "model.h"
 #include "optim/optimizer.h"
 #include "parallel.h"
+#include "profile.h"
 #include "serialize.h"
 #include "trainer.h"
 
@@ -286,6 +290,31 @@ class ModelHandle {
       sgd_->set_lr(lr);
       sgd_->step(params);
       return static_cast<double>(loss) + penalty;
+    });
+  }
+
+  // Per-layer times of training steps on one batch (profile.h; chain models only).
+  std::string profile(const val& input, const val& labels, int batch, double seconds) {
+    return guard([&] {
+      const Tensor x = batch_tensor(input, batch);
+      const std::vector<int> y = emscripten::convertJSArrayToNumberVector<int>(labels);
+      Model& m = model();
+      const StepProfile p = profile_training(
+          m,
+          [&](int, const Tensor*& xs, const std::vector<int>*& ys) {
+            xs = &x;
+            ys = &y;
+          },
+          2, 3, seconds);
+      json layers = json::array();
+      for (std::size_t i = 1; i < m.size(); ++i)
+        layers.push_back({{"name", m.node(i).name},
+                          {"type", m.node(i).layer->type()},
+                          {"macs", static_cast<double>(m.node(i).layer->macs()) * batch},
+                          {"forward_ms", 1e3 * p.forward_s[i] / p.steps},
+                          {"backward_ms", 1e3 * p.backward_s[i] / p.steps}});
+      return json{{"batch", batch}, {"steps", p.steps}, {"step_ms", 1e3 * p.total_s / p.steps}, {"layers", layers}}
+          .dump();
     });
   }
 
@@ -544,6 +573,7 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("predict", &ModelHandle::predict)
       .function("evaluate", &ModelHandle::evaluate)
       .function("trainStep", &ModelHandle::trainStep)
+      .function("profile", &ModelHandle::profile)
       .function("paramNames", &ModelHandle::paramNames)
       .function("getParam", &ModelHandle::getParam)
       .function("setParam", &ModelHandle::setParam)

@@ -3,10 +3,10 @@
 'use strict';
 
 // cfg {lib, backend, threads, variant?}; opts {nets, batches, seconds, timeoutMs}.
-// Resolves {info, rows, error?}; never rejects.
+// Resolves {info, rows, layers, error?}; never rejects.
 window.runConfig = (cfg, opts) => new Promise((resolve) => {
   const w = new Worker('bench-worker.js');
-  const res = { info: null, rows: [] };
+  const res = { info: null, rows: [], layers: [] };
   const finish = (error) => {
     clearTimeout(timer);
     w.terminate();
@@ -20,7 +20,8 @@ window.runConfig = (cfg, opts) => new Promise((resolve) => {
     else if (m.type === 'row') {
       res.rows.push(m.row);
       if (window.benchProgress) window.benchProgress(cfg, m.row);
-    } else if (m.type === 'done') finish(m.error);
+    } else if (m.type === 'layers') res.layers.push(m.layers);
+    else if (m.type === 'done') finish(m.error);
   };
   w.onerror = (e) => { e.preventDefault(); finish(`worker error: ${e.message || 'unknown'}`); };
   w.postMessage({ cfg, nets: opts.nets, batches: opts.batches, seconds: opts.seconds });

@@ -4,6 +4,7 @@
 // images, posting one row per (net, batch):
 //   -> {cfg: {lib, backend, threads, variant?}, nets: [{name, file}], batches: [64, 32], seconds}
 //   <- {type: 'info', info}   <- {type: 'row', row}   <- {type: 'done', error?}
+//   and for our single-threaded build, per net: <- {type: 'layers', layers: Model.profile's result}
 /* global createPeakProbe, createCnnEngine, tf, convnetjs, ort */
 'use strict';
 
@@ -135,6 +136,11 @@ adapters.ours = {
       single: () => {
         const B = batchesOf(1);
         return (k) => { m.forward(B[k % B.length].x, 1, false); return 1; };
+      },
+      // Where a training step's time goes, layer by layer (Model.profile), on the first batch.
+      profile: (b, seconds) => {
+        const t = batchesOf(b)[0];
+        return JSON.parse(m.profile(t.x, t.y, t.b, seconds));
       },
       dispose: () => m.delete(),
     };
@@ -377,6 +383,13 @@ self.onmessage = async (ev) => {
         if (latErr) errors.push(latErr);
         if (errors.length) row.error = errors.join('; ');
         self.postMessage({ type: 'row', row });
+      }
+      if (model.profile && cfg.threads === 1) {
+        try {
+          self.postMessage({ type: 'layers', layers: { net: net.name, threads: 1, ...model.profile(batches[0], seconds) } });
+        } catch (e) {
+          self.postMessage({ type: 'layers', layers: { net: net.name, threads: 1, error: errText(e) } });
+        }
       }
       try { model.dispose(); } catch (e) { /* ignore */ }
     }

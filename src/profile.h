@@ -1,0 +1,29 @@
+// Where a training step's time goes, layer by layer: for the benchmarks (cnn_bench_nets --profile,
+// and the browser benchmark's per-layer figures through the wasm binding Model.profile).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "model.h"
+
+namespace cnn {
+
+struct StepProfile {
+  std::vector<double> forward_s, backward_s;  // per node, summed over the timed steps (node 0: 0)
+  double loss_s = 0, zero_s = 0, update_s = 0, total_s = 0;
+  int steps = 0;  // timed steps
+};
+
+// The images and labels of training step k (both stay valid until the next call).
+using BatchSource = std::function<void(int step, const Tensor*& x, const std::vector<int>*& labels)>;
+
+// Replays training steps of a chain model (each layer fed by the previous one; anything else is
+// refused with an Error) with a timer around each call: zero_grad, every layer's forward
+// (training), softmax cross-entropy, every layer's backward, a plain SGD update (lr 0.01) - the
+// calls Model::forward and backward make. `warmup` untimed steps first, then timed steps until
+// both `min_steps` and `seconds` are reached. Nothing is allocated per step once the layers'
+// scratch has grown (the first step).
+StepProfile profile_training(Model& m, const BatchSource& batch, int warmup, int min_steps, double seconds);
+
+}  // namespace cnn
