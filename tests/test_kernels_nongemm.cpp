@@ -104,7 +104,8 @@ TEST(KernelOps, PoolingMatchesScalar) {
   };
   const Case cases[] = {{28, 28, 2, 2, 2, 2}, {24, 24, 2, 2, 2, 2}, {7, 9, 2, 2, 2, 2},   {5, 5, 2, 2, 2, 2},
                         {2, 2, 2, 2, 2, 2},   {3, 17, 2, 2, 2, 2},  {14, 14, 3, 3, 3, 3}, {9, 8, 3, 2, 2, 1},
-                        {6, 6, 3, 3, 1, 1},   {5, 7, 1, 1, 1, 1},   {8, 11, 2, 3, 2, 3}};
+                        {6, 6, 3, 3, 1, 1},   {5, 7, 1, 1, 1, 1},   {8, 11, 2, 3, 2, 3},  {7, 41, 3, 3, 2, 2},
+                        {5, 600, 2, 3, 1, 3}};  // wider than the column-pass buffer: the scalar path
   int n = 0;
   each_threads([&](int threads) {
     for (const Case& k : cases)
@@ -114,6 +115,8 @@ TEST(KernelOps, PoolingMatchesScalar) {
         auto x = randv(nx, r), dy = randv(ny, r);
         // Ties: repeat some values so the "first maximum" rule matters.
         for (std::size_t i = 1; i < nx; i += 5) x[i] = x[i - 1];
+        // ... and across rows: (r, c) equal to (r - 1, c + 1), which the row-by-row scan meets first.
+        for (std::size_t i = static_cast<std::size_t>(k.W) + 2; i < nx; i += 7) x[i] = x[i - k.W + 1];
         std::vector<float> y0(ny), y1(ny), dx0(nx, 7.0f), dx1(nx, -7.0f);  // dx poisoned: must be overwritten
         kernels::maxpool_forward_f32(g, planes, x.data(), y0.data());
         kernels::maxpool_forward_f32_scalar(g, planes, x.data(), y1.data());

@@ -296,6 +296,71 @@ void maxpool_forward_plane_2x2(const PoolGeom& g, const float* xp, float* yp) {
   }
 }
 
+// Any window and stride, planes up to kPoolCols wide: per output row, the maximum down each
+// column of the window rows first (vectors across the columns, each column scanned top to
+// bottom), then across each window's columns. For the backward the column pass also keeps the
+// first row holding each column's maximum, and the row pass takes the maximum with the smallest
+// row, then the smallest column: the first maximum in the scalar scan's order (row by row).
+constexpr int kPoolCols = 512;
+
+// colmax[w] (and colrow[w]) for w in [0, n), over rows r0, r0 + W, ... (FH of them).
+void column_max(const float* r0, int W, int FH, int n, float* colmax, int* colrow) {
+  int w = 0;
+  for (; w + 4 <= n; w += 4) {
+    f32x4 acc = f32x4_load(r0 + w);
+    i32x4 row = i32x4{0, 0, 0, 0};
+    for (int i = 1; i < FH; ++i) {
+      const f32x4 v = f32x4_load(r0 + static_cast<std::ptrdiff_t>(i) * W + w);
+      const i32x4 m = v > acc;
+      acc = f32x4_select(m, v, acc);
+      if (colrow) row = m ? i32x4{i, i, i, i} : row;
+    }
+    f32x4_store(colmax + w, acc);
+    if (colrow) std::memcpy(colrow + w, &row, sizeof row);
+  }
+  for (; w < n; ++w) {
+    float acc = r0[w];
+    int row = 0;
+    for (int i = 1; i < FH; ++i) {
+      const float v = r0[static_cast<std::ptrdiff_t>(i) * W + w];
+      if (v > acc) acc = v, row = i;
+    }
+    colmax[w] = acc;
+    if (colrow) colrow[w] = row;
+  }
+}
+
+void maxpool_forward_plane_cols(const PoolGeom& g, const float* xp, float* yp) {
+  alignas(16) float colmax[kPoolCols];
+  const int n = (g.OW - 1) * g.SW + g.FW;
+  for (int oh = 0; oh < g.OH; ++oh) {
+    column_max(xp + static_cast<std::ptrdiff_t>(oh) * g.SH * g.W, g.W, g.FH, n, colmax, nullptr);
+    for (int ow = 0; ow < g.OW; ++ow) {
+      const float* c = colmax + ow * g.SW;
+      float acc = c[0];
+      for (int j = 1; j < g.FW; ++j) acc = c[j] > acc ? c[j] : acc;
+      yp[oh * g.OW + ow] = acc;
+    }
+  }
+}
+
+void maxpool_backward_plane_cols(const PoolGeom& g, const float* xp, const float* dyp, float* dxp) {
+  alignas(16) float colmax[kPoolCols];
+  alignas(16) int colrow[kPoolCols];
+  std::fill(dxp, dxp + static_cast<std::ptrdiff_t>(g.H) * g.W, 0.0f);
+  const int n = (g.OW - 1) * g.SW + g.FW;
+  for (int oh = 0; oh < g.OH; ++oh) {
+    column_max(xp + static_cast<std::ptrdiff_t>(oh) * g.SH * g.W, g.W, g.FH, n, colmax, colrow);
+    for (int ow = 0; ow < g.OW; ++ow) {
+      const int c0 = ow * g.SW;
+      int best = c0;
+      for (int j = c0 + 1; j < c0 + g.FW; ++j)
+        if (colmax[j] > colmax[best] || (colmax[j] == colmax[best] && colrow[j] < colrow[best])) best = j;
+      dxp[static_cast<std::ptrdiff_t>(oh * g.SH + colrow[best]) * g.W + best] += dyp[oh * g.OW + ow];
+    }
+  }
+}
+
 // Zeroes the inputs no window covers (the last row / column when H or W is odd).
 void zero_uncovered_2x2(const PoolGeom& g, float* dxp) {
   if (g.W > 2 * g.OW)
@@ -409,7 +474,12 @@ void maxpool_forward_f32(const PoolGeom& g, int planes, const float* x, float* y
   for_planes(g, planes, [&](std::size_t p) {
     const float* xp = x + p * g.H * g.W;
     float* yp = y + p * g.OH * g.OW;
-    fast ? maxpool_forward_plane_2x2(g, xp, yp) : maxpool_forward_plane(g, xp, yp);
+    if (fast)
+      maxpool_forward_plane_2x2(g, xp, yp);
+    else if (g.W <= kPoolCols)
+      maxpool_forward_plane_cols(g, xp, yp);
+    else
+      maxpool_forward_plane(g, xp, yp);
   });
 }
 
@@ -425,7 +495,12 @@ void maxpool_backward_f32(const PoolGeom& g, int planes, const float* x, const f
     const float* xp = x + p * g.H * g.W;
     const float* dyp = dy + p * g.OH * g.OW;
     float* dxp = dx + p * g.H * g.W;
-    fast ? maxpool_backward_plane_2x2(g, xp, dyp, dxp) : maxpool_backward_plane(g, xp, dyp, dxp);
+    if (fast)
+      maxpool_backward_plane_2x2(g, xp, dyp, dxp);
+    else if (g.W <= kPoolCols)
+      maxpool_backward_plane_cols(g, xp, dyp, dxp);
+    else
+      maxpool_backward_plane(g, xp, dyp, dxp);
   });
 }
 
