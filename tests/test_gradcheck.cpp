@@ -17,9 +17,10 @@ TEST(GradCheck, Conv2D) {
   // non-square filters, padding from 0 up to kernel - 1 on each axis, groups; and padding as
   // large as the kernel, which takes the im2col path instead.
   grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", {3, 2}}, {"pad", {2, 0}}}, {{2, 2, 5, 4}});
-  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", {2, 3}}, {"pad", {1, 1}}, {"groups", 2}},
-             {{2, 4, 4, 5}});
+  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", {2, 3}}, {"pad", {1, 1}}, {"groups", 2}}, {{2, 4, 4, 5}});
   grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 2}, {"pad", 2}}, {{1, 2, 3, 3}});
+  // One input channel: the filter gradient by the direct few-taps kernel (5 filters: 4 + 1).
+  grad_check({{"type", "conv2d"}, {"filters", 5}, {"kernel", 3}, {"pad", 1}}, {{2, 1, 6, 5}});
 }
 
 TEST(GradCheck, DepthwiseConv2D) {

@@ -106,6 +106,43 @@ TEST(KernelGemm, ARowOffsetsMatchACopiedMatrix) {
   set_num_threads(saved);
 }
 
+// The direct filter gradient for few taps against the reference GEMM on the rows copied out:
+// filter counts around the 4-filter block, odd and even tap counts, pixel counts around the vector
+// width, beta 0 (out is poisoned) and 1, both output layouts.
+TEST(KernelConvTaps, MatchesGemmOnCopiedRows) {
+  Rng r(14);
+  int cases = 0;
+  for (int M : {1, 3, 4, 5, 8, 32})
+    for (int T : {1, 2, 9, 25})
+      for (int P : {1, 3, 4, 17, 896})
+        for (float beta : {0.0f, 1.0f})
+          for (bool transposed : {false, true}) {
+            const int span = 2 * P + 11;
+            auto x = randv(static_cast<std::size_t>(span + P), r), dy = randv(static_cast<std::size_t>(M) * P, r);
+            std::vector<std::ptrdiff_t> rows(static_cast<std::size_t>(T));
+            std::vector<float> X(static_cast<std::size_t>(T) * P);
+            for (int t = 0; t < T; ++t) {
+              rows[static_cast<std::size_t>(t)] = (t * 5) % span;
+              std::copy_n(x.data() + rows[static_cast<std::size_t>(t)], P, X.data() + static_cast<std::size_t>(t) * P);
+            }
+            // want[M x T] = dy[M x P] * Xᵀ + beta * want
+            auto want = randv(static_cast<std::size_t>(M) * T, r);
+            std::vector<float> got(want.size());
+            const int sm = transposed ? 1 : T, st = transposed ? M : 1;
+            for (int m = 0; m < M; ++m)
+              for (int t = 0; t < T; ++t)
+                got[static_cast<std::size_t>(m * sm + t * st)] = beta == 0.0f ? std::nanf("") : want[m * T + t];
+            kernels::gemm_f32_scalar(false, true, M, T, P, dy.data(), P, X.data(), P, beta, want.data(), T);
+            kernels::conv_dw_taps_f32(M, T, P, dy.data(), x.data(), rows.data(), beta, got.data(), sm, st);
+            for (int m = 0; m < M; ++m)
+              for (int t = 0; t < T; ++t)
+                ASSERT_NEAR(got[static_cast<std::size_t>(m * sm + t * st)], want[m * T + t], 1e-5f * P + 1e-5f)
+                    << "M=" << M << " T=" << T << " P=" << P << " beta=" << beta << " at " << m << "," << t;
+            ++cases;
+          }
+  EXPECT_GT(cases, 400);
+}
+
 TEST(KernelIm2col, MatchesDirectIndexing) {
   Rng r(6);
   for (int S : {1, 2, 3})

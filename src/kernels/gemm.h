@@ -44,6 +44,13 @@ void im2row_padded_f32(const ConvGeom& g, const float* xpad, float* rows);
 // The adjoint of im2col: dx += scatter(dcol).
 void col2im_add_f32(const ConvGeom& g, const float* dcol, int ldcol, float* dx);
 
+// The filter gradient of a stride-1 convolution with few taps (a first layer, C = 1), direct:
+// out[m * sm + t * st] = beta * out[..] + sum over p < P of dy[m * P + p] * x[rows[t] + p], for M
+// filters and T taps (rows[t]: the offset of tap t in the padded input, read at the padded
+// width). With 25 taps a GEMM would pack both operands to use each value a handful of times.
+void conv_dw_taps_f32(int M, int T, int P, const float* dy, const float* x, const std::ptrdiff_t* rows, float beta,
+                      float* out, int sm, int st);
+
 // Depthwise convolution (groups = C, each input channel has M = K/C filters of its own), direct:
 // im2col + GEMM would do a 1-row GEMM per channel. x {C,H,W}, w {C*M, FH, FW}, y {C*M, OH, OW}.
 void depthwise_forward_f32(const ConvGeom& g, int M, const float* x, const float* w, float* y);

@@ -247,7 +247,10 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
   {
     const bool s1 = sh_ == 1 && sw_ == 1;
     const int Wp = g_.W + 2 * pw_, wide = g_.OH * Wp;
-    const int nb = std::min(N, std::max(1, kRowsPerChunk / ohw)), chunks = (N + nb - 1) / nb;
+    // Stride 1 sums image by image, so its chunks only need to be many enough to share out evenly
+    // (16: 8 + 8 on two threads, where NetA's conv2 had 7 chunks of 10 images, 4 + 3); im2row
+    // wants long GEMMs, kRowsPerChunk output pixels.
+    const int nb = s1 ? (N + 15) / 16 : std::min(N, std::max(1, kRowsPerChunk / ohw)), chunks = (N + nb - 1) / nb;
     const int T = std::min(chunks, num_threads());
     const std::size_t pad_size = s1 ? stride1_padded(g_) : static_cast<std::size_t>(g_.C) * (g_.H + 2 * ph_) * Wp,
                       rows_size = s1 ? 0 : static_cast<std::size_t>(nb) * ohw * ckk,
@@ -278,7 +281,11 @@ void Conv2D::backward(const std::vector<const Tensor*>& x, const Tensor&, const 
                   float* dst = dyc + static_cast<std::ptrdiff_t>(k) * wide + oh * Wp;
                   for (int e = 0; e < g_.OW; ++e) dst[e] = src[e];
                 }
-              kernels::gemm_f32_arows(true, ckk, kg, wide, xp, rows_.data(), dyc, wide, s == 0 ? 0.0f : 1.0f, part, kg);
+              if (g_.C == 1)  // few taps: direct, nothing packed
+                kernels::conv_dw_taps_f32(kg, ckk, wide, dyc, xp, rows_.data(), s == 0 ? 0.0f : 1.0f, part, 1, kg);
+              else
+                kernels::gemm_f32_arows(true, ckk, kg, wide, xp, rows_.data(), dyc, wide, s == 0 ? 0.0f : 1.0f, part,
+                                        kg);
               continue;
             }
             for (int k = 0; k < kg; ++k) {  // dY of the chunk as one [kg x ld] matrix
