@@ -63,7 +63,7 @@ function main() {
   const zoo = JSON.parse(fs.readFileSync(path.join(web, 'models', 'index.json'), 'utf8'));
   const groups = {
     JS: [...new Set([...importGraph(path.join(web, 'widget', 'cnn-widget.js')), ...workerFiles()]), stEngine],
-    CSS: [path.join(web, 'widget', 'widget.css'), path.join(web, 'vendor', 'uplot', 'uPlot.min.css')],
+    CSS: [path.join(web, 'widget', 'widget.css'), path.join(web, 'views', 'network.css'), path.join(web, 'vendor', 'uplot', 'uPlot.min.css')],
     wasm: [wasm],
     model: [path.join(web, 'models', 'index.json'), ...(zoo.pretrained ? [path.join(web, 'models', zoo.pretrained.file)] : [])],
   };

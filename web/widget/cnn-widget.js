@@ -205,13 +205,17 @@ export class CnnWidget extends HTMLElement {
     this.modelReady.catch(() => {});
     this.unsubscribe = [];
     // The stylesheets load into the shadow root; the widget shows once they have (no unstyled flash).
-    const css = el('link', { rel: 'stylesheet', href: new URL('./widget.css', import.meta.url).href });
+    // The network view's shared rules first, then the widget's own (which override some sizes).
+    const sheets = ['../views/network.css', './widget.css'].map((f) => el('link', { rel: 'stylesheet', href: new URL(f, import.meta.url).href }));
     this.frame = el('div', { class: 'frame', part: 'frame' });
     this.frame.style.visibility = 'hidden';
-    const show = () => { this.frame.style.visibility = ''; };
-    css.addEventListener('load', show);
-    css.addEventListener('error', show);
-    this.root.append(css, this.frame);
+    let pending = sheets.length;
+    const show = () => { if (--pending === 0) this.frame.style.visibility = ''; };
+    for (const s of sheets) {
+      s.addEventListener('load', show);
+      s.addEventListener('error', show);
+    }
+    this.root.append(...sheets, this.frame);
   }
 
   connectedCallback() {
