@@ -68,12 +68,11 @@ void GlobalAvgPool::forward(const std::vector<const Tensor*>& x, Tensor& y, bool
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   ensure_shape_of(y, {N, C, 1, 1});
-  for (std::size_t i = 0; i < N * C; ++i) {
-    const float* p = in.data() + i * HW;
-    float s = 0.0f;
-    for (std::size_t k = 0; k < HW; ++k) s += p[k];
-    y.data()[i] = s / static_cast<float>(HW);
-  }
+  // The sum of each plane (the SIMD plane sums of the bias gradient, over one "image" of N*C
+  // planes), then the mean.
+  y.fill(0.0f);
+  kernels::bias_grad_planes_f32(in.data(), 1, static_cast<int>(N * C), static_cast<int>(HW), y.data());
+  for (std::size_t i = 0; i < N * C; ++i) y.data()[i] /= static_cast<float>(HW);
 }
 
 void GlobalAvgPool::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
