@@ -107,11 +107,13 @@ const std::map<std::string, Command>& commands() {
       {"gradcheck", {"usage: cnn gradcheck --model <zoo name | file> [--batch 2]\n", {"--model", "--batch"}}},
       {"eval",
        {"usage: cnn eval --model <file.cnn> [--model <file.cnn> ...] [--tta] [--data mnist | --images <idx> "
-        "--labels <idx>] [--batch 256]\n"
+        "--labels <idx>] [--split test | validation] [--batch 256]\n"
         "  several --model: an ensemble, the average of the models' softmax probabilities\n"
         "  --tta: test-time augmentation, the average over 5 views of each image: itself and its shifts by\n"
-        "         one pixel left, right, up and down (zero fill)\n",
-        {"--model", "--data", "--images", "--labels", "--batch"},
+        "         one pixel left, right, up and down (zero fill)\n"
+        "  --split validation: score on the images cnn train held out for validation (the same 5,000 of\n"
+        "         MNIST's training set, or --validation N), to choose members or TTA without the test set\n",
+        {"--model", "--data", "--images", "--labels", "--batch", "--split", "--validation"},
         {"--tta"},
         {"--model"}}},
       {"predict",
@@ -451,7 +453,7 @@ int cmd_gradcheck(const Args& a) {
   return r.ok() ? 0 : 1;
 }
 
-void print_evaluation(const Evaluation& e) {
+void print_evaluation(const Evaluation& e, const char* key = "test_accuracy") {
   std::printf("loss %.4f\nper-class accuracy:", e.loss);
   for (std::size_t c = 0; c < e.per_class.size(); ++c) std::printf(" %zu:%.4f", c, e.per_class[c]);
   std::printf("\nconfusion matrix (rows: true class, columns: predicted):\n");
@@ -459,12 +461,15 @@ void print_evaluation(const Evaluation& e) {
     for (int v : row) std::printf("%6d", v);
     std::printf("\n");
   }
-  std::printf("test_accuracy=%.4f\n", e.accuracy);
+  std::printf("%s=%.4f\n", key, e.accuracy);
 }
 
 int cmd_eval(const Args& a) {
   const int batch = static_cast<int>(number(a, "--batch", 256, 1, 65536));
   const bool tta = a.count("--tta") > 0;
+  const std::string split_name = a.get("--split", "test");
+  if (split_name != "test" && split_name != "validation") throw Usage("--split must be 'test' or 'validation'");
+  if (a.count("--validation") && split_name != "validation") throw Usage("--validation goes with --split validation");
   const std::vector<std::string>& names = a.all("--model");
   if (names.empty()) throw Usage("--model is required");
   std::vector<Model> models;
@@ -475,12 +480,15 @@ int cmd_eval(const Args& a) {
     pres.push_back(preprocess_of(doc));
   }
   Data d = load_data(a);
+  if (split_name == "validation") d.test = train_split(a, d.train).second;
+  if (d.test.n == 0) throw Error("the " + split_name + " split has no images");
+  const char* key = split_name == "test" ? "test_accuracy" : "validation_accuracy";
   const auto t0 = std::chrono::steady_clock::now();
   if (models.size() == 1 && !tta) {
     const Evaluation e = evaluate(models[0], d.test, pres[0], batch);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("evaluated %zu images in %.1f s (%.0f img/s)\n", e.count, s, e.count / std::max(s, 1e-9));
-    print_evaluation(e);
+    print_evaluation(e, key);
     return 0;
   }
   std::vector<EnsembleMember> members;
@@ -494,7 +502,7 @@ int cmd_eval(const Args& a) {
     std::printf("model %zu (%s): accuracy %.4f%s\n", i + 1, names[i].c_str(), r.member_accuracy[i],
                 tta ? " with TTA" : "");
   std::printf("%s: average of the softmax probabilities\n", models.size() > 1 ? "ensemble" : "model");
-  print_evaluation(r.combined);
+  print_evaluation(r.combined, key);
   return 0;
 }
 

@@ -55,6 +55,8 @@ test('bad arguments: one line, non-zero exit', () => {
     [['search', '--model', 'lenet5', '--space', '{"optimizer": ["adam", "adamm"]}', '--validation', '100'], 2,
       /'optimizer' = "adamm"/],
     [['eval', '--model', 'x.cnn', '--tta', '1'], 2, /unknown option '1'/],
+    [['eval', '--model', 'x.cnn', '--split', 'train'], 2, /--split must be 'test' or 'validation'/],
+    [['eval', '--model', 'x.cnn', '--validation', '100'], 2, /--validation goes with --split validation/],
     [['predict', '--model', 'lenet5', '--images', 'a', '--input', 'b'], 2, /give one of --input/],
     [['export-onnx', '--model', 'lenet5', '--out'], 2, /--out needs a value/],
   ]) {
@@ -161,6 +163,19 @@ test('eval: an ensemble of models and test-time augmentation', () => {
   assert.ok(acc(ens) > 0.5, ens);
   const tta = ok('eval', '--model', a, '--tta', ...data);
   assert.ok(acc(tta) > 0.5, tta);
+  // The validation split: the images train held out (--validation 500), scored as train scored them after
+  // its last epoch.
+  const c = path.join(tmp, 'c.cnn');
+  ok('train', '--model', 'convnetjs', '--out', c, '--epochs', '1', '--batch', '32', '--optimizer', 'adam', '--lr', '0.003',
+    '--validation', '500', '--subset', '1500');
+  const val = ok('eval', '--model', c, '--data', 'mnist', '--split', 'validation', '--validation', '500');
+  assert.match(val, /^evaluated 500 images/m);
+  const last = param(c, 'fc.weight').doc.metrics.history.at(-1);
+  assert.equal(Number(/validation_accuracy=(\S+)\n$/.exec(val)[1]), Number(last.val_accuracy.toFixed(4)), val);
+  assert.doesNotMatch(val, /test_accuracy/);
+  const valEns = ok('eval', '--model', c, '--model', a, '--tta', '--data', 'mnist', '--split', 'validation', '--validation', '500');
+  assert.match(valEns, /^evaluated 500 images with 2 model\(s\) x 5 view\(s\)/m);
+  assert.match(valEns, /validation_accuracy=0\.\d{4}\n$/);
   // Models that do not fit together: a failure (exit 1), one line.
   const r = run('eval', '--model', a, '--model', 'lenet5', '--model', path.join(root, 'tests', 'js', 'cli.test.js'));
   assert.equal(r.status, 1);
