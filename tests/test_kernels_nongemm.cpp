@@ -102,13 +102,12 @@ TEST(KernelOps, PoolingMatchesScalar) {
   struct Case {
     int H, W, FH, FW, SH, SW;
   };
-  const Case
-      cases[] = {{28, 28, 2, 2, 2, 2}, {24, 24, 2, 2, 2, 2}, {7, 9, 2, 2, 2, 2},   {5, 5, 2, 2, 2, 2},
-                 {2, 2, 2, 2, 2, 2},   {3, 17, 2, 2, 2, 2},  {14, 14, 3, 3, 3, 3}, {9, 8, 3, 2, 2, 1},
-                 {6, 6, 3, 3, 1, 1},   {5, 7, 1, 1, 1, 1},   {8, 11, 2, 3, 2, 3},  {7, 41, 3, 3, 2, 2},
-                 {6, 30, 3, 3, 1, 1},  {5, 23, 2, 3, 2, 2},  {6, 21, 3, 2, 1, 2},  {4, 26, 2, 4, 2, 4},
-                 {9, 9, 9, 9, 1, 1},   {7, 12, 3, 5, 2, 3},  {5, 600, 2, 3, 1, 3}};  // wider than the max pool's column
-                                                                                     // buffer: its scalar path
+  // The last case is wider than the max pool's column buffer: its scalar path.
+  const Case cases[] = {{28, 28, 2, 2, 2, 2}, {24, 24, 2, 2, 2, 2}, {7, 9, 2, 2, 2, 2},   {5, 5, 2, 2, 2, 2},
+                        {2, 2, 2, 2, 2, 2},   {3, 17, 2, 2, 2, 2},  {14, 14, 3, 3, 3, 3}, {9, 8, 3, 2, 2, 1},
+                        {6, 6, 3, 3, 1, 1},   {5, 7, 1, 1, 1, 1},   {8, 11, 2, 3, 2, 3},  {7, 41, 3, 3, 2, 2},
+                        {6, 30, 3, 3, 1, 1},  {5, 23, 2, 3, 2, 2},  {6, 21, 3, 2, 1, 2},  {4, 26, 2, 4, 2, 4},
+                        {9, 9, 9, 9, 1, 1},   {7, 12, 3, 5, 2, 3},  {5, 600, 2, 3, 1, 3}};
   int n = 0;
   each_threads([&](int threads) {
     for (const Case& k : cases)
@@ -138,6 +137,28 @@ TEST(KernelOps, PoolingMatchesScalar) {
       }
   });
   EXPECT_GT(n, 60);
+}
+
+TEST(KernelOps, GlobalAvgPoolMatchesScalar) {
+  Rng r(26);
+  int n = 0;
+  each_threads([&](int threads) {
+    for (int hw : {1, 3, 4, 7, 16, 49, 196, 1000})
+      for (int planes : {1, 5, 70, 400}) {
+        const std::size_t nx = static_cast<std::size_t>(planes) * hw;
+        auto x = randv(nx, r), dy = randv(planes, r);
+        std::vector<float> y0(planes), y1(planes), dx0(nx, 7.0f), dx1(nx, -7.0f);  // dx poisoned
+        kernels::global_avgpool_forward_f32(x.data(), planes, hw, y0.data());
+        kernels::global_avgpool_forward_f32_scalar(x.data(), planes, hw, y1.data());
+        // The SIMD sum adds in another order: rounding apart (values in [-1, 1], means below 1).
+        for (int p = 0; p < planes; ++p) EXPECT_NEAR(y0[p], y1[p], 1e-6f) << "hw=" << hw << " p=" << p;
+        kernels::global_avgpool_backward_f32(dy.data(), planes, hw, dx0.data());
+        kernels::global_avgpool_backward_f32_scalar(dy.data(), planes, hw, dx1.data());
+        EXPECT_SAME(dx0, dx1);
+        ++n;
+      }
+  });
+  EXPECT_EQ(n, 64);
 }
 
 TEST(KernelOps, BatchNormPlanesMatchScalar) {

@@ -160,20 +160,25 @@ void bias_grad_planes_f32_scalar(const float* dy, int N, int K, int hw, float* d
       db[k] += s;
     }
 }
+namespace {
+// The sum of hw values: four lanes, reduced, plus the scalar tail.
+float plane_sum_f32(const float* r, std::size_t hw) {
+  f32x4 acc = f32x4_zero();
+  float tail = 0.0f;
+  lanes(
+      0, hw, [&](std::size_t i) { acc += f32x4_load(r + i); }, [&](std::size_t i) { tail += r[i]; });
+  return f32x4_sum(acc) + tail;
+}
+}  // namespace
+
 void bias_grad_planes_f32(const float* dy, int N, int K, int hw, float* db) {
   const std::size_t work = static_cast<std::size_t>(N) * hw;
-  parallel_ranges(
-      K, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(work, 1)), [&](std::size_t k0, std::size_t k1) {
-        for (std::size_t k = k0; k < k1; ++k)
-          for (int n = 0; n < N; ++n) {
-            const float* r = dy + (static_cast<std::size_t>(n) * K + k) * hw;
-            f32x4 acc = f32x4_zero();
-            float tail = 0.0f;
-            lanes(
-                0, hw, [&](std::size_t i) { acc += f32x4_load(r + i); }, [&](std::size_t i) { tail += r[i]; });
-            db[k] += f32x4_sum(acc) + tail;
-          }
-      });
+  parallel_ranges(K, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(work, 1)),
+                  [&](std::size_t k0, std::size_t k1) {
+                    for (std::size_t k = k0; k < k1; ++k)
+                      for (int n = 0; n < N; ++n)
+                        db[k] += plane_sum_f32(dy + (static_cast<std::size_t>(n) * K + k) * hw, hw);
+                  });
 }
 
 void add_bias_rows_f32_scalar(float* y, int N, int U, const float* b) {
@@ -620,6 +625,39 @@ void avgpool_backward_f32(const PoolGeom& g, int planes, const float* dy, float*
       avgpool_backward_plane_2x2(g, dyp, dxp);
     else
       avgpool_backward_plane_vec(g, dyp, dxp);
+  });
+}
+
+void global_avgpool_forward_f32_scalar(const float* x, int planes, int hw, float* y) {
+  for (int p = 0; p < planes; ++p) {
+    const float* r = x + static_cast<std::ptrdiff_t>(p) * hw;
+    float s = 0.0f;
+    for (int i = 0; i < hw; ++i) s += r[i];
+    y[p] = s / static_cast<float>(hw);
+  }
+}
+void global_avgpool_forward_f32(const float* x, int planes, int hw, float* y) {
+  parallel_ranges(planes, std::max<std::size_t>(1, kGrain / std::max(hw, 1)), [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) y[p] = plane_sum_f32(x + p * hw, hw) / static_cast<float>(hw);
+  });
+}
+
+void global_avgpool_backward_f32_scalar(const float* dy, int planes, int hw, float* dx) {
+  for (int p = 0; p < planes; ++p) {
+    const float g = dy[p] / static_cast<float>(hw);
+    float* r = dx + static_cast<std::ptrdiff_t>(p) * hw;
+    for (int i = 0; i < hw; ++i) r[i] = g;
+  }
+}
+void global_avgpool_backward_f32(const float* dy, int planes, int hw, float* dx) {
+  parallel_ranges(planes, std::max<std::size_t>(1, kGrain / std::max(hw, 1)), [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float g = dy[p] / static_cast<float>(hw);
+      const f32x4 gv = f32x4_splat(g);
+      float* r = dx + p * hw;
+      lanes(
+          0, hw, [&](std::size_t i) { f32x4_store(r + i, gv); }, [&](std::size_t i) { r[i] = g; });
+    }
   });
 }
 

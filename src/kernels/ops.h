@@ -66,6 +66,13 @@ void avgpool_forward_f32(const PoolGeom& g, int planes, const float* x, float* y
 void avgpool_forward_f32_scalar(const PoolGeom& g, int planes, const float* x, float* y);
 void avgpool_backward_f32(const PoolGeom& g, int planes, const float* dy, float* dx);
 void avgpool_backward_f32_scalar(const PoolGeom& g, int planes, const float* dy, float* dx);
+// Global average: y[p] = (sum of plane p) / hw, for `planes` planes of hw values (N*C). The SIMD sum
+// adds four lanes, then the tail, so it differs from the scalar's running sum by rounding. Backward
+// writes dx completely: every value of plane p gets dy[p] / hw (the same bits as the scalar).
+void global_avgpool_forward_f32(const float* x, int planes, int hw, float* y);
+void global_avgpool_forward_f32_scalar(const float* x, int planes, int hw, float* y);
+void global_avgpool_backward_f32(const float* dy, int planes, int hw, float* dx);
+void global_avgpool_backward_f32_scalar(const float* dy, int planes, int hw, float* dx);
 
 // ----------------------------------------------------------------------------- batch norm
 // One plane of channel c: xhat = (x - mean) * rstd, y = gamma * xhat + beta.

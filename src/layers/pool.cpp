@@ -68,11 +68,7 @@ void GlobalAvgPool::forward(const std::vector<const Tensor*>& x, Tensor& y, bool
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   ensure_shape_of(y, {N, C, 1, 1});
-  // The sum of each plane (the SIMD plane sums of the bias gradient, over one "image" of N*C
-  // planes), then the mean.
-  y.fill(0.0f);
-  kernels::bias_grad_planes_f32(in.data(), 1, static_cast<int>(N * C), static_cast<int>(HW), y.data());
-  for (std::size_t i = 0; i < N * C; ++i) y.data()[i] /= static_cast<float>(HW);
+  kernels::global_avgpool_forward_f32(in.data(), static_cast<int>(N * C), static_cast<int>(HW), y.data());
 }
 
 void GlobalAvgPool::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
@@ -81,11 +77,7 @@ void GlobalAvgPool::backward(const std::vector<const Tensor*>& x, const Tensor&,
   const Tensor& in = *x[0];
   const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
   ensure_same_shape(*dx[0], in);
-  for (std::size_t i = 0; i < N * C; ++i) {
-    const float g = dy.data()[i] / static_cast<float>(HW);
-    float* p = dx[0]->data() + i * HW;
-    for (std::size_t k = 0; k < HW; ++k) p[k] = g;
-  }
+  kernels::global_avgpool_backward_f32(dy.data(), static_cast<int>(N * C), static_cast<int>(HW), dx[0]->data());
 }
 
 }  // namespace cnn
