@@ -228,8 +228,35 @@ function sleep0() {
   return new Promise((r) => setTimeout(r, 0));
 }
 
+// A WebAssembly trap (out-of-bounds access, unreachable, Emscripten's abort) leaves the engine's
+// memory in an unknown state: the worker says so (a "fatal" event) and answers nothing more; the
+// page (engine-client.js) starts a new worker. Errors the engine throws on purpose (bad input, a
+// model that does not fit) are ordinary Errors and only fail their request.
+let broken = null;             // the reason, once the engine trapped
+
+function isFatal(e) {
+  return e instanceof WebAssembly.RuntimeError;
+}
+
+function fatal(e) {
+  if (broken) return;
+  broken = `a WebAssembly trap: ${e && e.message ? e.message : String(e)}`;
+  run = null;
+  post({ event: 'fatal', message: broken });
+}
+
 async function trainLoop() {
   const r = run;
+  try {
+    await trainSlices(r);
+  } catch (e) {
+    // Anything a slice, an evaluation or a checkpoint threw ends this training with a message.
+    if (isFatal(e)) fatal(e);
+    else if (run === r) finish(r, 'failed', e && e.message ? e.message : String(e));
+  }
+}
+
+async function trainSlices(r) {
   while (r.state === 'running' || r.state === 'paused') {
     if (r.state === 'paused') {
       await new Promise((res) => { r.wake = res; });
@@ -239,6 +266,7 @@ async function trainLoop() {
     try {
       p = JSON.parse(r.training.run(0, SLICE_MS));
     } catch (e) {
+      if (isFatal(e)) throw e;
       finish(r, 'failed', e.message || String(e));
       return;
     }
@@ -246,7 +274,7 @@ async function trainLoop() {
     post(runEvent(r, { event: 'progress', ...progress, losses }));
     for (const record of epochsDone) {
       let test = null;
-      try { test = evaluation(r.slot); } catch (e) { /* reported at the end */ }
+      try { test = evaluation(r.slot); } catch (e) { if (isFatal(e)) throw e; /* otherwise reported at the end */ }
       post(runEvent(r, { event: 'epoch', record, test }));
     }
     if (epochsDone.length || Date.now() - r.lastCheckpoint > CHECKPOINT_MS) checkpoint(r, progress);
@@ -268,7 +296,7 @@ function checkpoint(r, progress) {
 function finish(r, status, message) {
   let test = null;
   let error = null;
-  try { test = evaluation(r.slot); } catch (e) { error = e.message; }
+  try { test = evaluation(r.slot); } catch (e) { if (isFatal(e)) throw e; error = e.message; }
   r.state = 'idle';
   r.training.delete();
   for (const d of r.owned) d.delete();
@@ -280,7 +308,52 @@ function ownRun(slot) {
   return run && (slot === undefined || run.slot === slotKey(slot)) ? run : null;
 }
 
+// An image to classify: a non-empty Float32Array of finite values (the engine checks the length
+// against the model's input).
+function checkInput(input) {
+  if (!(input instanceof Float32Array)) {
+    throw new Error(`The input must be a Float32Array of pixel values, got ${input === null ? 'null' : Array.isArray(input) ? 'an Array' : typeof input}.`);
+  }
+  if (!input.length) throw new Error('The input is empty: it needs one value per pixel.');
+  for (let i = 0; i < input.length; i++) {
+    if (!Number.isFinite(input[i])) throw new Error(`The input's value ${i} is ${input[i]}: every pixel must be a finite number.`);
+  }
+  return input;
+}
+
+// The engine's memory: the wasm heap (it only grows) and, where the browser tells, the worker's JS heap.
+function memoryStats() {
+  let wasmHeapBytes = null;
+  if (E) {
+    // The memory can grow from another thread (the pthreads build): a call that returns a string
+    // makes Emscripten refresh its views of the memory (HEAP8) first.
+    E.buildInfo();
+    wasmHeapBytes = E.HEAP8.buffer.byteLength;
+  }
+  const mem = self.performance && self.performance.memory;
+  return { wasmHeapBytes, jsHeapBytes: mem ? mem.usedJSHeapSize : null, models: slots.size, training: !!run };
+}
+
 const handlers = {
+  ping() {
+    return {};
+  },
+
+  stats() {
+    return memoryStats();
+  },
+
+  // For the end-to-end tests of the page's crash recovery: 'trap' fails as a trapping engine does
+  // (a WebAssembly.RuntimeError), 'error' throws an uncaught error out of the worker.
+  crashForTest({ how }) {
+    if (how === 'trap') throw new WebAssembly.RuntimeError('unreachable executed (crashForTest)');
+    if (how === 'error') {
+      setTimeout(() => { throw new Error('crashForTest: an uncaught error in the engine worker'); }, 0);
+      return {};
+    }
+    throw new Error(`crashForTest: unknown way '${how}'`);
+  },
+
   async init() {
     const e = await engine();
     return { variant, simd: true, threads: variant === 'mt' ? (navigator.hardwareConcurrency || 1) : 1,
@@ -327,11 +400,13 @@ const handlers = {
   },
 
   classify({ input, slot }) {
-    return { probs: needModel(slot).predict(input, 1) };
+    const m = needModel(slot);
+    return { probs: m.predict(checkInput(input), 1) };
   },
 
   activations({ input, slot }) {
     const m = needModel(slot);
+    checkInput(input);
     const probs = m.predict(input, 1);
     const layers = JSON.parse(m.layerInfo()).map((l) => {
       const a = m.activation(l.name);
@@ -425,9 +500,16 @@ const handlers = {
     if (resume) cfg.preprocess = JSON.parse(model.preprocess()) || 'standardize';
     const training = new e.Training(model, train, val, JSON.stringify(cfg));
     if (resume) training.restore(resume);
+    let from = { iteration: 0, epoch: 0 };
+    if (resume) {
+      try {
+        const t = JSON.parse(e.modelFileInfo(resume)).training || {};
+        from = { iteration: t.iteration || 0, epoch: t.epoch || 0 };
+      } catch (err) { /* restore() accepted it: only the numbers are missing */ }
+    }
     run = { training, state: 'running', config, lastCheckpoint: Date.now(), owned, wake: null, slot: key };
     trainLoop();
-    return { started: true };
+    return { started: true, ...from };
   },
 
   // pause, resume and stop act on the training; with a slot, only on that slot's training.
@@ -464,11 +546,13 @@ const handlers = {
 self.onmessage = async (ev) => {
   const { id, type, ...payload } = ev.data || {};
   try {
+    if (broken && type !== 'ping' && type !== 'stats') throw new Error(`The engine has stopped (${broken}).`);
     const h = handlers[type];
     if (!h) throw new Error(`unknown message type '${type}'`);
     const result = await h(payload);
     post({ id, ok: true, result });
   } catch (e) {
+    if (isFatal(e)) fatal(e);  // first: the page restarts the engine and rejects this request itself
     post({ id, ok: false, error: e && e.message ? e.message : String(e) });
   }
 };

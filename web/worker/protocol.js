@@ -14,11 +14,17 @@
 //
 // Engine and model
 //   init          {}                                    -> {variant: "st"|"mt", simd, threads, buildInfo}
+//   ping          {}                                    -> {}  (the page's watchdog: a worker that does not
+//                                                              answer for a minute is replaced)
+//   stats         {}                                    -> {wasmHeapBytes, jsHeapBytes|null, models, training}
+//   crashForTest  {how: "trap"|"error"}                 fails as a trapping engine ("fatal" event) or with an
+//                                                          uncaught error (an 'error' event on the Worker); tests only
 //   loadModel     {json} | {bytes: Uint8Array} | {url}  -> model info (below); replaces the slot's model
 //   unloadModel   {slot}                                -> {unloaded: bool}  (frees a slot's model)
 //   saveModel     {}                                    -> {bytes: Uint8Array}  (a .cnn model file)
 //   modelInfo     {}                                    -> model info
-//   classify      {input: Float32Array}                 -> {probs: Float32Array}  (input: pixels in [0,1])
+//   classify      {input: Float32Array}                 -> {probs: Float32Array}  (input: pixels in [0,1]; an
+//                                                          empty, non-finite or wrong-length input is an error)
 //   activations   {input: Float32Array}                 -> {layers: [{name, type, shape, data: Float32Array}]}
 //   weights       {layer}                               -> {params: [{name, shape, data: Float32Array}]}
 // Data
@@ -28,7 +34,7 @@
 //                 -> {train?: {n, c, h, w, numClasses}, test?: {...}, classNames?}
 //   testImages    {start, count} | {indices: [...]}     -> {pixels: Uint8Array, labels: Uint8Array, shape: [c,h,w]}
 // Training (one at a time; the worker stays responsive: it trains in slices of ~100 ms)
-//   train         {config, resume?: Uint8Array}         -> {started: true}
+//   train         {config, resume?: Uint8Array}         -> {started: true, iteration, epoch}  (where it starts)
 //   pause | resume | stop  {}                           -> {state: "running"|"paused"|"stopped"|"idle"}
 //   evaluate      {}                                    -> evaluation of the test set (below)
 // Events
@@ -38,14 +44,16 @@
 //   {event: "epoch", record: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, ...},
 //                    test: evaluation}
 //   {event: "checkpoint", bytes: Uint8Array, iteration, epoch}   (every few seconds and every epoch)
-//   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped", message, test: evaluation}
+//   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped"|"failed", message, test: evaluation}
+//   {event: "fatal", message}   the engine trapped (a WebAssembly.RuntimeError): the worker answers nothing
+//                               more; the page starts another (web/engine-client.js)
 // Model info: {name, architecture, layers: [{name, type, shape, params, macs, ...}], total_params,
 //              total_macs, input: [c,h,w], classes, preprocess, metrics}
 // Evaluation: {count, loss, accuracy, confusion: [[...]], per_class: [...], wrong: [indices], predicted: [...]}
 (function (root) {
   'use strict';
   const api = Object.freeze({
-    types: Object.freeze(['init', 'loadModel', 'unloadModel', 'saveModel', 'modelInfo', 'classify', 'activations', 'weights',
+    types: Object.freeze(['init', 'ping', 'stats', 'crashForTest', 'loadModel', 'unloadModel', 'saveModel', 'modelInfo', 'classify', 'activations', 'weights',
       'loadData', 'testImages', 'train', 'pause', 'resume', 'stop', 'evaluate']),
     // The typed arrays of a message (one level deep, and inside arrays of objects), as a transfer list.
     transferables(msg) {
