@@ -1,6 +1,6 @@
 // Wires the page to the engine worker. The views take plain data; only the EngineClient talks to
 // the worker. Nothing here waits on the engine synchronously: every request is a promise.
-import { EngineClient } from './engine-client.js';
+import { EngineClient, restartText } from './engine-client.js';
 import { DrawView } from './views/draw.js';
 import { NetworkView } from './views/network.js';
 import { TrainView } from './views/train.js';
@@ -10,7 +10,8 @@ import * as experiment from './lib/experiment.js';
 
 const $ = (sel) => document.querySelector(sel);
 const base = new URL('./', import.meta.url).href;
-const engine = new EngineClient();
+// window.CNN_ENGINE_OPTIONS: the watchdog's timings ({hangMs, pingMs}), set by the end-to-end tests.
+const engine = new EngineClient(undefined, window.CNN_ENGINE_OPTIONS || {});
 const api = {
   classify: (input) => engine.request('classify', { input }).then((r) => r.probs),
   activations: (input) => engine.request('activations', { input }),
@@ -29,6 +30,10 @@ const state = {
   testIndex: -1,
   runConfig: null,
   firstClassification: null,
+  checkpoint: null,      // {iteration, history}: the curves at the running training's last checkpoint
+  restarts: [],          // engine restarts: {reason, resumedFrom, firstIteration}
+  persisted: null,       // navigator.storage.persist()'s answer once a training started
+  engine,
 };
 window.cnnApp = state;  // for the end-to-end tests and the curious
 
@@ -308,6 +313,8 @@ async function startTraining() {
     if (config.validation >= d.train.n) throw new Error(`Validation images (${config.validation}) must be fewer than the training images (${fmtInt(d.train.n)}).`);
     train.reset();
     state.runConfig = config;
+    state.checkpoint = null;
+    keepStorage();
     say(msg, 'Training…');
     await engine.request('train', { config });
   } catch (e) {
@@ -320,6 +327,8 @@ async function startTraining() {
 engine.on('progress', (p) => {
   train.progress(p);
   state.lastProgress = p;
+  const last = state.restarts[state.restarts.length - 1];
+  if (last && last.firstIteration === null) last.firstIteration = p.iteration - p.losses.length + 1;
 });
 engine.on('epoch', ({ record, test }) => {
   train.epoch(record, test);
@@ -327,10 +336,12 @@ engine.on('epoch', ({ record, test }) => {
 });
 engine.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: total }) => {
   if (!state.training) return;
+  const history = structuredClone(train.snapshot());
+  state.checkpoint = { iteration, history };
   try {
     await store.put('checkpoint', {
       bytes, iteration, epoch, total, config: state.runConfig, data: state.dataKey === 'mnist' ? 'mnist' : 'upload',
-      model: state.info.name, modelKey: state.modelKey, history: train.snapshot(), savedAt: Date.now(),
+      model: state.info.name, modelKey: state.modelKey, history, savedAt: Date.now(),
     });
     document.documentElement.dataset.checkpointIteration = String(iteration);
   } catch (e) {
@@ -345,7 +356,11 @@ engine.on('done', async ({ status, message, test }) => {
   if (status === 'diverged' || status === 'failed') say(msg, `${message} Lower the learning rate and start again.`, 'error');
   else say(msg, `${status === 'early_stopped' ? 'Stopped early (validation accuracy stopped improving)' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`, 'ok');
   if (test) train.results(test);
-  try { await store.delete('checkpoint'); } catch (e) { /* nothing to delete */ }
+  // A failed run (an error, or a resume after an engine restart that did not work) keeps its
+  // checkpoint: the next visit offers it again.
+  if (status !== 'failed') {
+    try { await store.delete('checkpoint'); } catch (e) { /* nothing to delete */ }
+  }
   try {
     const info = await engine.request('modelInfo');
     const key = `trained:${Date.now()}`;
@@ -381,12 +396,22 @@ async function offerResume() {
       ['Keep the weights', async () => { banner(''); await useCheckpointAsModel(cp); }],
       ['Discard', async () => { banner(''); await store.delete('checkpoint'); }],
     ]);
+    revealBanner();
     return;
   }
   banner(`A training was interrupted: ${where} (saved ${when}).`, [
     ['Resume training', () => resumeFrom(cp)],
     ['Discard', async () => { banner(''); await store.delete('checkpoint'); }],
   ]);
+  revealBanner();
+}
+
+// After a reload the browser restores the scroll position (often the Train card, far below the
+// banner): bring the banner into view so that the offer is seen.
+function revealBanner() {
+  const b = $('#banner');
+  const r = b.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > innerHeight) b.scrollIntoView({ block: 'start' });
 }
 
 async function useCheckpointAsModel(cp) {
@@ -408,6 +433,8 @@ async function resumeFrom(cp) {
     train.reset();
     train.restore(cp.history);
     state.runConfig = cp.config;
+    state.checkpoint = { iteration: cp.iteration, history: cp.history };
+    keepStorage();
     applyConfigToForm(cp.config);
     say(msg, `Resuming from iteration ${fmtInt(cp.iteration)}…`);
     await engine.request('train', { config: cp.config, resume: cp.bytes.slice() });
@@ -419,6 +446,13 @@ async function resumeFrom(cp) {
     controls();
     say(msg, `Could not resume: ${e.message}`, 'error');
   }
+}
+
+// Checkpoints must survive the browser's storage pressure: ask for persistent storage (granted
+// or not as the browser decides; without it the checkpoint is still kept, only evictable).
+function keepStorage() {
+  if (!(navigator.storage && navigator.storage.persist)) return;
+  navigator.storage.persist().then((granted) => { state.persisted = granted; }, () => { state.persisted = false; });
 }
 
 function applyConfigToForm(c) {
@@ -573,5 +607,34 @@ $('#copy-link').addEventListener('click', async () => {
 });
 addEventListener('hashchange', () => { if (location.hash.startsWith('#exp=')) location.reload(); });
 
-engine.on('error', ({ message }) => banner(`The engine stopped: ${message}. Reload the page; your checkpoints are kept.`, [['Reload', () => location.reload()]], 'error'));
+// ---- the engine stopped: engine-client.js restarts it and restores the data, the model and the
+// running training; the page says so and rolls its curves back to the checkpoint it resumes from.
+engine.on('crash', ({ message, training }) => {
+  if (training && !training.slot && state.training) {
+    train.reset();
+    const cp = state.checkpoint;
+    if (cp && cp.iteration === training.iteration) train.restore(structuredClone(cp.history));
+    say($('#train-msg'), message, 'error');
+  }
+  state.restarts.push({ reason: message, resumedFrom: null, firstIteration: null });
+  banner(message, [], 'error');
+});
+engine.on('restarted', (ev) => {
+  const text = `${restartText(ev)}${ev.problems.length ? ` Not restored: ${ev.problems.join('; ')}.` : ''}`;
+  const last = state.restarts[state.restarts.length - 1];
+  last.reason = ev.reason;
+  last.resumedFrom = ev.resumed && !ev.resumed.slot ? ev.resumed.iteration : null;
+  banner(text, [['Dismiss', () => banner('')]], ev.problems.length ? 'error' : 'info');
+  if (state.training) say($('#train-msg'), text, ev.problems.length ? 'error' : '');
+  document.documentElement.dataset.engineRestarts = String(state.restarts.length);
+  if (draw.image) api.classify(draw.image.slice()).then((p) => draw.showProbs(p), () => {});
+});
+engine.on('error', ({ message }) => {
+  const wasTraining = state.training;
+  state.training = false;
+  controls();
+  const text = /^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page; your checkpoints are kept.`;
+  banner(text, [['Reload', () => location.reload()]], 'error');
+  if (wasTraining) say($('#train-msg'), text, 'error');
+});
 main();

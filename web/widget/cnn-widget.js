@@ -18,7 +18,7 @@
 // in the worker (a protocol "slot"); one training runs at a time.
 import '../worker/protocol.js';   // defines self.CnnProtocol (used by EngineClient)
 import '../lib/digitize.js';      // defines self.CnnDigitize (used by DrawView)
-import { EngineClient } from '../engine-client.js';
+import { EngineClient, restartText } from '../engine-client.js';
 import { DrawView } from '../views/draw.js';
 import * as X from '../lib/experiment.js';
 import { fmtBytes, fmtCompact, fmtInt, fmtPct } from '../lib/format.js';
@@ -336,6 +336,7 @@ export class CnnWidget extends HTMLElement {
       const config = X.trainConfig(exp, d.train.n);
       if (this.views.train) this.views.train.reset();
       const done = new Promise((resolve) => { this.doneResolve = resolve; });
+      this.checkpoint = null;
       this.say('Training…');
       this.setState_('training');
       await this.entry.client.request('train', { config, slot: this.slot_ });
@@ -384,7 +385,27 @@ export class CnnWidget extends HTMLElement {
       client.on('data', ({ what, loaded, total }) => {
         if (this.waitingData) this.say(`Downloading ${what}: ${fmtBytes(loaded)} of ${fmtBytes(total)}`);
       }),
-      client.on('error', ({ message }) => this.report(new Error(`The engine stopped: ${message}. Reload the page.`))),
+      // The engine stopped: the shared client restarts it and restores every widget's model and the
+      // running training (engine-client.js); the widget rolls its curves back and says so.
+      client.on('checkpoint', mine(({ iteration }) => {
+        if (this.views.train) this.checkpoint = { iteration, history: structuredClone(this.views.train.snapshot()) };
+      })),
+      client.on('crash', ({ message, training }) => {
+        if (!training || training.slot !== this.slot_ || !this.training) return;
+        const t = this.views.train;
+        if (t) {
+          t.reset();
+          if (this.checkpoint && this.checkpoint.iteration === training.iteration) t.restore(structuredClone(this.checkpoint.history));
+        }
+        this.say(message, 'error');
+      }),
+      client.on('restarted', (ev) => {
+        if (!this.info && !this.training) return;
+        this.say(restartText(ev, this.slot_), ev.problems.length ? 'error' : '');
+        const d = this.views.draw;
+        if (d && d.image && !this.training) this.predict(d.image, 'restart').then((p) => d.showProbs(p), () => {});
+      }),
+      client.on('error', ({ message }) => this.report(new Error(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`))),
     ];
   }
 
