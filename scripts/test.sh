@@ -21,3 +21,5 @@ echo "== wasm API (Node)"
 limit 900 "node --test" node --test --test-timeout=300000 tests/js/
 echo "== Playwright (Chromium)"
 limit 1500 playwright npx playwright test
+echo "== soak (2 min of training and 30 s of classifying in Chromium; memory must not grow)"
+limit 300 soak node scripts/soak.js --ci

@@ -40,12 +40,13 @@ export function restartText(ev, slot = '') {
 }
 
 export class EngineClient {
-  // options: hangMs (a ping unanswered this long means the worker hangs; long enough for the
-  // slowest synchronous step, an epoch's test-set evaluation of a large model), pingMs, maxRestarts,
-  // restartWindowMs.
+  // options: hangMs (a ping unanswered this long means the worker hangs), busyMs (the same after the
+  // worker announced a long synchronous step, a test-set evaluation: a "busy" event), pingMs,
+  // maxRestarts, restartWindowMs.
   constructor(workerUrl = new URL('./worker/engine-worker.js', import.meta.url), options = {}) {
     this.url = new URL(workerUrl, location.href);
     this.hangMs = options.hangMs || 60000;
+    this.busyMs = options.busyMs || 15 * 60000;
     this.pingMs = options.pingMs || 5000;
     this.maxRestarts = options.maxRestarts || 3;
     this.restartWindowMs = options.restartWindowMs || 120000;
@@ -119,6 +120,7 @@ export class EngineClient {
     this.heard = false;            // the worker has answered at least once
     this.lastHeard = Date.now();
     this.pingSentAt = 0;
+    this.busyUntil = 0;
     const w = EngineClient.createWorker(this.url);
     this.worker = w;
     w.onmessage = (ev) => {
@@ -126,6 +128,8 @@ export class EngineClient {
       this.lastHeard = Date.now();
       this.heard = true;
       const msg = ev.data || {};
+      this.busyUntil = msg.event === 'busy' ? this.lastHeard + this.busyMs : 0;
+      if (msg.event === 'busy') return;
       if (msg.event === 'fatal') {
         this.crash_(msg.message || 'the engine trapped');
         return;
@@ -177,7 +181,7 @@ export class EngineClient {
     if (this.state === 'failed' || !this.worker) return;
     const now = Date.now();
     if (this.pingSentAt) {
-      if (this.lastHeard < this.pingSentAt && now - this.pingSentAt > this.hangMs) {
+      if (this.lastHeard < this.pingSentAt && now - this.pingSentAt > this.hangMs && now > this.busyUntil) {
         this.crash_(`it did not answer for ${Math.round((now - this.pingSentAt) / 1000)} s`);
       } else if (this.lastHeard >= this.pingSentAt) {
         this.pingSentAt = 0;

@@ -92,7 +92,13 @@ function replaceModel(m, name, slot) {
   }
   const old = slots.get(key);
   if (old) old.model.delete();
-  slots.set(key, { model: m, name: name || '' });
+  // The input's shape, to check inputs here: an input the engine refuses costs a C++ exception
+  // rethrown as a JS Error by the bindings, and each of those leaks ~600 bytes of this worker's JS
+  // heap (measured by scripts/soak.js: the JS exception unwinds the wasm frames without running
+  // their destructors, so the Error's emval handle is never released).
+  let input = null;
+  try { input = JSON.parse(m.description()).input; } catch (e) { /* the engine checks */ }
+  slots.set(key, { model: m, name: name || '', input });
 }
 
 async function fetchBytes(url, what, report = true) {
@@ -216,9 +222,12 @@ function checkFit(ds, what, slot) {
   }
 }
 
+// The test set's evaluation is the one long synchronous step (a minute and more for a large model
+// on one thread): the page's watchdog is told, so that it waits longer than usual for an answer.
 function evaluation(slot) {
   if (!data.test) return null;
   checkFit(data.test, 'test', slot);
+  post({ event: 'busy', what: 'evaluating the test set' });
   return JSON.parse(needModel(slot).evaluate(data.test, 256));
 }
 
@@ -308,13 +317,15 @@ function ownRun(slot) {
   return run && (slot === undefined || run.slot === slotKey(slot)) ? run : null;
 }
 
-// An image to classify: a non-empty Float32Array of finite values (the engine checks the length
-// against the model's input).
-function checkInput(input) {
+// An image to classify: a Float32Array of finite values, as many as the model's input takes.
+function checkInput(input, slot) {
   if (!(input instanceof Float32Array)) {
     throw new Error(`The input must be a Float32Array of pixel values, got ${input === null ? 'null' : Array.isArray(input) ? 'an Array' : typeof input}.`);
   }
   if (!input.length) throw new Error('The input is empty: it needs one value per pixel.');
+  const shape = slots.get(slotKey(slot)).input;
+  const n = Array.isArray(shape) ? shape.reduce((a, b) => a * b, 1) : 0;
+  if (n && input.length !== n) throw new Error(`The input has ${input.length} values; the model takes ${shape.join('×')} = ${n} values.`);
   for (let i = 0; i < input.length; i++) {
     if (!Number.isFinite(input[i])) throw new Error(`The input's value ${i} is ${input[i]}: every pixel must be a finite number.`);
   }
@@ -401,12 +412,12 @@ const handlers = {
 
   classify({ input, slot }) {
     const m = needModel(slot);
-    return { probs: m.predict(checkInput(input), 1) };
+    return { probs: m.predict(checkInput(input, slot), 1) };
   },
 
   activations({ input, slot }) {
     const m = needModel(slot);
-    checkInput(input);
+    checkInput(input, slot);
     const probs = m.predict(input, 1);
     const layers = JSON.parse(m.layerInfo()).map((l) => {
       const a = m.activation(l.name);

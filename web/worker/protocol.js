@@ -45,6 +45,7 @@
 //                    test: evaluation}
 //   {event: "checkpoint", bytes: Uint8Array, iteration, epoch}   (every few seconds and every epoch)
 //   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped"|"failed", message, test: evaluation}
+//   {event: "busy", what}       a long synchronous step starts (the page's watchdog waits longer)
 //   {event: "fatal", message}   the engine trapped (a WebAssembly.RuntimeError): the worker answers nothing
 //                               more; the page starts another (web/engine-client.js)
 // Model info: {name, architecture, layers: [{name, type, shape, params, macs, ...}], total_params,
