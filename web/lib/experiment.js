@@ -52,6 +52,8 @@ const MAX_MODEL_JSON = 32000;  // characters of the model description
 const MAX_LAYERS = 256;
 const NAME = /^[A-Za-z0-9_.-]{1,40}$/;   // zoo model names
 const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+// Names that would reach an object's prototype when copied with Object.assign or obj[k] = v.
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export class ExperimentError extends Error {
   constructor(message) {
@@ -61,11 +63,39 @@ export class ExperimentError extends Error {
 }
 
 const fail = (msg) => { throw new ExperimentError(msg); };
+// A value as JSON-like text for a message: only its first levels and items (a link can hold an
+// array nested 10,000 deep, which JSON.stringify cannot write: it overflows the stack).
+function preview(v, depth = 0) {
+  if (v === null || typeof v !== 'object') {
+    if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') return String(v);
+    return JSON.stringify(v) ?? String(v);
+  }
+  const more = (n) => (n > 4 ? ',...' : '');
+  if (Array.isArray(v)) {
+    if (depth >= 3) return v.length ? '[...]' : '[]';
+    return `[${v.slice(0, 4).map((x) => preview(x, depth + 1)).join(',')}${more(v.length)}]`;
+  }
+  const keys = Object.keys(v);
+  if (depth >= 3) return keys.length ? '{...}' : '{}';
+  return `{${keys.slice(0, 4).map((k) => `${JSON.stringify(k)}:${preview(v[k], depth + 1)}`).join(',')}${more(keys.length)}}`;
+}
 // Values quoted in messages: shortened, and always shown as text by the callers.
 export const quote = (v) => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : preview(v);
   return `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
 };
+// True when `v` (parsed JSON) has no more than `max` levels of arrays and objects. Iterative: a
+// value nested too deeply for the recursive JSON.stringify is answered here without recursion.
+function shallow(v, max) {
+  const stack = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (d >= max) return false;
+    for (const y of Object.values(x)) stack.push([y, d + 1]);
+  }
+  return true;
+}
 const isPlain = (o) => o !== null && typeof o === 'object' && !Array.isArray(o) && Object.getPrototypeOf(o) === Object.prototype;
 
 // One hyperparameter from a string (an attribute, a URL query, a form field) or, with
@@ -85,7 +115,7 @@ export function checkHyper(key, value, fromText = true) {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${h.label} must be a number (got ${quote(value)})`);
   if (h.kind === 'int' && !Number.isInteger(v)) fail(`${h.label} must be a whole number (got ${quote(value)})`);
   if (v < h.min || v > h.max) fail(`${h.label} must be from ${h.min} to ${h.max} (got ${quote(value)})`);
-  return v;
+  return v === 0 ? 0 : v;  // -0 (JSON.parse('-0')) as 0
 }
 
 export function checkMode(v) {
@@ -106,6 +136,9 @@ export function checkModel(v) {
     return v;
   }
   if (!isPlain(v)) fail(`model must be "pretrained", a model name of the zoo or a model description (got ${quote(v)})`);
+  // A valid description has 4 levels of arrays and objects (model, layers, a layer, a setting's
+  // list or object); one more is left for the layer checks below to name the setting.
+  if (!shallow(v, 5)) fail('the model description is nested too deeply (a layer\'s setting is a number, a text, true/false or a short list of them)');
   if (JSON.stringify(v).length > MAX_MODEL_JSON) fail(`the model description is too large (over ${MAX_MODEL_JSON} characters)`);
   for (const k of Object.keys(v)) if (!MODEL_KEYS.has(k)) fail(`the model description has an unknown key ${quote(k)}`);
   if (v.name !== undefined && (typeof v.name !== 'string' || v.name.length > 80)) fail('the model\'s name must be a text of at most 80 characters');
@@ -129,11 +162,11 @@ export function checkModel(v) {
     const keys = Object.keys(l);
     if (keys.length > 40) fail(`${where} has too many settings`);
     for (const k of keys) {
-      if (!KEY.test(k)) fail(`${where} has a setting with an odd name ${quote(k)}`);
+      if (!KEY.test(k) || UNSAFE_KEYS.has(k)) fail(`${where} has a setting with an odd name ${quote(k)}`);
       const x = l[k];
       const scalar = (y) => (typeof y === 'number' && Number.isFinite(y)) || typeof y === 'boolean' || (typeof y === 'string' && y.length <= 80);
       const ok = scalar(x) || (Array.isArray(x) && x.length <= 64 && x.every(scalar))
-        || (isPlain(x) && Object.keys(x).length <= 8 && Object.entries(x).every(([kk, y]) => KEY.test(kk) && scalar(y)));
+        || (isPlain(x) && Object.keys(x).length <= 8 && Object.entries(x).every(([kk, y]) => KEY.test(kk) && !UNSAFE_KEYS.has(kk) && scalar(y)));
       if (!ok) fail(`${where}: the value of ${quote(k)} is not a number, text, true/false or a short list of them`);
     }
   });
