@@ -411,7 +411,7 @@ async function offerResume() {
 function revealBanner() {
   const b = $('#banner');
   const r = b.getBoundingClientRect();
-  if (r.top < 0 || r.bottom > innerHeight) b.scrollIntoView({ block: 'start' });
+  if (r.top < 0 || r.bottom > innerHeight) scrollTo({ top: Math.max(0, scrollY + r.top - 12) });
 }
 
 async function useCheckpointAsModel(cp) {
@@ -611,9 +611,12 @@ addEventListener('hashchange', () => { if (location.hash.startsWith('#exp=')) lo
 // running training; the page says so and rolls its curves back to the checkpoint it resumes from.
 engine.on('crash', ({ message, training }) => {
   if (training && !training.slot && state.training) {
+    const bar = $('#train-progress').value;
     train.reset();
     const cp = state.checkpoint;
     if (cp && cp.iteration === training.iteration) train.restore(structuredClone(cp.history));
+    $('#train-progress').value = bar;
+    $('#progress-text').textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
     say($('#train-msg'), message, 'error');
   }
   state.restarts.push({ reason: message, resumedFrom: null, firstIteration: null });

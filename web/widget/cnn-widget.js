@@ -394,8 +394,11 @@ export class CnnWidget extends HTMLElement {
         if (!training || training.slot !== this.slot_ || !this.training) return;
         const t = this.views.train;
         if (t) {
+          const bar = t.els.progress.value;
           t.reset();
           if (this.checkpoint && this.checkpoint.iteration === training.iteration) t.restore(structuredClone(this.checkpoint.history));
+          t.els.progress.value = bar;
+          t.els.progressText.textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
         }
         this.say(message, 'error');
       }),
