@@ -15,7 +15,7 @@ say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
 # What the build, the tests and the page need (../shared/TOOLCHAIN.md).
 packages=(cmake g++ make emscripten libxtensor-dev xtl-dev libxsimd-dev nlohmann-json3-dev
-  googletest libgtest-dev libbenchmark-dev chromium nodejs)
+  googletest libgtest-dev libbenchmark-dev chromium nodejs clang libclang-rt-14-dev python3-onnx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
