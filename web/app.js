@@ -433,7 +433,7 @@ async function resumeFrom(cp) {
     train.reset();
     train.restore(cp.history);
     state.runConfig = cp.config;
-    state.checkpoint = { iteration: cp.iteration, history: cp.history };
+    state.checkpoint = { iteration: cp.iteration, history: structuredClone(cp.history) };  // the view's copy changes
     keepStorage();
     applyConfigToForm(cp.config);
     say(msg, `Resuming from iteration ${fmtInt(cp.iteration)}…`);
