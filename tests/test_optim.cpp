@@ -135,7 +135,10 @@ TEST(OptimGolden, WeightDecayOnWeightsOnly) {
 
 std::vector<json> all_configs() {
   std::vector<json> cfgs;
-  for (const json& c : load_optim_golden()["cases"]) cfgs.push_back(c["config"]);
+  // Named: a range-for over load_optim_golden()["cases"] would iterate inside a destroyed temporary
+  // (only the reference returned by operator[] is bound, not the json it points into).
+  const json golden = load_optim_golden();
+  for (const json& c : golden["cases"]) cfgs.push_back(c["config"]);
   cfgs.push_back({{"type", "lookahead"}, {"inner", {{"type", "radam"}, {"lr", 0.01}}}});  // default k 5, alpha 0.5
   return cfgs;
 }
