@@ -2,6 +2,8 @@
 // test program is counted, and steps of a Trainer (forward, loss, backward, regularization,
 // optimizer, batch assembly with augmentation) must add none. Natively and in the wasm build.
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -16,14 +18,52 @@ volatile bool g_armed = false;
 __attribute__((noinline)) void alloc_hook() { asm volatile(""); }
 }  // namespace
 
-void* operator new(std::size_t n) {
+// Every replaceable form is replaced, on one allocator (malloc / aligned_alloc, released by free):
+// replacing only some would pair, say, the library's operator new[] with our operator delete,
+// which AddressSanitizer rightly reports as alloc-dealloc-mismatch. Array, aligned and nothrow
+// allocations are counted like the plain ones.
+namespace {
+void* counted_alloc(std::size_t n, std::size_t align) noexcept {
   g_news.fetch_add(1, std::memory_order_relaxed);
   if (g_armed) alloc_hook();
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  if (n == 0) n = 1;
+  if (align <= alignof(std::max_align_t)) return std::malloc(n);
+  // aligned_alloc wants a size that is a multiple of the alignment (a power of two).
+  if (n > SIZE_MAX - (align - 1)) return nullptr;
+  return std::aligned_alloc(align, (n + align - 1) & ~(align - 1));
+}
+void* counted_alloc_or_throw(std::size_t n, std::size_t align) {
+  if (void* p = counted_alloc(n, align)) return p;
   throw std::bad_alloc();
 }
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc_or_throw(n, 0); }
+void* operator new[](std::size_t n) { return counted_alloc_or_throw(n, 0); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc_or_throw(n, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_alloc_or_throw(n, static_cast<std::size_t>(a));
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, 0); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, 0); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace cnn::test {
 
