@@ -19,6 +19,11 @@ limit 600 "wasm tests" node build/wasm/cnn_tests.js >build/wasm-tests.log 2>&1 |
 tail -n 1 build/wasm-tests.log
 echo "== wasm API (Node)"
 limit 900 "node --test" node --test --test-timeout=300000 tests/js/
+echo "== fuzzing (libFuzzer with ASan + UBSan, 60 s per parser of outside data)"
+# scripts/fuzz.sh builds build/fuzz incrementally (clang++; a full build is about 180 s of CPU, 1.5-2 min
+# on 2 idle cores) and runs the four fuzz/ targets two at a time; a crash, leak, timeout, OOM or an
+# exception other than cnn::Error fails the phase, the input saved in fuzz/findings/.
+limit 900 fuzzing bash scripts/fuzz.sh 60
 echo "== Playwright (Chromium)"
 limit 1500 playwright npx playwright test
 echo "== soak (2 min of training and 30 s of classifying in Chromium; memory must not grow)"

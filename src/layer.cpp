@@ -1,5 +1,9 @@
 #include "layer.h"
 
+#include <cmath>
+
+#include "size_limits.h"
+
 namespace cnn {
 
 std::int64_t Layer::param_count() {
@@ -25,18 +29,45 @@ const json* find(const json& j, const char* key) {
   auto it = j.find(key);
   return it == j.end() || it->is_null() ? nullptr : &*it;
 }
-[[noreturn]] void bad(const std::string& where, const char* key, const char* what) {
-  throw Error(where + ": '" + key + "' must be " + what);
+[[noreturn]] void bad(const std::string& where, const char* key, const std::string& what, const std::string& got = "") {
+  throw Error(where + ": '" + key + "' must be " + what + (got.empty() ? "" : ", got " + got.substr(0, 40)));
+}
+
+// Skips a JSON string starting at the opening quote; returns the position after the closing one.
+std::size_t skip_string(const char* p, std::size_t i, std::size_t n) {
+  for (++i; i < n; ++i) {
+    if (p[i] == '\\')
+      ++i;
+    else if (p[i] == '"')
+      return i + 1;
+  }
+  return n;
 }
 }  // namespace
 
-int json_int(const json& j, const char* key, int def, const std::string& where) {
+std::int64_t json_int(const json& j, const char* key, std::int64_t def, const std::string& where, std::int64_t lo,
+                      std::int64_t hi) {
   const json* v = find(j, key);
   if (!v) return def;
-  if (v->is_number_integer()) return v->get<int>();
-  if (v->is_number_float() && v->get<double>() == static_cast<int>(v->get<double>()))
-    return static_cast<int>(v->get<double>());
-  bad(where, key, "an integer");
+  const std::string range = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  std::int64_t n = 0;
+  if (v->is_number_unsigned()) {
+    const std::uint64_t u = v->get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(hi)) bad(where, key, range, v->dump());
+    n = static_cast<std::int64_t>(u);
+  } else if (v->is_number_integer()) {
+    n = v->get<std::int64_t>();
+  } else if (v->is_number_float()) {
+    // 3.0 is 3; 28.5, 1e30 and NaN are refused (checked in double before any conversion).
+    const double d = v->get<double>();
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi))) bad(where, key, range, v->dump());
+    if (d != std::floor(d)) bad(where, key, range, v->dump());
+    n = static_cast<std::int64_t>(d);
+  } else {
+    bad(where, key, range, v->dump());
+  }
+  if (n < lo || n > hi) bad(where, key, range, v->dump());
+  return n;
 }
 
 double json_num(const json& j, const char* key, double def, const std::string& where) {
@@ -53,15 +84,54 @@ bool json_bool(const json& j, const char* key, bool def, const std::string& wher
   return v->get<bool>();
 }
 
-std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int> def,
-                              const std::string& where) {
+std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int> def, const std::string& where, int lo,
+                              int hi) {
   const json* v = find(j, key);
   if (!v) return def;
-  if (v->is_number_integer()) return {v->get<int>(), v->get<int>()};
-  if (v->is_array() && v->size() == 2 && (*v)[0].is_number_integer() &&
-      (*v)[1].is_number_integer())
-    return {(*v)[0].get<int>(), (*v)[1].get<int>()};
-  bad(where, key, "an integer or a pair [h, w] of integers");
+  const std::string what =
+      "an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + " or a pair [h, w] of such integers";
+  const auto one = [&](const json& e) {
+    if (!e.is_number_integer() || (e.is_number_unsigned() && e.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)))
+      bad(where, key, what, v->dump());
+    const std::int64_t n = e.get<std::int64_t>();
+    if (n < lo || n > hi) bad(where, key, what, v->dump());
+    return static_cast<int>(n);
+  };
+  if (v->is_number()) return {one(*v), one(*v)};
+  if (v->is_array() && v->size() == 2) return {one((*v)[0]), one((*v)[1])};
+  bad(where, key, what, v->dump());
+}
+
+void check_json_depth(const char* p, std::size_t n, const std::string& what) {
+  int depth = 0;
+  for (std::size_t i = 0; i < n;) {
+    const char c = p[i];
+    if (c == '"') {
+      i = skip_string(p, i, n);
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw Error(what + " nests deeper than " + std::to_string(kMaxJsonDepth) +
+                    " levels of arrays and objects; it is not a file this engine wrote or reads");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+    ++i;
+  }
+}
+
+json parse_json(const char* first, const char* last, const std::string& what) {
+  check_json_depth(first, static_cast<std::size_t>(last - first), what);
+  try {
+    return json::parse(first, last);
+  } catch (const json::exception& e) {
+    throw Error(what + " is not valid JSON: " + e.what());
+  }
+}
+
+json parse_json(const std::string& text, const std::string& what) {
+  return parse_json(text.data(), text.data() + text.size(), what);
 }
 
 }  // namespace cnn

@@ -14,12 +14,12 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "rng.h"
+#include "size_limits.h"
 #include "tensor.h"
 
 namespace cnn {
@@ -74,13 +74,23 @@ class Layer {
   std::string name_;
 };
 
-// Reads optional hyperparameters with a clear error on a wrong type.
-int json_int(const json& j, const char* key, int def, const std::string& where);
+// Reads optional hyperparameters with a clear error on a wrong type. Integers are checked conversions:
+// a value outside [lo, hi], a fraction (28.5) or a non-number is refused with the range in the message,
+// never truncated (4294967306 is not 10). Limits for sizes: kMaxDim (size_limits.h).
+std::int64_t json_int(const json& j, const char* key, std::int64_t def, const std::string& where, std::int64_t lo,
+                      std::int64_t hi);
 double json_num(const json& j, const char* key, double def, const std::string& where);
 bool json_bool(const json& j, const char* key, bool def, const std::string& where);
-// A scalar or a [h, w] pair.
-std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int> def,
-                              const std::string& where);
+// A scalar or a [h, w] pair, each in [lo, hi].
+std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int> def, const std::string& where, int lo,
+                              int hi);
+
+// Parses JSON read from outside (a model description, a file header, a training configuration). Refuses
+// nesting deeper than kMaxJsonDepth before parsing (the code that walks documents recurses per level).
+// Errors are cnn::Error("<what> is not valid JSON: ...").
+json parse_json(const std::string& text, const std::string& what);
+json parse_json(const char* first, const char* last, const std::string& what);
+void check_json_depth(const char* p, std::size_t n, const std::string& what);
 
 // Builds a layer from its JSON description ({"type": ..., hyperparameters...}); the one table
 // of layer kinds (layers/registry.cpp). Throws cnn::Error for an unknown type or bad values.

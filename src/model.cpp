@@ -34,30 +34,29 @@ json InitScheme::to_json() const {
   return scheme;
 }
 
-Model Model::from_string(const std::string& text) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(std::string("model description is not valid JSON: ") + e.what());
-  }
-  return Model(j);
-}
+Model Model::from_string(const std::string& text) { return Model(parse_json(text, "the model description")); }
 
 Model::Model(const json& desc) : desc_(desc) {
   if (!desc.is_object()) throw Error("a model description must be a JSON object");
   name_ = desc.value("name", std::string("model"));
   init_ = InitScheme::from_json(desc.contains("init") ? desc["init"] : json());
-  seed_ = static_cast<std::uint32_t>(json_int(desc, "seed", 42, "model"));
+  seed_ = static_cast<std::uint32_t>(json_int(desc, "seed", 42, "model", 0, 0xFFFFFFFFll));
   auto in = desc.find("input");
   if (in == desc.end() || !in->is_array() || in->size() != 3)
     throw Error("model: \"input\" must be the per-sample shape [C, H, W], e.g. [1, 28, 28]");
   Node input;
   input.name = "input";
   for (auto& d : *in) {
-    if (!d.is_number_integer() || d.get<long long>() < 1)
-      throw Error("model: input dimensions must be positive integers");
+    if (!d.is_number_integer() || d.get<long long>() < 1 || d.get<long long>() > kMaxDim ||
+        (d.is_number_unsigned() && d.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxDim)))
+      throw Error("model: input dimensions must be integers from 1 to " + std::to_string(kMaxDim) + ", got " +
+                  in->dump());
     input.shape.push_back(d.get<std::size_t>());
+  }
+  try {
+    check_tensor_size(input.shape);
+  } catch (const Error& e) {
+    throw Error(std::string("model: the input: ") + e.what());
   }
   nodes_.push_back(std::move(input));
   auto layers = desc.find("layers");
@@ -94,7 +93,15 @@ Model::Model(const json& desc) : desc_(desc) {
       shapes.push_back(nodes_[i].shape);
       nodes_[i].consumers++;
     }
-    n.shape = n.layer->infer(shapes);
+    try {
+      n.shape = n.layer->infer(shapes);
+      check_tensor_size(n.shape);
+    } catch (const Error& e) {
+      // Layer::fail names the layer already; a size refused by check_tensor_size does not.
+      const std::string msg = e.what();
+      if (msg.rfind(n.layer->type() + " layer", 0) == 0) throw;
+      throw Error(n.layer->type() + " layer '" + n.name + "': " + msg);
+    }
     n.dx.resize(n.inputs.size());
     n.layer->set_seed(seed_ + static_cast<std::uint32_t>(k) * 7919u);
     index[n.name] = static_cast<int>(nodes_.size());
@@ -106,7 +113,35 @@ Model::Model(const json& desc) : desc_(desc) {
         p.name = n.name + "." + p.name;
         params_.push_back(p);
       }
+  check_memory(1);
   init(init_, seed_);
+}
+
+void Model::check_memory(std::size_t batch) {
+  if (batch <= checked_batch_) return;
+  // Parameters: value, gradient and up to two optimizer moments. Activations: each node's output
+  // and its gradient, for the whole batch.
+  std::uint64_t params = 0, acts = 0, largest = 0;
+  std::size_t largest_at = 0;
+  for (const Param& p : params_) params = add_sat(params, p.value->size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const std::uint64_t n = mul_sat(shape_elements(nodes_[i].shape), batch);
+    acts = add_sat(acts, n);
+    if (n > largest) largest = n, largest_at = i;
+  }
+  const std::string for_batch = " for a batch of " + std::to_string(batch);
+  if (largest > kMaxTensorElements)
+    throw Error("layer '" + nodes_[largest_at].name + "' would need " + bytes_str(mul_sat(largest, 4)) +
+                " for its output" + for_batch + "; this engine holds at most " + bytes_str(kMaxTensorElements * 4) +
+                " in one tensor");
+  const std::uint64_t param_bytes = mul_sat(params, 16), act_bytes = mul_sat(acts, 8);
+  if (add_sat(param_bytes, act_bytes) > kMemoryBytes)
+    throw Error(name_ + " would need " + bytes_str(act_bytes) + " of activations" + for_batch + " (the largest, '" +
+                nodes_[largest_at].name + "', " + bytes_str(mul_sat(largest, 4)) + ") and " + bytes_str(param_bytes) +
+                " for its " + std::to_string(params) +
+                " parameters with their gradients and optimizer state; this engine can use at most " +
+                bytes_str(kMemoryBytes));
+  checked_batch_ = batch;
 }
 
 int Model::find(const std::string& name) const {
@@ -139,6 +174,7 @@ const Tensor& Model::forward(const Tensor& x, bool training) {
   if (xs.size() != 4 || !std::equal(input_shape().begin(), input_shape().end(), xs.begin() + 1) || xs[0] == 0)
     throw Error("model input: expected a batch {N, " + shape_str(input_shape()).substr(1) + " with N >= 1, got " +
                 shape_str(shape_of(x)));
+  check_memory(xs[0]);
   ensure_same_shape(nodes_[0].out, x);
   std::copy(x.data(), x.data() + x.size(), nodes_[0].out.data());
   for (std::size_t i = 1; i < nodes_.size(); ++i) {

@@ -59,6 +59,10 @@ class Model {
 
   // x {N, C, H, W}; returns the output {N, ...}. The reference stays valid until the next call.
   const Tensor& forward(const Tensor& x, bool training);
+  // Throws cnn::Error, naming the largest layer and the sizes, when a batch of this many images would
+  // not fit the engine's limits (kMaxTensorElements, kMemoryBytes in size_limits.h). Called when the model is
+  // built (batch 1) and by forward for each larger batch than checked before.
+  void check_memory(std::size_t batch);
   // Back-propagates dL/doutput; parameter gradients are ADDED (call zero_grad first).
   void backward(const Tensor& dout);
   void zero_grad();
@@ -115,6 +119,7 @@ class Model {
   std::vector<const Tensor*> in_;
   std::vector<Tensor*> dx_;
   std::vector<char> has_;
+  std::size_t checked_batch_ = 0;  // the largest batch check_memory accepted
 };
 
 }  // namespace cnn

@@ -145,12 +145,8 @@ json parse_header(const std::uint8_t* bytes, std::size_t size, const std::string
   if (hlen > size - 16) throw Error(name + ": the file is truncated (its header is cut off)");
   const std::size_t blob_bytes = size - 16 - hlen;
   if (blob_bytes % 4 != 0) throw Error(name + ": the file is truncated (the float data is cut off)");
-  json header;
-  try {
-    header = json::parse(bytes + 16, bytes + 16 + hlen);
-  } catch (const json::exception& e) {
-    throw Error(name + ": the header is not valid JSON (" + e.what() + ")");
-  }
+  const char* text = reinterpret_cast<const char*>(bytes + 16);
+  json header = parse_json(text, text + hlen, name + ": the header");
   *blob_floats = blob_bytes / 4;
   return header;
 }

@@ -1,7 +1,10 @@
 #include "tensor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
+
+#include "size_limits.h"
 
 namespace cnn {
 
@@ -21,6 +24,33 @@ std::size_t shape_size(const Shape& s) {
   return n;
 }
 
+std::uint64_t shape_elements(const Shape& s) {
+  std::uint64_t n = 1;
+  for (std::size_t d : s) n = mul_sat(n, d);
+  return n;
+}
+
+void check_tensor_size(const Shape& s) {
+  const std::uint64_t n = shape_elements(s);
+  if (n > kMaxTensorElements)
+    throw Error("a tensor of shape " + shape_str(s) + " would hold " + std::to_string(n) + " floats (" +
+                bytes_str(mul_sat(n, 4)) + "); this engine holds at most " + std::to_string(kMaxTensorElements) + " (" +
+                bytes_str(kMaxTensorElements * 4) + ") in one tensor");
+}
+
+std::string bytes_str(std::uint64_t bytes) {
+  const char* units[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000.0 && u < 6) v /= 1000.0, ++u;
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.*f %s", v < 10 ? 1 : 0, v, units[u]);
+  return buf;
+}
+
 Shape batch_shape(std::size_t n, const Shape& sample) {
   Shape s{n};
   s.insert(s.end(), sample.begin(), sample.end());
@@ -28,6 +58,7 @@ Shape batch_shape(std::size_t n, const Shape& sample) {
 }
 
 Tensor zeros(const Shape& s) {
+  check_tensor_size(s);
   Tensor t = Tensor::from_shape(s);
   t.fill(0.0f);
   return t;

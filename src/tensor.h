@@ -28,9 +28,13 @@ class Error : public std::runtime_error {
 std::string shape_str(const Shape& s);
 Shape shape_of(const Tensor& t);
 std::size_t shape_size(const Shape& s);
+// The element count in 64 bits, saturating (never wraps, also where size_t has 32 bits).
+std::uint64_t shape_elements(const Shape& s);
+// Throws cnn::Error when a tensor of this shape would exceed kMaxTensorElements (size_limits.h).
+void check_tensor_size(const Shape& s);
 // {N} + per-sample shape.
 Shape batch_shape(std::size_t n, const Shape& sample);
-// A zero tensor of the given shape.
+// A zero tensor of the given shape, checked with check_tensor_size first.
 Tensor zeros(const Shape& s);
 // Reallocates t only when its shape differs; keeps the buffer otherwise (no allocation in steady state).
 void ensure_shape(Tensor& t, const Shape& s);

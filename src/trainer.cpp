@@ -25,9 +25,9 @@ TrainConfig TrainConfig::from_json(const json& j) {
     for (const char* k : known) ok = ok || it.key() == k;
     if (!ok) throw Error("training configuration: unknown option '" + it.key() + "'");
   }
-  c.epochs = json_int(j, "epochs", 1, "training");
-  c.iterations = json_int(j, "iterations", 0, "training");
-  c.batch = json_int(j, "batch", 64, "training");
+  c.epochs = static_cast<int>(json_int(j, "epochs", 1, "training", 1, 1000000));
+  c.iterations = json_int(j, "iterations", 0, "training", 0, 1000000000);
+  c.batch = static_cast<int>(json_int(j, "batch", 64, "training", 1, kMaxDim));
   if (j.contains("optimizer"))
     c.optimizer = j["optimizer"].is_string() ? json{{"type", j["optimizer"]}} : j["optimizer"];
   if (j.contains("schedule")) c.schedule = j["schedule"].is_string() ? json{{"type", j["schedule"]}} : j["schedule"];
@@ -35,8 +35,8 @@ TrainConfig TrainConfig::from_json(const json& j) {
   c.reg.l1 = static_cast<float>(json_num(j, "l1", 0.0, "training"));
   c.reg.l2 = static_cast<float>(json_num(j, "l2", 0.0, "training"));
   if (j.contains("augment")) c.augment = AugmentConfig::from_json(j["augment"]);
-  c.seed = static_cast<std::uint32_t>(json_int(j, "seed", 1, "training"));
-  c.patience = json_int(j, "patience", 0, "training");
+  c.seed = static_cast<std::uint32_t>(json_int(j, "seed", 1, "training", 0, 0xFFFFFFFFll));
+  c.patience = static_cast<int>(json_int(j, "patience", 0, "training", 0, 1000000));
   if (j.contains("freeze")) {
     if (!j["freeze"].is_array()) throw Error("training: freeze must be an array of layer names");
     for (const json& n : j["freeze"]) {
@@ -170,6 +170,11 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
   augment_rng_.seed(cfg_.seed * 2654435761u + 1u);
   const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(cfg_.batch), train_.n);
   per_epoch_ = static_cast<long>(train_.n / b);
+  // long has 32 bits in wasm: the planned iterations are counted in 64 bits and bounded first.
+  const std::int64_t planned = cfg_.iterations > 0 ? cfg_.iterations : std::int64_t{per_epoch_} * cfg_.epochs;
+  if (planned > 1000000000)
+    throw Error("the training would run " + std::to_string(planned) +
+                " iterations; this engine plans at most 1,000,000,000 (fewer epochs or a larger batch)");
   epochs_ = cfg_.iterations > 0 ? static_cast<int>((cfg_.iterations + per_epoch_ - 1) / per_epoch_) : cfg_.epochs;
   total_ = cfg_.iterations > 0 ? cfg_.iterations : per_epoch_ * cfg_.epochs;
   progress_.total_iterations = total_;
@@ -390,7 +395,10 @@ void Trainer::restore(const json& t) {
     }
     best_val_ = t.at("best_val");
     since_best_ = t.at("since_best");
-    status_ = static_cast<Status>(t.at("status").get<int>());
+    const int status = t.at("status").get<int>();
+    if (status < static_cast<int>(Status::running) || status > static_cast<int>(Status::diverged))
+      throw Error("the checkpoint's training status " + std::to_string(status) + " is not one this engine writes");
+    status_ = static_cast<Status>(status);
     message_ = t.at("message");
     for (auto it = t.at("layer_rngs").begin(); it != t.at("layer_rngs").end(); ++it) {
       const int n = model_.find(it.key());
@@ -402,8 +410,20 @@ void Trainer::restore(const json& t) {
   } catch (const json::exception& e) {
     throw Error(std::string("the checkpoint's training state is malformed: ") + e.what());
   }
-  if (iteration_ < 0 || iteration_ > total_ || in_epoch_ < 0 || in_epoch_ > per_epoch_)
+  if (iteration_ < 0 || iteration_ > total_ || in_epoch_ < 0 || in_epoch_ > per_epoch_ || epoch_ < 1 ||
+      epoch_ > epochs_)
     throw Error("the checkpoint does not fit this training run (different data or batch size?)");
+  // A checkpoint written at the end of an epoch (the CLI writes one after every epoch; the page one
+  // with each epoch's results) holds the finished epoch's order with in_epoch == per_epoch. Go on as
+  // run() does after end_epoch: the next epoch's order from the saved shuffle state, or finished.
+  if (in_epoch_ == per_epoch_ && status_ == Status::running) {
+    if (iteration_ < total_) {
+      ++epoch_;
+      start_epoch();
+    } else {
+      status_ = Status::finished;
+    }
+  }
   progress_.iteration = iteration_;
   progress_.epoch = epoch_;
   progress_.smoothed_loss = smoothed_;

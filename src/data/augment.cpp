@@ -37,14 +37,14 @@ AugmentConfig AugmentConfig::from_json(const json& j) {
       throw Error(std::string(kWhere) + ": unknown key '" + it.key() +
                   "' (known: translate, crop, rotate, scale, flip, brightness, contrast, cutout)");
   AugmentConfig c;
-  c.translate = json_int(j, "translate", 0, kWhere);
-  c.crop = json_int(j, "crop", 0, kWhere);
+  c.translate = static_cast<int>(json_int(j, "translate", 0, kWhere, 0, kMaxDim));
+  c.crop = static_cast<int>(json_int(j, "crop", 0, kWhere, 0, kMaxDim));
   c.rotate = static_cast<float>(json_num(j, "rotate", 0.0, kWhere));
   c.scale = static_cast<float>(json_num(j, "scale", 0.0, kWhere));
   c.flip = json_bool(j, "flip", false, kWhere);
   c.brightness = static_cast<float>(json_num(j, "brightness", 0.0, kWhere));
   c.contrast = static_cast<float>(json_num(j, "contrast", 0.0, kWhere));
-  c.cutout = json_int(j, "cutout", 0, kWhere);
+  c.cutout = static_cast<int>(json_int(j, "cutout", 0, kWhere, 0, kMaxDim));
   c.validate();
   return c;
 }

@@ -312,7 +312,7 @@ PreprocessConfig PreprocessConfig::from_json(const json& j) {
   }
   c.eps = json_num(j, "eps", c.eps, kWhere);
   if (!(c.eps > 0.0 && std::isfinite(c.eps))) fail("'eps' must be > 0, got " + std::to_string(c.eps));
-  const int fs = json_int(j, "fit_samples", 0, kWhere);
+  const std::int64_t fs = json_int(j, "fit_samples", 0, kWhere, 0, 1000000000);
   if (fs < 0) fail("'fit_samples' must be >= 0 (0 = all), got " + std::to_string(fs));
   c.fit_samples = static_cast<std::size_t>(fs);
   if (j.contains("seed")) {

@@ -166,7 +166,7 @@ void PReLU::backward(const std::vector<const Tensor*>& x, const Tensor&, const T
 }
 
 Maxout::Maxout(const json& cfg) {
-  k_ = json_int(cfg, "k", 2, "maxout layer");
+  k_ = static_cast<int>(json_int(cfg, "k", 2, "maxout layer", 1, kMaxDim));
   if (k_ < 1) throw Error("maxout layer: k (the number of linear pieces) must be at least 1");
 }
 

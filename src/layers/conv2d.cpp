@@ -9,18 +9,18 @@ Conv2D::Conv2D(const json& cfg) {
   depthwise_ = cfg.value("type", "") == "depthwise_conv2d";
   const std::string where = type() + " layer";
   if (depthwise_) {
-    multiplier_ = json_int(cfg, "multiplier", 1, where);
+    multiplier_ = static_cast<int>(json_int(cfg, "multiplier", 1, where, 1, kMaxDim));
     if (multiplier_ < 1) throw Error(where + ": multiplier must be at least 1");
   } else {
-    filters_ = json_int(cfg, "filters", 0, where);
-    if (filters_ < 1) throw Error(where + ": 'filters' (the number of filters K) must be at least 1");
-    groups_ = json_int(cfg, "groups", 1, where);
+    if (!cfg.contains("filters")) throw Error(where + ": 'filters' (the number of filters K) is required");
+    filters_ = static_cast<int>(json_int(cfg, "filters", 0, where, 1, kMaxDim));
+    groups_ = static_cast<int>(json_int(cfg, "groups", 1, where, 1, kMaxDim));
     if (groups_ < 1) throw Error(where + ": groups must be at least 1");
   }
   if (!cfg.contains("kernel")) throw Error(where + ": 'kernel' (the filter size F) is required");
-  std::tie(fh_, fw_) = json_pair(cfg, "kernel", {0, 0}, where);
-  std::tie(sh_, sw_) = json_pair(cfg, "stride", {1, 1}, where);
-  std::tie(ph_, pw_) = json_pair(cfg, "pad", {0, 0}, where);
+  std::tie(fh_, fw_) = json_pair(cfg, "kernel", {0, 0}, where, 1, kMaxDim);
+  std::tie(sh_, sw_) = json_pair(cfg, "stride", {1, 1}, where, 1, kMaxDim);
+  std::tie(ph_, pw_) = json_pair(cfg, "pad", {0, 0}, where, 0, kMaxDim);
   use_bias_ = json_bool(cfg, "bias", true, where);
   if (fh_ < 1 || fw_ < 1) throw Error(where + ": kernel size must be at least 1");
   if (sh_ < 1 || sw_ < 1) throw Error(where + ": stride must be at least 1");
@@ -71,6 +71,15 @@ Shape Conv2D::infer(const std::vector<Shape>& in) {
     fail("filters " + std::to_string(filters_) + " are not divisible by groups " + std::to_string(groups_));
   const int OH = out_size("height", H, fh_, sh_, ph_, s);
   const int OW = out_size("width", W, fw_, sw_, pw_, s);
+  // The workspaces of one image (the lowered input, the padded input) must fit one tensor too.
+  const std::uint64_t lowered = mul_sat(mul_sat(static_cast<std::uint64_t>(C), static_cast<std::uint64_t>(fh_) * fw_),
+                                        static_cast<std::uint64_t>(OH) * OW);
+  const std::uint64_t padded = mul_sat(
+      static_cast<std::uint64_t>(C), static_cast<std::uint64_t>(H + 2 * ph_) * static_cast<std::uint64_t>(W + 2 * pw_));
+  if (lowered > kMaxTensorElements || padded > kMaxTensorElements)
+    fail("one image's convolution workspace would need " + bytes_str(mul_sat(std::max(lowered, padded), 4)) +
+         " (input " + shape_str(s) + ", " + std::to_string(fh_) + "x" + std::to_string(fw_) +
+         " filters); this engine holds at most " + bytes_str(kMaxTensorElements * 4) + " in one tensor");
   g_ = {C / groups_, H, W, fh_, fw_, sh_, sw_, ph_, pw_, OH, OW};
   const Shape wshape{static_cast<std::size_t>(filters_), static_cast<std::size_t>(C / groups_),
                      static_cast<std::size_t>(fh_), static_cast<std::size_t>(fw_)};
@@ -80,7 +89,10 @@ Shape Conv2D::infer(const std::vector<Shape>& in) {
     if (shape_of(bias) != Shape{static_cast<std::size_t>(filters_)}) bias = zeros({static_cast<std::size_t>(filters_)});
     dbias = zeros({static_cast<std::size_t>(filters_)});
   }
-  macs_ = static_cast<std::int64_t>(filters_) * OH * OW * (C / groups_) * fh_ * fw_;
+  macs_ = static_cast<std::int64_t>(std::min<std::uint64_t>(
+      mul_sat(mul_sat(static_cast<std::uint64_t>(filters_) * OH, static_cast<std::uint64_t>(OW) * (C / groups_)),
+              static_cast<std::uint64_t>(fh_) * fw_),
+      INT64_MAX));
   return {static_cast<std::size_t>(filters_), static_cast<std::size_t>(OH), static_cast<std::size_t>(OW)};
 }
 

@@ -8,8 +8,8 @@
 namespace cnn {
 
 Dense::Dense(const json& cfg) {
-  units_ = json_int(cfg, "units", 0, "dense layer");
-  if (units_ < 1) throw Error("dense layer: 'units' (the number of outputs) must be at least 1");
+  if (!cfg.contains("units")) throw Error("dense layer: 'units' (the number of outputs) is required");
+  units_ = static_cast<int>(json_int(cfg, "units", 0, "dense layer", 1, kMaxDim));
   use_bias_ = json_bool(cfg, "bias", true, "dense layer");
 }
 

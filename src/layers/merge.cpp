@@ -14,7 +14,7 @@ Shape Add::infer(const std::vector<Shape>& in) {
   if (in.size() < 2) fail("needs at least 2 inputs, got " + std::to_string(in.size()));
   for (const Shape& s : in)
     if (s != in[0]) fail("inputs must have the same shape, got " + shapes_str(in));
-  macs_ = static_cast<std::int64_t>(shape_size(in[0]) * (in.size() - 1));
+  macs_ = static_cast<std::int64_t>(shape_size(in[0])) * static_cast<std::int64_t>(in.size() - 1);
   return in[0];
 }
 

@@ -11,7 +11,7 @@ GroupedNorm::GroupedNorm(const json& cfg) {
   eps_ = static_cast<float>(json_num(cfg, "eps", 1e-5, where));
   if (!(eps_ > 0.0f)) throw Error(where + ": eps must be positive");
   if (!layer_) {
-    groups_ = json_int(cfg, "groups", 0, where);
+    groups_ = static_cast<int>(json_int(cfg, "groups", 0, where, 0, kMaxDim));
     if (groups_ < 1) throw Error(where + ": 'groups' must be at least 1");
   }
 }
@@ -99,7 +99,7 @@ void GroupedNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, c
 }
 
 LRN::LRN(const json& cfg) {
-  size_ = json_int(cfg, "size", 5, "lrn layer");
+  size_ = static_cast<int>(json_int(cfg, "size", 5, "lrn layer", 1, kMaxDim));
   alpha_ = static_cast<float>(json_num(cfg, "alpha", 1e-4, "lrn layer"));
   beta_ = static_cast<float>(json_num(cfg, "beta", 0.75, "lrn layer"));
   k_ = static_cast<float>(json_num(cfg, "k", 1.0, "lrn layer"));

@@ -8,8 +8,8 @@ Pool2D::Pool2D(const json& cfg) {
   max_ = cfg.value("type", "") == "maxpool2d";
   const std::string where = type() + " layer";
   if (!cfg.contains("size")) throw Error(where + ": 'size' (the window F) is required");
-  std::tie(fh_, fw_) = json_pair(cfg, "size", {2, 2}, where);
-  std::tie(sh_, sw_) = json_pair(cfg, "stride", {fh_, fw_}, where);
+  std::tie(fh_, fw_) = json_pair(cfg, "size", {2, 2}, where, 1, kMaxDim);
+  std::tie(sh_, sw_) = json_pair(cfg, "stride", {fh_, fw_}, where, 1, kMaxDim);
   if (fh_ < 1 || fw_ < 1) throw Error(where + ": size must be at least 1");
   if (sh_ < 1 || sw_ < 1) throw Error(where + ": stride must be at least 1");
 }
