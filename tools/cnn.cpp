@@ -77,7 +77,8 @@ const std::map<std::string, Command>& commands() {
       std::string("usage: cnn train --model <zoo name | file.json> [options]\n") + kTrainOptionsHelp +
       "  --patience N (early stopping)  --preprocess '<json>' (default {\"mean\":\"channel\",\"std\":true};\n"
       "    also \"pixel\" mean, \"whiten\": \"pca\"|\"zca\")\n"
-      "  --out <file.cnn> (model.cnn)  --checkpoint <file.cnn> (written every epoch)  --resume <file.cnn>\n"
+      "  --out <file.cnn> (model.cnn)  --checkpoint <file.cnn> (written every epoch; {epoch} in the name keeps one\n"
+      "    per epoch)  --resume <file.cnn> (a checkpoint of this CLI or of the page)\n"
       "transfer learning:\n"
       "  --from <base.cnn>       start from a trained model (architecture, weights and preprocessing; a\n"
       "                          fresh optimizer) instead of --model\n"
@@ -194,9 +195,9 @@ double number(const Args& a, const std::string& k, double def, double lo, double
 
 json json_arg(const Args& a, const std::string& k, const char* example) {
   try {
-    return json::parse(a.at(k));
-  } catch (const json::exception&) {
-    throw Usage(k + " must be JSON, e.g. '" + example + "'");
+    return parse_json(a.at(k), k);
+  } catch (const Error& e) {
+    throw Usage(k + " must be JSON, e.g. '" + example + "' (" + e.what() + ")");
   }
 }
 
@@ -222,11 +223,7 @@ json model_source(const std::string& m, bool* is_file) {
   if (ends_with(path, ".json")) {
     std::ifstream probe(path);
     if (!probe) throw Error("no model '" + m + "' (looked for " + path + ")");
-    try {
-      return json::parse(read_text(path));
-    } catch (const json::exception& e) {
-      throw Error(path + " is not valid JSON: " + e.what());
-    }
+    return parse_json(read_text(path), path);
   }
   *is_file = true;
   const auto bytes = read_file_bytes(path);
@@ -307,8 +304,9 @@ json train_config(const Args& a, std::size_t train_n) {
   if (a.count("--augment")) {
     const std::string s = a.at("--augment");
     try {
-      tc["augment"] = s == "digits" ? json{{"translate", 2}, {"rotate", 10}, {"scale", 0.1}} : json::parse(s);
-    } catch (const json::exception&) {
+      tc["augment"] =
+          s == "digits" ? json{{"translate", 2}, {"rotate", 10}, {"scale", 0.1}} : parse_json(s, "--augment");
+    } catch (const Error&) {
       throw Usage("--augment must be 'digits' or a JSON object such as '{\"translate\":2}'");
     }
   }
@@ -589,6 +587,13 @@ std::vector<std::string> split_names(const std::string& s) {
   return out;
 }
 
+// --checkpoint's path for an epoch: "{epoch}" in it is replaced by the epoch's number (keeps one file per epoch).
+std::string checkpoint_path(std::string path, int epoch) {
+  const std::size_t at = path.find("{epoch}");
+  if (at != std::string::npos) path.replace(at, 7, std::to_string(epoch));
+  return path;
+}
+
 int cmd_train(const Args& a) {
   const bool from = a.count("--from") > 0, resume = a.count("--resume") > 0;
   if (from && (a.count("--model") || resume)) throw Usage("--from goes without --model and --resume");
@@ -628,6 +633,8 @@ int cmd_train(const Args& a) {
   Preprocess pre(PreprocessConfig::from_json(pre_cfg));
   if (source_doc.contains("preprocess") && !a.count("--preprocess"))
     pre = Preprocess::from_json(source_doc["preprocess"]);
+  else if (resume && source_doc.contains("training"))
+    pre = Preprocess();  // a checkpoint without the section was trained without preprocessing (the page's "none")
   else
     pre.fit(train);
   TrainConfig cfg;
@@ -680,12 +687,12 @@ int cmd_train(const Args& a) {
     std::printf("%6d %11.4f %10.4f %10.4f %9.4f %9.0f %10s\n", r.epoch, r.train_loss, r.train_accuracy, r.val_loss,
                 r.val_accuracy, r.images_per_s, duration(r.seconds).c_str());
     std::fflush(stdout);
-    if (!ckpt.empty()) write_file(ckpt, encode_bundle(document(true)));
+    if (!ckpt.empty()) write_file(checkpoint_path(ckpt, r.epoch), encode_bundle(document(true)));
   };
   t.run();
   if (t.status() == Trainer::Status::diverged) {
     std::fprintf(stderr, "\n%s\n", t.message().c_str());
-    if (!ckpt.empty()) write_file(ckpt, encode_bundle(document(true)));
+    if (!ckpt.empty()) write_file(checkpoint_path(ckpt, t.epoch()), encode_bundle(document(true)));
     return 1;
   }
   if (!t.message().empty()) std::printf("%s\n", t.message().c_str());

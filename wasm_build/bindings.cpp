@@ -58,8 +58,14 @@
 //
 //   Module.buildInfo()     -> JSON text {simd, threads, version, engine_threads}
 //   Module.setThreads(n)   -> threads the kernels use (pthreads build only)
-// Every entry point catches C++ exceptions and rethrows them as JS Errors with the message, so the
-// module stays usable after an error (../shared/TOOLCHAIN.md, quirk 6).
+//   Module.takeError()     -> the message of the last call's error, "" when none (cleared when read)
+//
+// Errors: every entry point catches its C++ exceptions, keeps the message and returns normally (a
+// default value), so every C++ frame unwinds and every Embind handle of its arguments is released.
+// wasm_build/post.js wraps each entry point: after the call it takes the message and throws a JS
+// Error with it. Throwing a JS exception through wasm frames instead (emscripten::val::throw_) leaks
+// 16 bytes of wasm stack and the thrown handle per error: after ~330,000 errors the stack reaches the
+// static data and the module breaks (docs/TOOLCHAIN.md).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -80,23 +86,37 @@ using namespace cnn;
 
 namespace {
 
-// Runs f; a C++ exception becomes a JS Error with its message. The JS exception is thrown outside
-// the catch block, so the C++ exception and the message are freed first.
+// The last entry point's error message, taken (and cleared) by post.js through Module.takeError.
+std::string g_error;
+
+std::string take_error() {
+  std::string e;
+  e.swap(g_error);
+  return e;
+}
+
+// Runs f; a C++ exception is kept in g_error and a default value is returned (see the header).
 template <class F>
 auto guard(F&& f) -> decltype(f()) {
-  val error = val::undefined();
-  {
-    std::string msg;
-    try {
-      return f();
-    } catch (const std::exception& e) {
-      msg = e.what();
-    } catch (...) {
-      msg = "unknown C++ exception";
-    }
-    error = val::global("Error").new_(msg);
+  using R = decltype(f());
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    g_error = "the engine ran out of memory (the browser gives a page's engine at most " + bytes_str(kMemoryBytes) +
+              "); try a smaller model or batch";
+  } catch (const std::exception& e) {
+    g_error = *e.what() ? e.what() : "unknown C++ exception";
+  } catch (...) {
+    g_error = "unknown C++ exception";
   }
-  error.throw_();
+  if constexpr (std::is_void_v<R>)
+    return;
+  else if constexpr (std::is_pointer_v<R>)
+    return nullptr;
+  else if constexpr (std::is_same_v<R, val>)
+    return val::undefined();
+  else
+    return R{};
 }
 
 // ---- conversions -------------------------------------------------------------------------------
@@ -121,14 +141,6 @@ std::vector<std::uint8_t> bytes_from(val v, const std::string& what) {
 val to_f32(const float* p, std::size_t n) { return val(emscripten::typed_memory_view(n, p)).call<val>("slice"); }
 val to_u8(const std::vector<std::uint8_t>& b) {
   return val(emscripten::typed_memory_view(b.size(), b.data())).call<val>("slice");
-}
-
-json parse_json(const std::string& text, const std::string& what) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(what + " is not valid JSON: " + e.what());
-  }
 }
 
 json history_json(const Trainer& t) {
@@ -454,8 +466,12 @@ class TrainingHandle {
   std::string history() {
     return guard([&] { return history_json(*trainer_).dump(); });
   }
-  std::string status() { return Trainer::status_name(trainer_->status()); }
-  std::string message() { return trainer_->message(); }
+  std::string status() {
+    return guard([&] { return std::string(Trainer::status_name(trainer_->status())); });
+  }
+  std::string message() {
+    return guard([&] { return trainer_->message(); });
+  }
 
   val checkpoint() {
     return guard([&] {
@@ -596,4 +612,5 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
   emscripten::function("buildInfo", &build_info);
   // Threads the kernels use (the pthreads build; a no-op in the single-threaded one).
   emscripten::function("setThreads", &set_num_threads);
+  emscripten::function("takeError", &take_error);
 }

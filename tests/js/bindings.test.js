@@ -98,3 +98,42 @@ test('the same seed gives the same weights as the native build', async () => {
   want.forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-6, `${w[i]} vs ${v}`));
   m.delete();
 });
+
+// Errors used to be thrown as JS exceptions through the wasm frames, which left 16 bytes of wasm
+// stack and the thrown Embind handle behind per error: after ~330,000 errors the module broke.
+test('errors leave no wasm stack and no Embind handles behind', async () => {
+  const E = await enginePromise;
+  const m = new E.Model(tiny);
+  const sp0 = E.stackSave(), handles0 = E.count_emval_handles();
+  let caught = 0;
+  for (let i = 0; i < 3000; i++) {
+    for (const f of [
+      () => m.predict(new Float32Array(3), 1),
+      () => new E.Model('{"layers": 1'),
+      () => E.loadModel(new Uint8Array(5)),
+      () => m.getParam('nope'),
+      () => m.activation('nope'),
+    ]) {
+      try { f(); } catch (e) { assert.ok(e instanceof Error && e.message.length > 0); caught++; }
+    }
+  }
+  assert.equal(caught, 15000);
+  assert.equal(E.stackSave(), sp0, 'the wasm stack pointer moved');
+  assert.equal(E.count_emval_handles(), handles0, 'Embind handles leaked');
+  assert.equal(E.takeError(), '');
+  assert.equal(m.predict(new Float32Array(36), 1).length, 3);  // still works
+  m.delete();
+});
+
+test('sizes a shared link could carry are refused, not wrapped at 2^32', async () => {
+  const E = await enginePromise;
+  const model = (input, layers) => JSON.stringify({ input, layers });
+  assert.throws(() => new E.Model(model([1, 28, 28], [{ type: 'conv2d', filters: 65536, kernel: 1 }, { type: 'dense', units: 65536 }])),
+    /dense layer 'dense_2': a tensor of shape .* this engine holds at most/);
+  assert.throws(() => new E.Model(model([1, 28, 28], [{ type: 'dense', units: 4294967306 }])), /'units' must be an integer from 1 to 65536/);
+  assert.throws(() => new E.Model(model([1, 2, 2], [{ type: 'conv2d', filters: 65536, kernel: 1, pad: 32767 }])), /at most/);
+  assert.throws(() => new E.Model('['.repeat(100000)), /nests deeper than 64/);
+  const m = new E.Model(model([1, 64, 64], [{ type: 'conv2d', filters: 256, kernel: 3, pad: 1 }]));
+  assert.throws(() => m.predict(new Float32Array(64 * 64 * 2048), 2048), /for a batch of 2048.*at most 2\.1 GB/);
+  m.delete();
+});
