@@ -1,7 +1,7 @@
 // The single-core f32 peak of WebAssembly SIMD128 on this machine, measured in the page's own
 // worker: CHAINS independent chains of f32x4 multiply-then-add (no FMA: SIMD128 has none), so
 // 8 FLOP per chain and iteration. The loop lives in a function that JS calls many times, so V8
-// tiers it up (no on-stack replacement; ../shared/TOOLCHAIN.md).
+// tiers it up (no on-stack replacement; docs/TOOLCHAIN.md).
 //   peak_probe_flops_per_iter() -> FLOP done by one iteration of peak_probe's loop
 //   peak_probe(iters, seed)     -> a value depending on every chain (keeps the work alive)
 #include <wasm_simd128.h>

@@ -13,7 +13,7 @@ quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
-# What the build, the tests and the page need (../shared/TOOLCHAIN.md).
+# What the build, the tests and the page need (docs/TOOLCHAIN.md).
 packages=(cmake g++ make emscripten libxtensor-dev xtl-dev libxsimd-dev nlohmann-json3-dev
   googletest libgtest-dev libbenchmark-dev chromium nodejs clang libclang-rt-14-dev python3-onnx)
 missing=()
@@ -40,7 +40,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     { cat /tmp/cnn-npm.log; echo "setup: npm ci failed (log above)"; exit 1; }
 fi
 
-# em++ runs a JS optimizer that needs Debian's acorn (../shared/TOOLCHAIN.md, quirk 1).
+# em++ runs a JS optimizer that needs Debian's acorn (docs/TOOLCHAIN.md, quirk 1).
 export NODE_PATH=/usr/share/nodejs
 jobs=$(nproc)
 build() {  # name, configure command...

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <new>
 #include <sstream>
 
 #include "size_limits.h"
@@ -59,7 +60,13 @@ Shape batch_shape(std::size_t n, const Shape& sample) {
 
 Tensor zeros(const Shape& s) {
   check_tensor_size(s);
-  Tensor t = Tensor::from_shape(s);
+  Tensor t;
+  try {
+    t = Tensor::from_shape(s);
+  } catch (const std::bad_alloc&) {
+    throw Error("out of memory: a tensor of shape " + shape_str(s) + " needs " +
+                bytes_str(mul_sat(shape_elements(s), 4)) + " and the machine could not give it");
+  }
   t.fill(0.0f);
   return t;
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <new>
 #include <sstream>
 
 #include "data/dataset.h"
@@ -735,6 +736,11 @@ int main(int argc, char** argv) {
   } catch (const Usage& e) {
     std::cerr << "cnn " << cmd << ": " << e.what() << " (see cnn " << cmd << " --help)\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Tensors say what they were allocating (tensor.cpp); this is the rest: datasets, workspaces.
+    std::cerr << "cnn " << cmd << ": out of memory (the machine could not give more; try a smaller model, batch or "
+              << "--subset)\n";
+    return 1;
   } catch (const std::exception& e) {
     std::string msg = e.what();
     std::replace(msg.begin(), msg.end(), '\n', ' ');

@@ -134,7 +134,7 @@ void pack_b(bool trans, const float* B, int ldb, const std::ptrdiff_t* brow, int
 
 // The register tile: acc[MR x NR] = Ap[MR x kc] * Bp[kc x NR]; then C = acc + (accumulate ? C : 0)
 // (scaled by beta on the first K block). Kept out of line: V8 only optimizes functions that are
-// entered many times, not a long loop inside one call (../shared/TOOLCHAIN.md).
+// entered many times, not a long loop inside one call (docs/TOOLCHAIN.md).
 // Why 4 x 8: V8 maps SIMD128 onto the 16 xmm registers of x86-64, and 4 x 8 (8 accumulators, two B
 // vectors, one broadcast A) fits them with room to spare, where 4 x 16 (16 accumulators) spills.
 // Measured in Node's V8 on packed panels (kc = 256): 4 x 8 about 48 GFLOP/s, 4 x 16 about 40,

@@ -1,6 +1,6 @@
 // The small vector vocabulary every SIMD kernel is written against: 4 x f32 lanes with GCC/Clang
 // vector extensions. One source, two targets: with -msimd128 em++ emits WebAssembly f32x4.*
-// instructions; natively g++ emits SSE. (xsimd 8.1 has no wasm target; ../shared/TOOLCHAIN.md.)
+// instructions; natively g++ emits SSE. (xsimd 8.1 has no wasm target; docs/TOOLCHAIN.md.)
 #pragma once
 
 #include <cstring>
