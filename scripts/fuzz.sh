@@ -71,7 +71,7 @@ for t in "${targets[@]}"; do
   log=$dir/$t.log
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   new=$(sed -n 's/^stat::new_units_added: *//p' "$log" | tail -n 1)
-  corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
   if [ $rc = 0 ]; then
     result=ok
   else
@@ -82,10 +82,13 @@ for t in "${targets[@]}"; do
   printf '%-16s %12s %8s %8s  %s\n' "$t" "${execs:-?}" "${corp:-?}" "${new:-?}" "$result"
 done
 if [ $failed = 1 ]; then
+  # What each failure is and where (fuzz/triage.sh: the kind, and the top frames in src/ or the
+  # throw site of an escaped exception); the whole report is in the log.
   for t in "${targets[@]}"; do
-    grep -q "Test unit written to" "$dir/$t.log" || continue
-    echo "---- $t ($dir/$t.log):"
-    grep -E -m 12 "fuzz finding|ERROR: |SUMMARY|#[0-9]+ 0x[0-9a-f]+ in |runtime error|Test unit written" "$dir/$t.log" || tail -n 20 "$dir/$t.log"
+    [ "$(cat "$dir/$t.rc" 2>/dev/null)" = 0 ] && continue
+    artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$dir/$t.log" | tail -n 1)
+    echo "---- $t (full report: $dir/$t.log)"
+    if [ -n "$artifact" ] && [ -f "$artifact" ]; then fuzz/triage.sh --bin-dir "$dir" "$artifact"; else tail -n 20 "$dir/$t.log"; fi
   done
   exit 1
 fi
