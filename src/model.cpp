@@ -36,8 +36,12 @@ json InitScheme::to_json() const {
 
 Model Model::from_string(const std::string& text) { return Model(parse_json(text, "the model description")); }
 
-Model::Model(const json& desc) : desc_(desc) {
+// A function-try-block: a JSON value of an unexpected type anywhere in the description (a number where a
+// name belongs) is a cnn::Error like every other refusal, never a library exception.
+Model::Model(const json& desc) try : desc_(desc) {
   if (!desc.is_object()) throw Error("a model description must be a JSON object");
+  if (desc.contains("name") && !desc["name"].is_string())
+    throw Error("model: \"name\" must be a string, got " + desc["name"].dump().substr(0, 40));
   name_ = desc.value("name", std::string("model"));
   init_ = InitScheme::from_json(desc.contains("init") ? desc["init"] : json());
   seed_ = static_cast<std::uint32_t>(json_int(desc, "seed", 42, "model", 0, 0xFFFFFFFFll));
@@ -115,6 +119,8 @@ Model::Model(const json& desc) : desc_(desc) {
       }
   check_memory(1);
   init(init_, seed_);
+} catch (const json::exception& e) {
+  throw Error(std::string("the model description has a value of the wrong type: ") + e.what());
 }
 
 void Model::check_memory(std::size_t batch) {

@@ -15,7 +15,7 @@ double now_seconds() {
 }
 }  // namespace
 
-TrainConfig TrainConfig::from_json(const json& j) {
+TrainConfig TrainConfig::from_json(const json& j) try {
   TrainConfig c;
   if (!j.is_object()) throw Error("training configuration must be a JSON object");
   static const char* known[] = {"epochs", "iterations", "batch",   "optimizer", "schedule", "loss",
@@ -51,6 +51,8 @@ TrainConfig TrainConfig::from_json(const json& j) {
   if (c.reg.l1 < 0 || c.reg.l2 < 0) throw Error("training: l1 and l2 must not be negative");
   make_optimizer(c.optimizer);  // validates
   return c;
+} catch (const json::exception& e) {
+  throw Error(std::string("the training configuration has a value of the wrong type: ") + e.what());
 }
 
 json TrainConfig::to_json() const {

@@ -141,6 +141,14 @@ TEST(Reliability, DeeplyNestedJsonIsRefused) {
   EXPECT_ERROR(parse_json(std::string(65, '[') + std::string(65, ']'), "x"), "nests deeper");
 }
 
+// Found by fuzz_model_json: a number where a name belongs escaped as nlohmann::type_error.
+TEST(Reliability, ValuesOfTheWrongTypeAreErrors) {
+  EXPECT_ERROR(Model::from_string(R"({"name":5555,"input":[1,4,4],"layers":[{"type":"relu"}]})"),
+               "\"name\" must be a string");
+  EXPECT_ERROR(Model::from_string(R"({"input":[1,4,4],"init":{"scheme":5},"layers":[{"type":"relu"}]})"), "wrong type");
+  EXPECT_ERROR(TrainConfig::from_json({{"loss", 5}}), "wrong type");
+}
+
 // 3. json_int truncated to int: 4294967306 units built a dense layer of 10, a pad of 2^32 was 0.
 TEST(Reliability, OutOfRangeSizesAreRefusedNotWrapped) {
   EXPECT_ERROR(Model(model_with({{"type", "dense"}, {"units", 4294967306ull}})), "'units' must be an integer from 1");
