@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "serialize.h"
+#include "size_limits.h"
 #include "tensor.h"
 
 namespace cnn {
@@ -12,8 +13,8 @@ namespace cnn {
 namespace {
 
 constexpr std::size_t kMaxRank = 64;  // NumPy's own limit (NPY_MAXDIMS in NumPy 2; 32 before)
-// At most this many values, so that their byte count fits in a size_t.
-constexpr std::size_t kMaxValues = std::numeric_limits<std::size_t>::max() / 4;
+// At most this many values: one tensor of the engine (size_limits.h), the same in both builds.
+constexpr std::size_t kMaxValues = static_cast<std::size_t>(kMaxTensorElements);
 
 // Header text quoted in messages: at most 60 characters, anything unprintable as '?'.
 std::string quoted(const std::string& s) {
@@ -32,7 +33,9 @@ std::size_t value_count(const std::vector<std::size_t>& shape, const std::string
       zero = true;
       continue;
     }
-    if (nonzero > kMaxValues / d) throw Error(who + ": the shape " + text + " is too large (more than 2^62 values)");
+    if (nonzero > kMaxValues / d)
+      throw Error(who + ": the shape " + text + " is too large (more than " + std::to_string(kMaxValues) +
+                  " values, the most this engine holds in one tensor)");
     nonzero *= d;
   }
   return zero ? 0 : nonzero;
