@@ -13,9 +13,11 @@
 //    target), and the number of workers (CDP Target.getTargets: the engine worker and, threaded,
 //    its pthreads).
 // 3. Classifies --classify times in a loop through the worker (4 requests in flight), one request
-//    in 10 a bad input (a wrong length, a NaN, an Infinity, an empty array, a plain Array): every bad
-//    input must be refused with an error message, every good one answered with 10 probabilities,
-//    and the worker must still classify a known digit right afterwards.
+//    in 10 a bad one: an input with a wrong length, a NaN, an Infinity, an empty array or a plain
+//    Array (the worker refuses these), or a model description the engine itself refuses (loaded into
+//    a spare slot: the C++ error path). Every bad request must be refused with an error message,
+//    every good one answered with 10 probabilities, and the worker must still classify a known
+//    digit right afterwards.
 //
 // It exits 1 when an answer is wrong, the engine had to be restarted, or memory grows after the
 // warm-up (the first 45 s of training, which include the first epochs' ends and checkpoints, and the
@@ -31,9 +33,9 @@
 //     three times that and still catches a leak of 20 bytes per classification in the CI loop
 //     (~55,000 in 30 s) or of 100 bytes per training iteration (~10,000 after the warm-up).
 //   - the worker's JS heap (after a full GC): 512 kB. The worker keeps nothing per request or per
-//     slice; it moves by tens of kB. It caught a leak: every input the engine itself refused leaked
-//     ~600 bytes of it (see web/worker/engine-worker.js, replaceModel) — 1,150 wrong-length inputs
-//     in the CI loop, +700 kB.
+//     slice; it moves by tens of kB. It catches the leak it found: every error the engine threw
+//     through the bindings leaked ~550 bytes of it (the JS exception crossed the wasm frames and
+//     left their Embind handles behind) — ~1,100 engine errors in the CI loop, +600 kB.
 //   - workers: the same number at the end as after the warm-up.
 'use strict';
 const { spawn } = require('child_process');
@@ -270,8 +272,10 @@ async function workerHeap(cdp) {
 async function runLoop({ count, seconds }) {
   const { engine } = window.cnnApp;
   const digits = window.__digits;
-  const kinds = ['wrong length', 'NaN', 'Infinity', 'empty', 'plain Array'];
-  const expect = { 'wrong length': /values/, NaN: /finite/, Infinity: /finite/, empty: /empty/, 'plain Array': /Float32Array/ };
+  const kinds = ['wrong length', 'NaN', 'Infinity', 'empty', 'plain Array', 'invalid model'];
+  const expect = { 'wrong length': /values/, NaN: /finite/, Infinity: /finite/, empty: /empty/, 'plain Array': /Float32Array/,
+    'invalid model': /units/ };
+  const badModel = JSON.stringify({ name: 'bad', input: [1, 28, 28], layers: [{ type: 'dense', units: -3 }] });
   const out = { count: 0, good: 0, bad: 0, badKinds: {}, examples: {}, failures: [], seconds: 0 };
   const t0 = performance.now();
   const deadline = seconds ? t0 + seconds * 1000 : Infinity;
@@ -287,7 +291,8 @@ async function runLoop({ count, seconds }) {
       else if (kind === 'empty') input = new Float32Array(0);
       else input = new Array(784).fill(0);
       try {
-        await engine.request('classify', { input });
+        if (kind === 'invalid model') await engine.request('loadModel', { json: badModel, slot: 'soak-spare' });
+        else await engine.request('classify', { input });
         fail(`a bad input (${kind}) was answered`);
       } catch (e) {
         if (!e.message || !expect[kind].test(e.message)) fail(`a bad input (${kind}) got an unclear error: ${e.message}`);
