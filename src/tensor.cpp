@@ -34,9 +34,8 @@ std::uint64_t shape_elements(const Shape& s) {
 void check_tensor_size(const Shape& s) {
   const std::uint64_t n = shape_elements(s);
   if (n > kMaxTensorElements)
-    throw Error("a tensor of shape " + shape_str(s) + " would hold " + std::to_string(n) + " floats (" +
-                bytes_str(mul_sat(n, 4)) + "); this engine holds at most " + std::to_string(kMaxTensorElements) + " (" +
-                bytes_str(kMaxTensorElements * 4) + ") in one tensor");
+    throw Error("a tensor of shape " + shape_str(s) + " would need " + bytes_str(mul_sat(n, 4)) +
+                "; this engine holds at most " + bytes_str(kMaxTensorElements * 4) + " in one tensor");
 }
 
 std::string bytes_str(std::uint64_t bytes) {
