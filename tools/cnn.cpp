@@ -79,7 +79,8 @@ const std::map<std::string, Command>& commands() {
       "  --patience N (early stopping)  --preprocess '<json>' (default {\"mean\":\"channel\",\"std\":true};\n"
       "    also \"pixel\" mean, \"whiten\": \"pca\"|\"zca\")\n"
       "  --out <file.cnn> (model.cnn)  --checkpoint <file.cnn> (written every epoch; {epoch} in the name keeps one\n"
-      "    per epoch)  --resume <file.cnn> (a checkpoint of this CLI or of the page)\n"
+      "    per epoch)  --checkpoint-every S (60: also every S seconds within an epoch, 0: epochs only; a run that\n"
+      "    is killed loses at most this much)  --resume <file.cnn> (a checkpoint of this CLI or of the page)\n"
       "transfer learning:\n"
       "  --from <base.cnn>       start from a trained model (architecture, weights and preprocessing; a\n"
       "                          fresh optimizer) instead of --model\n"
@@ -138,8 +139,9 @@ const std::map<std::string, Command>& commands() {
        {search_help.c_str(),
         with(kTrainOptions, {"--model", "--space", "--method", "--trials", "--steps", "--refine", "--out"})}},
       {"train",
-       {train_help.c_str(), with(kTrainOptions, {"--model", "--patience", "--preprocess", "--out", "--checkpoint",
-                                                 "--resume", "--from", "--freeze", "--replace-head"})}},
+       {train_help.c_str(),
+        with(kTrainOptions, {"--model", "--patience", "--preprocess", "--out", "--checkpoint", "--checkpoint-every",
+                             "--resume", "--from", "--freeze", "--replace-head"})}},
   };
   return c;
 }
@@ -660,6 +662,7 @@ int cmd_train(const Args& a) {
   }
   const std::string out = a.get("--out", "model.cnn");
   const std::string ckpt = a.get("--checkpoint");
+  const double ckpt_every = number(a, "--checkpoint-every", 60, 0, 1e6);
   auto document = [&](bool with_training) {
     json doc = model_document(m);
     doc["preprocess"] = pre.to_json();
@@ -671,8 +674,16 @@ int cmd_train(const Args& a) {
   };
   const bool tty = isatty(fileno(stderr));
   double last_draw = 0;
+  double last_ckpt = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   t.on_progress = [&](const Progress& p) {
     const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    // Within an epoch every --checkpoint-every seconds; at an epoch's end on_epoch writes it (with the
+    // epoch's record), so not here.
+    if (!ckpt.empty() && ckpt_every > 0 && now - last_ckpt >= ckpt_every && p.iteration % p.iterations_per_epoch != 0 &&
+        p.iteration < p.total_iterations) {
+      write_file(checkpoint_path(ckpt, p.epoch), encode_bundle(document(true)));
+      last_ckpt = now;
+    }
     if (now - last_draw < 0.2 && p.iteration != p.total_iterations) return;
     last_draw = now;
     const int width = 30, fill = static_cast<int>(width * p.iteration / std::max<long>(1, p.total_iterations));
@@ -689,6 +700,7 @@ int cmd_train(const Args& a) {
                 r.val_accuracy, r.images_per_s, duration(r.seconds).c_str());
     std::fflush(stdout);
     if (!ckpt.empty()) write_file(checkpoint_path(ckpt, r.epoch), encode_bundle(document(true)));
+    last_ckpt = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   };
   t.run();
   if (t.status() == Trainer::Status::diverged) {

@@ -221,3 +221,21 @@ test('predict: logits for images, as .npy or printed', () => {
   assert.equal(b.toString('latin1', 1, 6), 'NUMPY');
   assert.equal(b.length, 10 + b.readUInt16LE(8) + 5 * 10 * 4);
 });
+
+// A run killed mid-epoch (SIGKILL: no chance to save) resumes from its last timed checkpoint.
+test('train: killed mid-epoch, it resumes from the checkpoint written within the epoch', async () => {
+  const { spawn } = require('child_process');
+  const ck = path.join(tmp, 'killed.cnn');
+  // 2,000 images in batches of 8: 250 iterations an epoch; a checkpoint every 0.05 s.
+  const child = spawn(cnn, ['train', '--model', 'lenet5', '--subset', '2000', '--validation', '100', '--batch', '8',
+    '--epochs', '2', '--threads', '1', '--checkpoint', ck, '--checkpoint-every', '0.05', '--out', path.join(tmp, 'k.cnn')]);
+  const started = Date.now();
+  while (!fs.existsSync(ck) && Date.now() - started < 60000) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  assert.ok(fs.existsSync(ck), 'no checkpoint was written within a minute');
+  const out = ok('train', '--resume', ck, '--subset', '2000', '--validation', '100', '--threads', '1', '--out', path.join(tmp, 'k.cnn'));
+  const at = Number(/resumed at iteration (\d+) of 500/.exec(out)[1]);
+  assert.ok(at > 0 && at < 500, `resumed at ${at}`);
+  assert.match(out, /test_accuracy=/);
+});
