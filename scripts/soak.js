@@ -36,6 +36,11 @@
 //     slice; it moves by tens of kB. It catches the leak it found: every error the engine threw
 //     through the bindings leaked ~550 bytes of it (the JS exception crossed the wasm frames and
 //     left their Embind handles behind) — ~1,100 engine errors in the CI loop, +600 kB.
+//   - the engine's allocations (dlmalloc's in-use bytes, Module.heapStats): 64 kB. Unlike the memory's
+//     size this moves with every byte the engine keeps; a training step allocates nothing after the
+//     first and a classification frees all it takes, so between slices it is flat (measured: the same
+//     to the byte, or a few kB while a checkpoint is being written). 64 kB catches a leak of one byte
+//     per classification in the CI loop.
 //   - workers: the same number at the end as after the warm-up.
 'use strict';
 const { spawn } = require('child_process');
@@ -51,14 +56,14 @@ const opt = (name, def) => {
 };
 const ci = args.includes('--ci');
 const minutes = Number(opt('--minutes', ci ? 2 : 30));
-const classifyCount = Number(opt('--classify', ci ? 0 : 100000));   // 0: for classifySeconds
+const classifyCount = Number(opt('--classify', ci ? 0 : 100000)); // 0: for classifySeconds
 const classifySeconds = Number(opt('--classify-seconds', 30));
 const isolated = !args.includes('--no-isolation');
 const engineDir = opt('--engine-dir', null);
 const SAMPLE_S = 30;
 const WARMUP_S = 45;
 const WARMUP_CLASSIFY = 2000;
-const TOL = { wasm: 0, pageJs: 1024 * 1024, workerJs: 512 * 1024 };
+const TOL = { wasm: 0, malloc: 64 * 1024, pageJs: 1024 * 1024, workerJs: 512 * 1024 };
 const root = path.join(__dirname, '..');
 
 const MB = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1048576).toFixed(1)} MB`);
@@ -98,7 +103,7 @@ async function main() {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(server.url);
     await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 120000 });
-    if (await page.evaluate(() => document.documentElement.dataset.ready) !== '1') {
+    if ((await page.evaluate(() => document.documentElement.dataset.ready)) !== '1') {
       throw new Error(`the page did not start: ${await page.locator('#banner').textContent()}`);
     }
     const variant = await page.evaluate(() => window.cnnApp.variant);
@@ -111,14 +116,29 @@ async function main() {
       const { usedSize } = await pageCdp.send('Runtime.getHeapUsage');
       const stats = await page.evaluate(() => window.cnnApp.engine.request('stats'));
       const { targetInfos } = await browserCdp.send('Target.getTargets');
-      const p = await page.evaluate(() => window.cnnApp.lastProgress && { iteration: window.cnnApp.lastProgress.iteration, epoch: window.cnnApp.lastProgress.epoch });
+      const p = await page.evaluate(
+        () =>
+          window.cnnApp.lastProgress && {
+            iteration: window.cnnApp.lastProgress.iteration,
+            epoch: window.cnnApp.lastProgress.epoch,
+          },
+      );
       return {
-        s: (Date.now() - t0) / 1000, wasm: stats.wasmHeapBytes, pageJs: usedSize, workerJs: await worker.heap(),
-        workers: targetInfos.filter((t) => t.type === 'worker').length, iteration: p ? p.iteration : 0, epoch: p ? p.epoch : 0,
+        s: (Date.now() - t0) / 1000,
+        wasm: stats.wasmHeapBytes,
+        malloc: stats.mallocBytes,
+        pageJs: usedSize,
+        workerJs: await worker.heap(),
+        workers: targetInfos.filter((t) => t.type === 'worker').length,
+        iteration: p ? p.iteration : 0,
+        epoch: p ? p.epoch : 0,
       };
     };
-    const show = (tag, x) => log(`[${clock(x.s)}] ${tag.padEnd(9)} iteration ${String(x.iteration).padStart(7)} · epoch ${String(x.epoch).padStart(3)} · ` +
-      `wasm heap ${MB(x.wasm)} · page JS heap ${MB(x.pageJs)} · worker JS heap ${MB(x.workerJs)} · workers ${x.workers}`);
+    const show = (tag, x) =>
+      log(
+        `[${clock(x.s)}] ${tag.padEnd(9)} iteration ${String(x.iteration).padStart(7)} · epoch ${String(x.epoch).padStart(3)} · ` +
+          `wasm heap ${MB(x.wasm)} (allocated ${MB(x.malloc)}) · page JS heap ${MB(x.pageJs)} · worker JS heap ${MB(x.workerJs)} · workers ${x.workers}`,
+      );
 
     log(`Chromium ${browser.version()}, ${variant === 'mt' ? 'threaded' : 'single-threaded'} engine, ${server.url}`);
     const start = await sample();
@@ -133,9 +153,12 @@ async function main() {
     await page.selectOption('#augment', 'digits');
     await page.fill('#validation', '5000');
     await page.click('#start');
-    await page.waitForFunction(() => window.cnnApp.lastProgress || /error/.test(document.getElementById('train-msg').className), null, { timeout: 120000 });
+    await page.waitForFunction(
+      () => window.cnnApp.lastProgress || /error/.test(document.getElementById('train-msg').className),
+      null,
+      { timeout: 120000 },
+    );
     const trainStart = Date.now();
-    const trainEnd = trainStart + minutes * 60000;
     // Samples every 30 s, one at the end of the warm-up (if the run is longer) and one at the end.
     const times = [];
     for (let t = SAMPLE_S; t < minutes * 60; t += SAMPLE_S) times.push({ t, tag: 'training' });
@@ -148,7 +171,8 @@ async function main() {
       const wait = trainStart + t * 1000 - Date.now();
       if (wait > 0) await page.waitForTimeout(wait);
       const done = await page.evaluate(() => document.documentElement.dataset.trainingDone);
-      if (done) throw new Error(`the training ended early (${done}): ${await page.locator('#train-msg').textContent()}`);
+      if (done)
+        throw new Error(`the training ended early (${done}): ${await page.locator('#train-msg').textContent()}`);
       last = await sample();
       show(tag, last);
       if (tag === 'warm-up') warm = last;
@@ -157,22 +181,34 @@ async function main() {
     await page.click('#stop');
     await page.waitForFunction(() => document.documentElement.dataset.trainingDone, null, { timeout: 120000 });
     const trained = last.iteration;
-    log(`trained ${trained} iterations in ${((Date.now() - trainStart) / 1000).toFixed(0)} s; engine restarts: ${restarts}`);
+    log(
+      `trained ${trained} iterations in ${((Date.now() - trainStart) / 1000).toFixed(0)} s; engine restarts: ${restarts}`,
+    );
     if (restarts) failures.push(`the engine was restarted ${restarts} times during the soak`);
     if (warm) {
       check(failures, 'training: wasm heap', warm.wasm, last.wasm, TOL.wasm);
+      check(failures, 'training: engine allocations', warm.malloc, last.malloc, TOL.malloc);
       check(failures, 'training: page JS heap', warm.pageJs, last.pageJs, TOL.pageJs);
-      if (warm.workerJs !== null) check(failures, 'training: worker JS heap', warm.workerJs, last.workerJs, TOL.workerJs);
-      if (last.workers !== warm.workers) failures.push(`training: ${warm.workers} workers after the warm-up, ${last.workers} at the end`);
+      if (warm.workerJs !== null)
+        check(failures, 'training: worker JS heap', warm.workerJs, last.workerJs, TOL.workerJs);
+      if (last.workers !== warm.workers)
+        failures.push(`training: ${warm.workers} workers after the warm-up, ${last.workers} at the end`);
     } else {
       log('no warm-up sample (training shorter than the warm-up): no growth check for training');
     }
 
     // ---- classify loop (the pretrained model) ----
     await page.selectOption('#model-select', 'pretrained');
-    await page.waitForFunction(() => window.cnnApp.info && window.cnnApp.info.name === 'pretrained', null, { timeout: 60000 });
-    const digits = Array.from({ length: 20 }, (_, k) => testDigit(k)).map((d) => ({ pixels: Array.from(d.pixels), label: d.label }));
-    await page.evaluate((ds) => { window.__digits = ds; }, digits);
+    await page.waitForFunction(() => window.cnnApp.info && window.cnnApp.info.name === 'pretrained', null, {
+      timeout: 60000,
+    });
+    const digits = Array.from({ length: 20 }, (_, k) => testDigit(k)).map((d) => ({
+      pixels: Array.from(d.pixels),
+      label: d.label,
+    }));
+    await page.evaluate((ds) => {
+      window.__digits = ds;
+    }, digits);
     const loop = (count, seconds) => page.evaluate(runLoop, { count, seconds });
     const warmLoop = await loop(WARMUP_CLASSIFY, 0);
     const before = await sample();
@@ -181,25 +217,39 @@ async function main() {
     const after = await sample();
     show('classify', after);
     for (const r of [warmLoop, res]) failures.push(...r.failures);
-    log(`classified ${res.count} times in ${res.seconds.toFixed(1)} s (${Math.round(res.count / res.seconds)}/s): ` +
-      `${res.good} good inputs answered, ${res.bad} bad inputs refused (${Object.entries(res.badKinds).map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
-      `warm-up ${warmLoop.count} in ${warmLoop.seconds.toFixed(1)} s`);
-    log(`refusals, e.g.: ${Object.entries(res.examples).map(([k, v]) => `${k}: "${v}"`).join('; ')}`);
+    log(
+      `classified ${res.count} times in ${res.seconds.toFixed(1)} s (${Math.round(res.count / res.seconds)}/s): ` +
+        `${res.good} good inputs answered, ${res.bad} bad inputs refused (${Object.entries(res.badKinds)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}); ` +
+        `warm-up ${warmLoop.count} in ${warmLoop.seconds.toFixed(1)} s`,
+    );
+    log(
+      `refusals, e.g.: ${Object.entries(res.examples)
+        .map(([k, v]) => `${k}: "${v}"`)
+        .join('; ')}`,
+    );
     check(failures, 'classify: wasm heap', before.wasm, after.wasm, TOL.wasm);
+    check(failures, 'classify: engine allocations', before.malloc, after.malloc, TOL.malloc);
     check(failures, 'classify: page JS heap', before.pageJs, after.pageJs, TOL.pageJs);
-    if (before.workerJs !== null) check(failures, 'classify: worker JS heap', before.workerJs, after.workerJs, TOL.workerJs);
+    if (before.workerJs !== null)
+      check(failures, 'classify: worker JS heap', before.workerJs, after.workerJs, TOL.workerJs);
     // The worker still works: a known digit, classified right.
     const final = await page.evaluate(async (d) => {
-      const probs = await window.cnnApp.engine.request('classify', { input: Float32Array.from(d.pixels, (v) => v / 255) });
+      const probs = await window.cnnApp.engine.request('classify', {
+        input: Float32Array.from(d.pixels, (v) => v / 255),
+      });
       return { top: probs.probs.indexOf(Math.max(...probs.probs)), label: d.label };
     }, digits[0]);
     if (final.top !== final.label) failures.push(`after the loop, a ${final.label} was classified as ${final.top}`);
     if (pageErrors.length) failures.push(`uncaught errors in the page: ${pageErrors.slice(0, 3).join(' | ')}`);
 
-    log(`summary: wasm heap ${MB(start.wasm)} at start, ${MB(warm ? warm.wasm : null)} after warm-up, ${MB(last.wasm)} at the end of training, ` +
-      `${MB(after.wasm)} after classifying; page JS heap ${MB(start.pageJs)} / ${MB(warm ? warm.pageJs : null)} / ${MB(last.pageJs)} / ${MB(after.pageJs)}; ` +
-      `worker JS heap ${MB(start.workerJs)} / ${MB(warm ? warm.workerJs : null)} / ${MB(last.workerJs)} / ${MB(after.workerJs)}; ` +
-      `workers ${start.workers} / ${warm ? warm.workers : 'n/a'} / ${last.workers} / ${after.workers}`);
+    log(
+      `summary: wasm heap ${MB(start.wasm)} at start, ${MB(warm ? warm.wasm : null)} after warm-up, ${MB(last.wasm)} at the end of training, ` +
+        `${MB(after.wasm)} after classifying; engine allocations ${MB(start.malloc)} / ${MB(warm ? warm.malloc : null)} / ${MB(last.malloc)} / ${MB(after.malloc)}; page JS heap ${MB(start.pageJs)} / ${MB(warm ? warm.pageJs : null)} / ${MB(last.pageJs)} / ${MB(after.pageJs)}; ` +
+        `worker JS heap ${MB(start.workerJs)} / ${MB(warm ? warm.workerJs : null)} / ${MB(last.workerJs)} / ${MB(after.workerJs)}; ` +
+        `workers ${start.workers} / ${warm ? warm.workers : 'n/a'} / ${last.workers} / ${after.workers}`,
+    );
     await worker.close();
   } finally {
     await browser.close();
@@ -215,8 +265,13 @@ async function main() {
 function check(failures, what, base, end, tol) {
   const grew = end - base;
   const ok = grew <= tol;
-  log(`${what}: ${MB(base)} after warm-up, ${MB(end)} at the end (${grew >= 0 ? '+' : ''}${(grew / 1024).toFixed(0)} kB; tolerance ${(tol / 1024).toFixed(0)} kB) ${ok ? 'ok' : 'GREW'}`);
-  if (!ok) failures.push(`${what} grew by ${(grew / 1024).toFixed(0)} kB after the warm-up (tolerance ${(tol / 1024).toFixed(0)} kB)`);
+  log(
+    `${what}: ${MB(base)} after warm-up, ${MB(end)} at the end (${grew >= 0 ? '+' : ''}${(grew / 1024).toFixed(0)} kB; tolerance ${(tol / 1024).toFixed(0)} kB) ${ok ? 'ok' : 'GREW'}`,
+  );
+  if (!ok)
+    failures.push(
+      `${what} grew by ${(grew / 1024).toFixed(0)} kB after the warm-up (tolerance ${(tol / 1024).toFixed(0)} kB)`,
+    );
 }
 
 // The engine worker's JS heap, through the browser's CDP session attached to the worker's target
@@ -235,12 +290,17 @@ async function workerHeap(cdp) {
     if (msg.error) w.reject(new Error(msg.error.message));
     else w.resolve(msg.result);
   });
-  const send = (method, params = {}) => new Promise((resolve, reject) => {
-    const id = nextId++;
-    waiting.set(id, { resolve, reject });
-    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
-    setTimeout(() => { if (waiting.delete(id)) reject(new Error(`${method}: no answer`)); }, 30000).unref();
-  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      cdp
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+        .catch(reject);
+      setTimeout(() => {
+        if (waiting.delete(id)) reject(new Error(`${method}: no answer`));
+      }, 30000).unref();
+    });
   const attach = async () => {
     const { targetInfos } = await cdp.send('Target.getTargets');
     const t = targetInfos.find((x) => x.type === 'worker' && /engine-worker\.js/.test(x.url));
@@ -273,29 +333,42 @@ async function runLoop({ count, seconds }) {
   const { engine } = window.cnnApp;
   const digits = window.__digits;
   const kinds = ['wrong length', 'NaN', 'Infinity', 'empty', 'plain Array', 'invalid model'];
-  const expect = { 'wrong length': /values/, NaN: /finite/, Infinity: /finite/, empty: /empty/, 'plain Array': /Float32Array/,
-    'invalid model': /units/ };
+  const expect = {
+    'wrong length': /values/,
+    NaN: /finite/,
+    Infinity: /finite/,
+    empty: /empty/,
+    'plain Array': /Float32Array/,
+    'invalid model': /units/,
+  };
   const badModel = JSON.stringify({ name: 'bad', input: [1, 28, 28], layers: [{ type: 'dense', units: -3 }] });
   const out = { count: 0, good: 0, bad: 0, badKinds: {}, examples: {}, failures: [], seconds: 0 };
   const t0 = performance.now();
   const deadline = seconds ? t0 + seconds * 1000 : Infinity;
   let i = 0;
-  const fail = (m) => { if (out.failures.length < 10) out.failures.push(m); };
+  const fail = (m) => {
+    if (out.failures.length < 10) out.failures.push(m);
+  };
   const one = async (k) => {
     if (k % 10 === 9) {
-      const kind = kinds[(k / 10 | 0) % kinds.length];
+      const kind = kinds[((k / 10) | 0) % kinds.length];
       let input;
       if (kind === 'wrong length') input = new Float32Array(783);
-      else if (kind === 'NaN') { input = new Float32Array(784); input[k % 784] = NaN; }
-      else if (kind === 'Infinity') { input = new Float32Array(784).fill(0.5); input[(k * 7) % 784] = Infinity; }
-      else if (kind === 'empty') input = new Float32Array(0);
+      else if (kind === 'NaN') {
+        input = new Float32Array(784);
+        input[k % 784] = NaN;
+      } else if (kind === 'Infinity') {
+        input = new Float32Array(784).fill(0.5);
+        input[(k * 7) % 784] = Infinity;
+      } else if (kind === 'empty') input = new Float32Array(0);
       else input = new Array(784).fill(0);
       try {
         if (kind === 'invalid model') await engine.request('loadModel', { json: badModel, slot: 'soak-spare' });
         else await engine.request('classify', { input });
         fail(`a bad input (${kind}) was answered`);
       } catch (e) {
-        if (!e.message || !expect[kind].test(e.message)) fail(`a bad input (${kind}) got an unclear error: ${e.message}`);
+        if (!e.message || !expect[kind].test(e.message))
+          fail(`a bad input (${kind}) got an unclear error: ${e.message}`);
         out.bad++;
         out.badKinds[kind] = (out.badKinds[kind] || 0) + 1;
         if (!out.examples[kind]) out.examples[kind] = e.message;
@@ -307,14 +380,15 @@ async function runLoop({ count, seconds }) {
       const { probs } = await engine.request('classify', { input: Float32Array.from(d.pixels, (v) => v / 255) });
       let sum = 0;
       for (const p of probs) sum += p;
-      if (probs.length !== 10 || !(Math.abs(sum - 1) < 1e-3)) fail(`a good input got ${probs.length} probabilities summing to ${sum}`);
+      if (probs.length !== 10 || !(Math.abs(sum - 1) < 1e-3))
+        fail(`a good input got ${probs.length} probabilities summing to ${sum}`);
       out.good++;
     } catch (e) {
       fail(`a good input was refused: ${e.message}`);
     }
   };
   const lane = async () => {
-    while ((count ? i < count : performance.now() < deadline)) {
+    while (count ? i < count : performance.now() < deadline) {
       const k = i++;
       await one(k);
       out.count++;

@@ -58,6 +58,7 @@
 //
 //   Module.buildInfo()     -> JSON text {simd, threads, version, engine_threads}
 //   Module.setThreads(n)   -> threads the kernels use (pthreads build only)
+//   Module.heapStats()     -> JSON text {arena, in_use, free}: the allocator's bytes (mallinfo)
 //   Module.takeError()     -> the message of the last call's error, "" when none (cleared when read)
 //
 // Errors: every entry point catches its C++ exceptions, keeps the message and returns normally (a
@@ -68,6 +69,7 @@
 // static data and the module breaks (docs/TOOLCHAIN.md).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <memory>
 #include <thread>
@@ -555,6 +557,16 @@ class TrainingHandle {
   json losses_, epochs_;  // of the current run()
 };
 
+// The allocator's own figures (dlmalloc's mallinfo): what the engine holds, not the size of the wasm
+// memory, which only grows. The soak (scripts/soak.js) checks that "in_use" stays flat.
+std::string heap_stats() {
+  const struct mallinfo mi = mallinfo();
+  return json{{"arena", static_cast<double>(mi.arena)},
+              {"in_use", static_cast<double>(mi.uordblks)},
+              {"free", static_cast<double>(mi.fordblks)}}
+      .dump();
+}
+
 std::string build_info() {
   json j{{"simd", true}, {"version", "0.1.0"}};
 #ifdef CNN_THREADS
@@ -613,4 +625,5 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
   // Threads the kernels use (the pthreads build; a no-op in the single-threaded one).
   emscripten::function("setThreads", &set_num_threads);
   emscripten::function("takeError", &take_error);
+  emscripten::function("heapStats", &heap_stats);
 }

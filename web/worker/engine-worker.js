@@ -13,15 +13,15 @@ importScripts(new URL('protocol.js', workerUrl).href, new URL('../lib/idx.js', w
 const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL ? 'mt' : 'st';
 const engineBase = new URL('../engine/', workerUrl).href;
 const engineUrl = `${engineBase}cnn_engine_${variant}.js`;
-const SLICE_MS = 100;          // training time per slice before the worker looks at its messages
-const CHECKPOINT_MS = 5000;    // a checkpoint event at least this often while training
+const SLICE_MS = 100; // training time per slice before the worker looks at its messages
+const CHECKPOINT_MS = 5000; // a checkpoint event at least this often while training
 
-let E = null;                  // the engine module
+let E = null; // the engine module
 // The models, one per slot: requests without a slot (the app) use the default slot; each embedded
 // widget sends its own slot id, so several widgets share this worker with a model each.
-const slots = new Map();       // slot id ('' = default) -> {model: E.Model, name}
-let data = { train: null, test: null, classNames: null };  // E.Dataset objects
-let run = null;                // {training, state, config, lastCheckpoint, validation, slot}
+const slots = new Map(); // slot id ('' = default) -> {model: E.Model, name}
+let data = { train: null, test: null, classNames: null }; // E.Dataset objects
+let run = null; // {training, state, config, lastCheckpoint, validation, slot}
 
 function post(msg) {
   self.postMessage(msg, CnnProtocol.transferables(msg));
@@ -40,15 +40,18 @@ function runEvent(r, msg) {
 
 function simdSupported() {
   // A module with one v128 instruction: it validates only where WebAssembly SIMD is supported.
-  const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
-    65, 0, 253, 15, 253, 98, 11]);
+  const bytes = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+  ]);
   return WebAssembly.validate(bytes);
 }
 
 async function engine() {
   if (E) return E;
   if (!simdSupported()) {
-    throw new Error('This browser does not support WebAssembly SIMD, which the engine needs. Use a current Chrome, Edge, Firefox or Safari.');
+    throw new Error(
+      'This browser does not support WebAssembly SIMD, which the engine needs. Use a current Chrome, Edge, Firefox or Safari.',
+    );
   }
   importScripts(engineUrl);
   E = await createCnnEngine({
@@ -97,7 +100,11 @@ function replaceModel(m, name, slot) {
   // heap (measured by scripts/soak.js: the JS exception unwinds the wasm frames without running
   // their destructors, so the Error's emval handle is never released).
   let input = null;
-  try { input = JSON.parse(m.description()).input; } catch (e) { /* the engine checks */ }
+  try {
+    input = JSON.parse(m.description()).input;
+  } catch (e) {
+    /* the engine checks */
+  }
   slots.set(key, { model: m, name: name || '', input });
 }
 
@@ -161,11 +168,14 @@ function setData(train, test, classNames) {
 // levels (ink = dark on light is inverted so that digits look like MNIST) and resized to the size
 // of the first image.
 async function decodeImages(files) {
-  if (!files.length) throw new Error('No images found: choose a folder with one sub-folder of PNG/JPEG images per class.');
+  if (!files.length)
+    throw new Error('No images found: choose a folder with one sub-folder of PNG/JPEG images per class.');
   const names = [...new Set(files.map((f) => f.label))].sort();
-  if (names.length < 2) throw new Error(`Found only one class ('${names[0]}'): put the images in one sub-folder per class.`);
+  if (names.length < 2)
+    throw new Error(`Found only one class ('${names[0]}'): put the images in one sub-folder per class.`);
   const index = new Map(names.map((n, i) => [n, i]));
-  let w = 0, h = 0;
+  let w = 0,
+    h = 0;
   const parts = { train: [], test: [] };
   for (const f of files) {
     let bmp;
@@ -186,7 +196,8 @@ async function decodeImages(files) {
     bmp.close();
     const rgba = ctx.getImageData(0, 0, w, h).data;
     const grey = new Uint8Array(w * h);
-    for (let i = 0; i < w * h; i++) grey[i] = Math.round((rgba[4 * i] * 0.299 + rgba[4 * i + 1] * 0.587 + rgba[4 * i + 2] * 0.114));
+    for (let i = 0; i < w * h; i++)
+      grey[i] = Math.round(rgba[4 * i] * 0.299 + rgba[4 * i + 1] * 0.587 + rgba[4 * i + 2] * 0.114);
     parts[f.test ? 'test' : 'train'].push({ grey, label: index.get(f.label) });
   }
   // Light backgrounds (the usual for drawings and scans) are inverted: the engine's data is ink on black.
@@ -213,12 +224,16 @@ function checkFit(ds, what, slot) {
   const [c, h, w] = ds.shape();
   const [mc, mh, mw] = info.input;
   if (c !== mc || h !== mh || w !== mw) {
-    throw new Error(`The model expects ${mc}×${mh}×${mw} inputs, but the ${what} images are ${c}×${h}×${w}. ` +
-      'Choose a model for this data, or edit the model\'s "input".');
+    throw new Error(
+      `The model expects ${mc}×${mh}×${mw} inputs, but the ${what} images are ${c}×${h}×${w}. ` +
+        'Choose a model for this data, or edit the model\'s "input".',
+    );
   }
   if (ds.numClasses() > info.classes) {
-    throw new Error(`The ${what} data has ${ds.numClasses()} classes but the model has only ${info.classes} outputs. ` +
-      'Edit the last dense layer\'s "units".');
+    throw new Error(
+      `The ${what} data has ${ds.numClasses()} classes but the model has only ${info.classes} outputs. ` +
+        'Edit the last dense layer\'s "units".',
+    );
   }
 }
 
@@ -241,7 +256,7 @@ function sleep0() {
 // memory in an unknown state: the worker says so (a "fatal" event) and answers nothing more; the
 // page (engine-client.js) starts a new worker. Errors the engine throws on purpose (bad input, a
 // model that does not fit) are ordinary Errors and only fail their request.
-let broken = null;             // the reason, once the engine trapped
+let broken = null; // the reason, once the engine trapped
 
 function isFatal(e) {
   return e instanceof WebAssembly.RuntimeError;
@@ -268,7 +283,9 @@ async function trainLoop() {
 async function trainSlices(r) {
   while (r.state === 'running' || r.state === 'paused') {
     if (r.state === 'paused') {
-      await new Promise((res) => { r.wake = res; });
+      await new Promise((res) => {
+        r.wake = res;
+      });
       continue;
     }
     let p;
@@ -283,7 +300,11 @@ async function trainSlices(r) {
     post(runEvent(r, { event: 'progress', ...progress, losses }));
     for (const record of epochsDone) {
       let test = null;
-      try { test = evaluation(r.slot); } catch (e) { if (isFatal(e)) throw e; /* otherwise reported at the end */ }
+      try {
+        test = evaluation(r.slot);
+      } catch (e) {
+        if (isFatal(e)) throw e; /* otherwise reported at the end */
+      }
       post(runEvent(r, { event: 'epoch', record, test }));
     }
     if (epochsDone.length || Date.now() - r.lastCheckpoint > CHECKPOINT_MS) checkpoint(r, progress);
@@ -293,19 +314,32 @@ async function trainSlices(r) {
     }
     await sleep0();
   }
-  if (r.state === 'stopping') finish(r, 'stopped', 'Training stopped; the model keeps the weights it has learned so far.');
+  if (r.state === 'stopping')
+    finish(r, 'stopped', 'Training stopped; the model keeps the weights it has learned so far.');
 }
 
 function checkpoint(r, progress) {
   r.lastCheckpoint = Date.now();
-  post(runEvent(r, { event: 'checkpoint', bytes: r.training.checkpoint(), iteration: progress.iteration, epoch: progress.epoch,
-    total_iterations: progress.total_iterations }));
+  post(
+    runEvent(r, {
+      event: 'checkpoint',
+      bytes: r.training.checkpoint(),
+      iteration: progress.iteration,
+      epoch: progress.epoch,
+      total_iterations: progress.total_iterations,
+    }),
+  );
 }
 
 function finish(r, status, message) {
   let test = null;
   let error = null;
-  try { test = evaluation(r.slot); } catch (e) { if (isFatal(e)) throw e; error = e.message; }
+  try {
+    test = evaluation(r.slot);
+  } catch (e) {
+    if (isFatal(e)) throw e;
+    error = e.message;
+  }
   r.state = 'idle';
   r.training.delete();
   for (const d of r.owned) d.delete();
@@ -320,29 +354,41 @@ function ownRun(slot) {
 // An image to classify: a Float32Array of finite values, as many as the model's input takes.
 function checkInput(input, slot) {
   if (!(input instanceof Float32Array)) {
-    throw new Error(`The input must be a Float32Array of pixel values, got ${input === null ? 'null' : Array.isArray(input) ? 'an Array' : typeof input}.`);
+    throw new Error(
+      `The input must be a Float32Array of pixel values, got ${input === null ? 'null' : Array.isArray(input) ? 'an Array' : typeof input}.`,
+    );
   }
   if (!input.length) throw new Error('The input is empty: it needs one value per pixel.');
   const shape = slots.get(slotKey(slot)).input;
   const n = Array.isArray(shape) ? shape.reduce((a, b) => a * b, 1) : 0;
-  if (n && input.length !== n) throw new Error(`The input has ${input.length} values; the model takes ${shape.join('×')} = ${n} values.`);
+  if (n && input.length !== n)
+    throw new Error(`The input has ${input.length} values; the model takes ${shape.join('×')} = ${n} values.`);
   for (let i = 0; i < input.length; i++) {
-    if (!Number.isFinite(input[i])) throw new Error(`The input's value ${i} is ${input[i]}: every pixel must be a finite number.`);
+    if (!Number.isFinite(input[i]))
+      throw new Error(`The input's value ${i} is ${input[i]}: every pixel must be a finite number.`);
   }
   return input;
 }
 
 // The engine's memory: the wasm heap (it only grows) and, where the browser tells, the worker's JS heap.
 function memoryStats() {
-  let wasmHeapBytes = null;
+  let wasmHeapBytes = null,
+    mallocBytes = null;
   if (E) {
     // The memory can grow from another thread (the pthreads build): a call that returns a string
     // makes Emscripten refresh its views of the memory (HEAP8) first.
     E.buildInfo();
     wasmHeapBytes = E.HEAP8.buffer.byteLength;
+    if (E.heapStats) mallocBytes = JSON.parse(E.heapStats()).in_use;
   }
   const mem = self.performance && self.performance.memory;
-  return { wasmHeapBytes, jsHeapBytes: mem ? mem.usedJSHeapSize : null, models: slots.size, training: !!run };
+  return {
+    wasmHeapBytes,
+    mallocBytes,
+    jsHeapBytes: mem ? mem.usedJSHeapSize : null,
+    models: slots.size,
+    training: !!run,
+  };
 }
 
 const handlers = {
@@ -359,7 +405,9 @@ const handlers = {
   crashForTest({ how }) {
     if (how === 'trap') throw new WebAssembly.RuntimeError('unreachable executed (crashForTest)');
     if (how === 'error') {
-      setTimeout(() => { throw new Error('crashForTest: an uncaught error in the engine worker'); }, 0);
+      setTimeout(() => {
+        throw new Error('crashForTest: an uncaught error in the engine worker');
+      }, 0);
       return {};
     }
     throw new Error(`crashForTest: unknown way '${how}'`);
@@ -367,8 +415,12 @@ const handlers = {
 
   async init() {
     const e = await engine();
-    return { variant, simd: true, threads: variant === 'mt' ? (navigator.hardwareConcurrency || 1) : 1,
-      buildInfo: JSON.parse(e.buildInfo()) };
+    return {
+      variant,
+      simd: true,
+      threads: variant === 'mt' ? navigator.hardwareConcurrency || 1 : 1,
+      buildInfo: JSON.parse(e.buildInfo()),
+    };
   },
 
   async loadModel({ json, bytes, url, name, slot }) {
@@ -430,12 +482,16 @@ const handlers = {
     const m = needModel(slot);
     const info = JSON.parse(m.layerInfo()).find((l) => l.name === layer);
     if (!info) throw new Error(`The model has no layer '${layer}'.`);
-    const params = (info.param_shapes || []).map((p) => ({ name: p.name, shape: p.shape, data: m.getParam(`${layer}.${p.name}`) }));
+    const params = (info.param_shapes || []).map((p) => ({
+      name: p.name,
+      shape: p.shape,
+      data: m.getParam(`${layer}.${p.name}`),
+    }));
     return { params };
   },
 
   async loadData(msg) {
-    const e = await engine();
+    await engine();
     if (msg.source === 'mnist') {
       const base = msg.base;
       const parts = msg.parts || ['train', 'test'];
@@ -445,22 +501,35 @@ const handlers = {
         if (part === 'test' && data.test && data.mnistTest) continue;
         const images = await fetchBytes(`${base}mnist-${part}-images.idx.gz`, `MNIST ${part} images`);
         const labels = await fetchBytes(`${base}mnist-${part}-labels.idx.gz`, `MNIST ${part} labels`);
-        out[part] = makeDataset(await CnnIdx.dataset(images, labels, { images: `MNIST ${part} images`, labels: `MNIST ${part} labels` }));
+        out[part] = makeDataset(
+          await CnnIdx.dataset(images, labels, { images: `MNIST ${part} images`, labels: `MNIST ${part} labels` }),
+        );
       }
       // Everything asked for is loaded already (several widgets share the data): nothing changes,
       // even while a training runs.
-      if (!out.train && !out.test) return { train: describe(data.train), test: describe(data.test), classNames: data.classNames };
+      if (!out.train && !out.test)
+        return { train: describe(data.train), test: describe(data.test), classNames: data.classNames };
       const res = setData(out.train, out.test, null);
       if (out.train) data.mnistTrain = true;
       if (out.test) data.mnistTest = true;
       return res;
     }
     if (msg.source === 'idx') {
-      const train = await CnnIdx.dataset(msg.trainImages, msg.trainLabels, { images: 'the training image file', labels: 'the training label file' });
-      const test = msg.testImages && msg.testLabels
-        ? await CnnIdx.dataset(msg.testImages, msg.testLabels, { images: 'the test image file', labels: 'the test label file' }) : null;
+      const train = await CnnIdx.dataset(msg.trainImages, msg.trainLabels, {
+        images: 'the training image file',
+        labels: 'the training label file',
+      });
+      const test =
+        msg.testImages && msg.testLabels
+          ? await CnnIdx.dataset(msg.testImages, msg.testLabels, {
+              images: 'the test image file',
+              labels: 'the test label file',
+            })
+          : null;
       if (test && (test.c !== train.c || test.h !== train.h || test.w !== train.w)) {
-        throw new Error(`The test images are ${test.c}×${test.h}×${test.w} but the training images ${train.c}×${train.h}×${train.w}.`);
+        throw new Error(
+          `The test images are ${test.c}×${test.h}×${test.w} but the training images ${train.c}×${train.h}×${train.w}.`,
+        );
       }
       data.mnistTrain = data.mnistTest = false;
       return setHeldOut(makeDataset(train), test ? makeDataset(test) : null, null);
@@ -476,7 +545,8 @@ const handlers = {
   testImages({ start, count, indices }) {
     const ds = data.test;
     if (!ds) throw new Error('No test data is loaded.');
-    const idx = indices || Array.from({ length: Math.min(count || 1, ds.size() - (start || 0)) }, (_, i) => (start || 0) + i);
+    const idx =
+      indices || Array.from({ length: Math.min(count || 1, ds.size() - (start || 0)) }, (_, i) => (start || 0) + i);
     const [c, h, w] = ds.shape();
     const pixels = new Uint8Array(idx.length * c * h * w);
     const labels = new Uint8Array(idx.length);
@@ -492,16 +562,25 @@ const handlers = {
   async train({ config, resume, slot }) {
     const e = await engine();
     const key = slotKey(slot);
-    if (run) throw new Error(run.slot === key ? 'A training is already running: stop it first.' : 'Another model is training in this engine (one training at a time): wait for it to finish or stop it.');
+    if (run)
+      throw new Error(
+        run.slot === key
+          ? 'A training is already running: stop it first.'
+          : 'Another model is training in this engine (one training at a time): wait for it to finish or stop it.',
+      );
     if (!data.train) throw new Error('Load training data first.');
     if (resume) replaceModel(e.loadModel(resume), slots.has(key) ? slots.get(key).name : '', key);
     const model = needModel(key);
     checkFit(data.train, 'training', key);
     const cfg = { ...config };
     const owned = [];
-    let train = data.train, val = null;
+    let train = data.train,
+      val = null;
     if (cfg.validation > 0) {
-      if (cfg.validation >= train.size()) throw new Error(`The validation split (${cfg.validation}) must be smaller than the training set (${train.size()}).`);
+      if (cfg.validation >= train.size())
+        throw new Error(
+          `The validation split (${cfg.validation}) must be smaller than the training set (${train.size()}).`,
+        );
       const s = train.split(cfg.validation, cfg.seed || 1);
       train = s.train;
       val = s.validation;
@@ -516,7 +595,9 @@ const handlers = {
       try {
         const t = JSON.parse(e.modelFileInfo(resume)).training || {};
         from = { iteration: t.iteration || 0, epoch: t.epoch || 0 };
-      } catch (err) { /* restore() accepted it: only the numbers are missing */ }
+      } catch (err) {
+        /* restore() accepted it: only the numbers are missing */
+      }
     }
     run = { training, state: 'running', config, lastCheckpoint: Date.now(), owned, wake: null, slot: key };
     trainLoop();
@@ -563,7 +644,7 @@ self.onmessage = async (ev) => {
     const result = await h(payload);
     post({ id, ok: true, result });
   } catch (e) {
-    if (isFatal(e)) fatal(e);  // first: the page restarts the engine and rejects this request itself
+    if (isFatal(e)) fatal(e); // first: the page restarts the engine and rejects this request itself
     post({ id, ok: false, error: e && e.message ? e.message : String(e) });
   }
 };

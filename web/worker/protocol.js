@@ -16,7 +16,8 @@
 //   init          {}                                    -> {variant: "st"|"mt", simd, threads, buildInfo}
 //   ping          {}                                    -> {}  (the page's watchdog: a worker that does not
 //                                                              answer for a minute is replaced)
-//   stats         {}                                    -> {wasmHeapBytes, jsHeapBytes|null, models, training}
+//   stats         {}                                    -> {wasmHeapBytes, mallocBytes (the engine's allocated
+//                                                           bytes), jsHeapBytes|null, models, training}
 //   crashForTest  {how: "trap"|"error"}                 fails as a trapping engine ("fatal" event) or with an
 //                                                          uncaught error (an 'error' event on the Worker); tests only
 //   loadModel     {json} | {bytes: Uint8Array} | {url}  -> model info (below); replaces the slot's model
@@ -54,15 +55,34 @@
 (function (root) {
   'use strict';
   const api = Object.freeze({
-    types: Object.freeze(['init', 'ping', 'stats', 'crashForTest', 'loadModel', 'unloadModel', 'saveModel', 'modelInfo', 'classify', 'activations', 'weights',
-      'loadData', 'testImages', 'train', 'pause', 'resume', 'stop', 'evaluate']),
+    types: Object.freeze([
+      'init',
+      'ping',
+      'stats',
+      'crashForTest',
+      'loadModel',
+      'unloadModel',
+      'saveModel',
+      'modelInfo',
+      'classify',
+      'activations',
+      'weights',
+      'loadData',
+      'testImages',
+      'train',
+      'pause',
+      'resume',
+      'stop',
+      'evaluate',
+    ]),
     // The typed arrays of a message (one level deep, and inside arrays of objects), as a transfer list.
     transferables(msg) {
       const out = new Set();
       const visit = (v, depth) => {
         if (!v || typeof v !== 'object' || depth > 3) return;
         if (ArrayBuffer.isView(v)) {
-          if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
+          if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+            out.add(v.buffer);
           return;
         }
         for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1);
