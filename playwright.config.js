@@ -3,8 +3,16 @@
 // site on a third port whose pages embed the widget from the second (e2e/host-server.js).
 const { defineConfig } = require('@playwright/test');
 
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 module.exports = defineConfig({
   testDir: 'e2e',
@@ -25,8 +33,23 @@ module.exports = defineConfig({
     { name: 'widget', testMatch: /widget\.spec\.js/, use: { baseURL: 'http://127.0.0.1:8184' } },
   ],
   webServer: [
-    { command: 'node scripts/serve.js --port 8181', url: 'http://127.0.0.1:8181/', reuseExistingServer: false, timeout: 30000 },
-    { command: 'node scripts/serve.js --port 8182 --no-isolation', url: 'http://127.0.0.1:8182/', reuseExistingServer: false, timeout: 30000 },
-    { command: 'node e2e/host-server.js --port 8184 --widget-origin http://127.0.0.1:8182', url: 'http://127.0.0.1:8184/', reuseExistingServer: false, timeout: 30000 },
+    {
+      command: 'node scripts/serve.js --port 8181',
+      url: 'http://127.0.0.1:8181/',
+      reuseExistingServer: false,
+      timeout: 30000,
+    },
+    {
+      command: 'node scripts/serve.js --port 8182 --no-isolation',
+      url: 'http://127.0.0.1:8182/',
+      reuseExistingServer: false,
+      timeout: 30000,
+    },
+    {
+      command: 'node e2e/host-server.js --port 8184 --widget-origin http://127.0.0.1:8182',
+      url: 'http://127.0.0.1:8184/',
+      reuseExistingServer: false,
+      timeout: 30000,
+    },
   ],
 });

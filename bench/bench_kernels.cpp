@@ -29,11 +29,11 @@ static void BM_gemm(benchmark::State& st) {
       kernels::gemm_f32(false, false, M, N, K, a.data(), K, b.data(), N, 0.0f, c.data(), N);
     benchmark::DoNotOptimize(c.data());
   }
-  st.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * K, benchmark::Counter::kIsIterationInvariantRate,
-                                              benchmark::Counter::kIs1000);
+  st.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * M * N * K, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 // NetA conv1 (8x784x25), conv2 (16x196x200); NetB conv1 (32x676x9), conv2 (64x576x288); LeNet-5 conv2 (16x100x150).
-#define GEMM_SHAPES                                                                                   \
+#define GEMM_SHAPES \
   ->Args({8, 784, 25})->Args({16, 196, 200})->Args({32, 676, 9})->Args({64, 576, 288})->Args({16, 100, 150})
 BENCHMARK_TEMPLATE(BM_gemm, true) GEMM_SHAPES;
 BENCHMARK_TEMPLATE(BM_gemm, false) GEMM_SHAPES;

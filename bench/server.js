@@ -21,9 +21,17 @@ function start({ port = 8190, images, labels, wasmDir = path.join(root, 'build',
     res.set('Cache-Control', 'no-store');
     next();
   });
-  const wasmType = { setHeaders: (res, file) => { if (file.endsWith('.wasm')) res.type('application/wasm'); }, index: false };
+  const wasmType = {
+    setHeaders: (res, file) => {
+      if (file.endsWith('.wasm')) res.type('application/wasm');
+    },
+    index: false,
+  };
   app.use('/engine', (req, res, next) =>
-    (/^\/(cnn_engine_(st|mt)\.(js|wasm|worker\.js)|peak_probe\.(js|wasm))$/.test(req.path) ? next() : res.sendStatus(404)));
+    /^\/(cnn_engine_(st|mt)\.(js|wasm|worker\.js)|peak_probe\.(js|wasm))$/.test(req.path)
+      ? next()
+      : res.sendStatus(404),
+  );
   app.use('/engine', express.static(wasmDir, wasmType));
   app.use('/tfjs', express.static(path.join(root, 'node_modules/@tensorflow/tfjs/dist'), wasmType));
   app.use('/tfjs-wasm', express.static(path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'), wasmType));
@@ -42,7 +50,12 @@ function start({ port = 8190, images, labels, wasmDir = path.join(root, 'build',
   return new Promise((resolve, reject) => {
     const server = app.listen(port, '127.0.0.1', () => resolve(server));
     server.on('error', (e) =>
-      reject(new Error(e.code === 'EADDRINUSE' ? `port ${port} is in use (the bench uses 8190-8199; --port <n>)` : e.message)));
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE' ? `port ${port} is in use (the bench uses 8190-8199; --port <n>)` : e.message,
+        ),
+      ),
+    );
   });
 }
 
@@ -69,8 +82,11 @@ if (require.main === module) {
   const i = args.indexOf('--port');
   const port = i >= 0 ? Number(args[i + 1]) : 8190;
   const { images, labels } = loadMnist();
-  start({ port, images, labels }).then(() => console.log(`bench page: http://127.0.0.1:${port}/`), (e) => {
-    console.error(`bench server: ${e.message}`);
-    process.exit(1);
-  });
+  start({ port, images, labels }).then(
+    () => console.log(`bench page: http://127.0.0.1:${port}/`),
+    (e) => {
+      console.error(`bench server: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -3,7 +3,9 @@
 const { test, expect } = require('@playwright/test');
 const { testDigit, drawDigit, ready } = require('./helpers');
 
-test('a new visitor draws ten MNIST test digits and the shipped model classifies at least nine', async ({ page }, info) => {
+test('a new visitor draws ten MNIST test digits and the shipped model classifies at least nine', async ({
+  page,
+}, info) => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   let bytes = 0;
@@ -33,9 +35,11 @@ test('a new visitor draws ten MNIST test digits and the shipped model classifies
       const first = await page.evaluate(() => Number(document.documentElement.dataset.firstClassification));
       // Reported, not asserted: the page is ready long before the test's first stroke ends.
       const readyMs = await page.evaluate(() => Number(document.documentElement.dataset.readyAt));
-      console.log(`[${info.project.name}] ready to classify ${readyMs} ms after navigation ` +
-        `(first classification at ${Math.round(first)} ms, after the test's strokes); ` +
-        `${(bytes / 1e6).toFixed(2)} MB downloaded by then (page, engine, model)`);
+      console.log(
+        `[${info.project.name}] ready to classify ${readyMs} ms after navigation ` +
+          `(first classification at ${Math.round(first)} ms, after the test's strokes); ` +
+          `${(bytes / 1e6).toFixed(2)} MB downloaded by then (page, engine, model)`,
+      );
       await page.screenshot({ path: info.outputPath(`draw-${info.project.name}.png`), fullPage: true });
     }
   }
@@ -83,14 +87,21 @@ test('bad input gets a clear message and the page keeps working', async ({ page 
   await page.goto('/');
   await ready(page);
   // A malformed model file.
-  await page.setInputFiles('#upload-model', { name: 'broken.cnn', mimeType: 'application/octet-stream', buffer: Buffer.from('CNNMODEL garbage') });
+  await page.setInputFiles('#upload-model', {
+    name: 'broken.cnn',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('CNNMODEL garbage'),
+  });
   await expect(page.locator('#io-msg')).toContainText('Could not load broken.cnn');
   // A model description that is not JSON, and one whose layers do not fit.
   await page.click('#json-details summary');
   await page.fill('#model-json', '{"input": [1, 28, 28], "layers": [');
   await page.click('#apply-json');
   await expect(page.locator('#json-msg')).toContainText('not valid JSON');
-  await page.fill('#model-json', '{"input": [1, 7, 7], "layers": [{"type": "conv2d", "name": "c", "filters": 1, "kernel": 3, "stride": 3}]}');
+  await page.fill(
+    '#model-json',
+    '{"input": [1, 7, 7], "layers": [{"type": "conv2d", "name": "c", "filters": 1, "kernel": 3, "stride": 3}]}',
+  );
   await page.click('#apply-json');
   await expect(page.locator('#json-msg')).toContainText("conv2d layer 'c'");
   // The shipped model still answers.

@@ -5,7 +5,6 @@ const path = require('path');
 const { test, expect } = require('@playwright/test');
 const { ready, testDigit, pngGrey, idxSubset } = require('./helpers');
 
-
 async function trainQuick(page) {
   await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.fill('#validation', '100');
@@ -23,15 +22,35 @@ test('trains on uploaded IDX files (gzipped) and refuses a broken one', async ({
   const train = idxSubset(0, 4000);
   const held = idxSubset(4000, 1000);
   // A label file that does not match the images first.
-  await page.setInputFiles('#idx-train-images', { name: 'train-images.gz', mimeType: 'application/gzip', buffer: train.images });
-  await page.setInputFiles('#idx-train-labels', { name: 'bad-labels.gz', mimeType: 'application/gzip', buffer: held.labels.subarray(0, 40) });
+  await page.setInputFiles('#idx-train-images', {
+    name: 'train-images.gz',
+    mimeType: 'application/gzip',
+    buffer: train.images,
+  });
+  await page.setInputFiles('#idx-train-labels', {
+    name: 'bad-labels.gz',
+    mimeType: 'application/gzip',
+    buffer: held.labels.subarray(0, 40),
+  });
   await page.click('#start');
   await expect(page.locator('#train-msg')).toHaveClass(/error/);
   console.log(`broken label file: ${await page.locator('#train-msg').textContent()}`);
   await expect(page.locator('#start')).toBeEnabled();
-  await page.setInputFiles('#idx-train-labels', { name: 'train-labels.gz', mimeType: 'application/gzip', buffer: train.labels });
-  await page.setInputFiles('#idx-test-images', { name: 'test-images.gz', mimeType: 'application/gzip', buffer: held.images });
-  await page.setInputFiles('#idx-test-labels', { name: 'test-labels.gz', mimeType: 'application/gzip', buffer: held.labels });
+  await page.setInputFiles('#idx-train-labels', {
+    name: 'train-labels.gz',
+    mimeType: 'application/gzip',
+    buffer: train.labels,
+  });
+  await page.setInputFiles('#idx-test-images', {
+    name: 'test-images.gz',
+    mimeType: 'application/gzip',
+    buffer: held.images,
+  });
+  await page.setInputFiles('#idx-test-labels', {
+    name: 'test-labels.gz',
+    mimeType: 'application/gzip',
+    buffer: held.labels,
+  });
   await page.fill('#epochs', '3');
   const acc = await trainQuick(page);
   console.log(`IDX upload (4,000 training images, 3 epochs): test accuracy ${acc} % on 1,000 images`);

@@ -20,7 +20,10 @@ async function drawDigit(page, pixels, { threshold = 128, pad = page.locator('#p
   for (let y = 0; y < 28; y += 1) {
     let x = 0;
     while (x < 28) {
-      if (pixels[y * 28 + x] < threshold) { x++; continue; }
+      if (pixels[y * 28 + x] < threshold) {
+        x++;
+        continue;
+      }
       const x0 = x;
       while (x < 28 && pixels[y * 28 + x] >= threshold) x++;
       const py = box.y + (y + 0.5) * cell;
@@ -64,15 +67,19 @@ function pngGrey(pixels, w, h) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;  // bit depth
-  ihdr[9] = 0;  // greyscale
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
   const raw = Buffer.alloc(h * (w + 1));
   for (let y = 0; y < h; y++) {
     raw[y * (w + 1)] = 0;
     for (let x = 0; x < w; x++) raw[y * (w + 1) + 1 + x] = pixels[y * w + x];
   }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 // IDX files of the first n MNIST test images (gzipped), as a user's own data would come.

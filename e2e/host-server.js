@@ -18,11 +18,13 @@ const fixtures = path.join(__dirname, 'fixtures');
 
 // The policy a page needs for widgets from `widget` (README, "Embedding the widget"), plus 'self'
 // for the page's own files.
-const csp = `default-src 'self'; script-src 'self' ${widget} 'wasm-unsafe-eval'; worker-src 'self' blob:; ` +
+const csp =
+  `default-src 'self'; script-src 'self' ${widget} 'wasm-unsafe-eval'; worker-src 'self' blob:; ` +
   `connect-src 'self' ${widget}; style-src 'self' ${widget}; frame-src ${widget}`;
 
 function page(file) {
-  return fs.readFileSync(file, 'utf8')
+  return fs
+    .readFileSync(file, 'utf8')
     .replace('src="widget/cnn-widget.js"', `src="${widget}/widget/cnn-widget.js"`)
     .replace(/\{\{WIDGET\}\}/g, widget);
 }
@@ -34,7 +36,8 @@ const server = http.createServer((req, res) => {
   if (p.startsWith('/csp/')) {
     policy = csp;
     p = p.slice(4);
-  } else if (p.startsWith('/csp-no-wasm/')) {  // the same policy without 'wasm-unsafe-eval': must fail clearly
+  } else if (p.startsWith('/csp-no-wasm/')) {
+    // the same policy without 'wasm-unsafe-eval': must fail clearly
     policy = csp.replace(" 'wasm-unsafe-eval'", '');
     p = p.slice(12);
   }
@@ -45,7 +48,8 @@ const server = http.createServer((req, res) => {
   else if (p === '/course.css') {
     body = fs.readFileSync(path.join(web, 'course.css'), 'utf8');
     type = 'text/css';
-  } else if (/^\/[a-z0-9-]+\.html$/.test(p) && fs.existsSync(path.join(fixtures, p))) body = page(path.join(fixtures, p));
+  } else if (/^\/[a-z0-9-]+\.html$/.test(p) && fs.existsSync(path.join(fixtures, p)))
+    body = page(path.join(fixtures, p));
   if (body === null) {
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('not found');
@@ -56,7 +60,9 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, headers);
   res.end(body);
 });
-server.listen(port, '127.0.0.1', () => console.log(`course site on http://127.0.0.1:${port}/ (widgets from ${widget})`));
+server.listen(port, '127.0.0.1', () =>
+  console.log(`course site on http://127.0.0.1:${port}/ (widgets from ${widget})`),
+);
 server.on('error', (e) => {
   console.error(`host-server: ${e.message}`);
   process.exit(1);

@@ -4,14 +4,43 @@
 const { test, expect } = require('@playwright/test');
 const { ready } = require('./helpers');
 
-const link = (exp) => `/index.html#exp=${Buffer.from(JSON.stringify({ v: 1, mode: 'network', ...exp })).toString('base64url')}`;
+const link = (exp) =>
+  `/index.html#exp=${Buffer.from(JSON.stringify({ v: 1, mode: 'network', ...exp })).toString('base64url')}`;
 const model = (input, layers) => ({ name: 'hostile', input, layers });
 
 const cases = [
-  ['a conv of 65,536 filters into a dense layer of 65,536', model([1, 28, 28], [{ type: 'conv2d', filters: 65536, kernel: 1 }, { type: 'dense', units: 65536 }]), /this engine holds at most/],
-  ['a conv whose output has 2^32 elements', model([1, 2, 2], [{ type: 'conv2d', filters: 65536, kernel: 1, pad: 32767 }]), /this engine holds at most/],
-  ['4294967306 units (once taken as 10)', model([1, 28, 28], [{ type: 'dense', units: 4294967306 }]), /must be an integer from 1 to 65536/],
-  ['a pad of 2^32 (once taken as 0)', model([1, 28, 28], [{ type: 'conv2d', filters: 2, kernel: 3, pad: 4294967296 }, { type: 'dense', units: 10 }]), /'pad' must be an integer from 0 to 65536/],
+  [
+    'a conv of 65,536 filters into a dense layer of 65,536',
+    model(
+      [1, 28, 28],
+      [
+        { type: 'conv2d', filters: 65536, kernel: 1 },
+        { type: 'dense', units: 65536 },
+      ],
+    ),
+    /this engine holds at most/,
+  ],
+  [
+    'a conv whose output has 2^32 elements',
+    model([1, 2, 2], [{ type: 'conv2d', filters: 65536, kernel: 1, pad: 32767 }]),
+    /this engine holds at most/,
+  ],
+  [
+    '4294967306 units (once taken as 10)',
+    model([1, 28, 28], [{ type: 'dense', units: 4294967306 }]),
+    /must be an integer from 1 to 65536/,
+  ],
+  [
+    'a pad of 2^32 (once taken as 0)',
+    model(
+      [1, 28, 28],
+      [
+        { type: 'conv2d', filters: 2, kernel: 3, pad: 4294967296 },
+        { type: 'dense', units: 10 },
+      ],
+    ),
+    /'pad' must be an integer from 0 to 65536/,
+  ],
 ];
 
 for (const [what, m, message] of cases) {

@@ -9,7 +9,9 @@ test.describe.configure({ mode: 'serial' });
 
 // The watchdog's timings for these tests: a worker silent for 4 s counts as dead (the page's
 // default is a minute, for the slowest synchronous step of a large model).
-const FAST_WATCHDOG = () => { window.CNN_ENGINE_OPTIONS = { hangMs: 4000, pingMs: 1000 }; };
+const FAST_WATCHDOG = () => {
+  window.CNN_ENGINE_OPTIONS = { hangMs: 4000, pingMs: 1000 };
+};
 
 async function startConvnetjs(page, epochs = '1') {
   await page.selectOption('#arch-select', 'zoo:convnetjs');
@@ -22,12 +24,20 @@ async function startConvnetjs(page, epochs = '1') {
   await expect(page.locator('#pause')).toBeEnabled();
 }
 
-const checkpointIteration = (page) => page.evaluate(() => Number(document.documentElement.dataset.checkpointIteration || 0));
-const lastIteration = (page) => page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
-const storedCheckpoint = (page) => page.evaluate(() => import('/lib/store.js').then((m) => m.store.get('checkpoint'))
-  .then((cp) => cp && { iteration: cp.iteration, savedAt: cp.savedAt }));
+const checkpointIteration = (page) =>
+  page.evaluate(() => Number(document.documentElement.dataset.checkpointIteration || 0));
+const lastIteration = (page) =>
+  page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
+const storedCheckpoint = (page) =>
+  page.evaluate(() =>
+    import('/lib/store.js')
+      .then((m) => m.store.get('checkpoint'))
+      .then((cp) => cp && { iteration: cp.iteration, savedAt: cp.savedAt }),
+  );
 
-test('the engine worker is killed mid-training: the page says so, a new worker resumes from the checkpoint', async ({ page }, info) => {
+test('the engine worker is killed mid-training: the page says so, a new worker resumes from the checkpoint', async ({
+  page,
+}, info) => {
   test.setTimeout(180000);
   await page.addInitScript(FAST_WATCHDOG);
   const workers = [];
@@ -35,13 +45,17 @@ test('the engine worker is killed mid-training: the page says so, a new worker r
     if (!/engine-worker\.js/.test(w.url())) return;
     const rec = { url: w.url(), closed: false };
     workers.push(rec);
-    w.on('close', () => { rec.closed = true; });
+    w.on('close', () => {
+      rec.closed = true;
+    });
   });
   await page.goto('/');
   await ready(page);
   expect(workers.length).toBe(1);
   await startConvnetjs(page);
-  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, { timeout: 60000 });
+  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
+    timeout: 60000,
+  });
   const cp = await checkpointIteration(page);
   await page.waitForFunction((c) => window.cnnApp.lastProgress.iteration > c + 20, cp, { timeout: 30000 });
 
@@ -51,14 +65,19 @@ test('the engine worker is killed mid-training: the page says so, a new worker r
     const { engine } = window.cnnApp;
     const at = { checkpoint: window.cnnApp.checkpoint.iteration, progress: window.cnnApp.lastProgress.iteration };
     engine._crashForTest('terminate');
-    window.__pending = engine.request('modelInfo').then(() => 'answered', (e) => `${e.name}: ${e.message}`);
+    window.__pending = engine.request('modelInfo').then(
+      () => 'answered',
+      (e) => `${e.name}: ${e.message}`,
+    );
     return at;
   });
   console.log(`killed the worker at iteration ${before.progress}; last checkpoint at ${before.checkpoint}`);
   expect(before.progress).toBeGreaterThan(before.checkpoint);
   // The page says so where the user is (the Train card) and in the banner.
   await expect(page.locator('#train-msg')).toContainText('The engine stopped unexpectedly', { timeout: 15000 });
-  expect(await page.evaluate(() => window.__pending)).toMatch(/^EngineCrashError: The engine stopped unexpectedly \(it did not answer for \d+ s\)/);
+  expect(await page.evaluate(() => window.__pending)).toMatch(
+    /^EngineCrashError: The engine stopped unexpectedly \(it did not answer for \d+ s\)/,
+  );
   await page.waitForFunction(() => document.documentElement.dataset.engineRestarts === '1', null, { timeout: 60000 });
   const restart = await page.evaluate(() => window.cnnApp.restarts[0]);
   expect(restart.resumedFrom).toBeGreaterThanOrEqual(before.checkpoint);
@@ -68,7 +87,11 @@ test('the engine worker is killed mid-training: the page says so, a new worker r
   await expect(page.locator('#train-msg')).toContainText(resumedText);
 
   // A new worker runs, the old one is gone; the training continues from the checkpoint, not from 0.
-  await page.waitForFunction((c) => window.cnnApp.lastProgress && window.cnnApp.lastProgress.iteration > c + 50, restart.resumedFrom, { timeout: 60000 });
+  await page.waitForFunction(
+    (c) => window.cnnApp.lastProgress && window.cnnApp.lastProgress.iteration > c + 50,
+    restart.resumedFrom,
+    { timeout: 60000 },
+  );
   const after = await page.evaluate(() => window.cnnApp.restarts[0]);
   expect(after.firstIteration).toBe(restart.resumedFrom + 1);
   expect(workers.length).toBe(2);
@@ -80,7 +103,11 @@ test('the engine worker is killed mid-training: the page says so, a new worker r
   expect(xs.every((x, i) => i === 0 || x > xs[i - 1])).toBe(true);
   expect(xs[0]).toBe(1);
   // The checkpoints of the resumed run go on to IndexedDB.
-  await page.waitForFunction((c) => Number(document.documentElement.dataset.checkpointIteration) > c, restart.resumedFrom, { timeout: 30000 });
+  await page.waitForFunction(
+    (c) => Number(document.documentElement.dataset.checkpointIteration) > c,
+    restart.resumedFrom,
+    { timeout: 30000 },
+  );
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: info.outputPath('engine-restarted.png') });
   await page.click('#stop');
@@ -99,11 +126,15 @@ test('a worker that throws or traps is replaced; the drawing is classified by th
   // An uncaught error in the worker: an 'error' event on the Worker.
   await page.evaluate(() => window.cnnApp.engine._crashForTest('error'));
   await page.waitForFunction(() => document.documentElement.dataset.engineRestarts === '1', null, { timeout: 60000 });
-  await expect(page.locator('#banner')).toContainText('The engine stopped unexpectedly (Uncaught Error: crashForTest: an uncaught error in the engine worker). It has been restarted and your model restored.');
+  await expect(page.locator('#banner')).toContainText(
+    'The engine stopped unexpectedly (Uncaught Error: crashForTest: an uncaught error in the engine worker). It has been restarted and your model restored.',
+  );
   // A trap in the engine: the worker's "fatal" event.
   await page.evaluate(() => window.cnnApp.engine._crashForTest('trap'));
   await page.waitForFunction(() => document.documentElement.dataset.engineRestarts === '2', null, { timeout: 60000 });
-  await expect(page.locator('#banner')).toContainText('The engine stopped unexpectedly (a WebAssembly trap: unreachable executed (crashForTest)). It has been restarted and your model restored.');
+  await expect(page.locator('#banner')).toContainText(
+    'The engine stopped unexpectedly (a WebAssembly trap: unreachable executed (crashForTest)). It has been restarted and your model restored.',
+  );
   // The restored pretrained model answers: the page's classification and a fresh one.
   await expect(page.locator('#top-class')).toHaveText(String(label));
   const { pixels: p2, label: l2 } = testDigit(1);
@@ -113,13 +144,18 @@ test('a worker that throws or traps is replaced; the drawing is classified by th
   expect(await page.evaluate(() => window.cnnApp.info.name)).toBe('pretrained');
 });
 
-test('closing the tab mid-training and opening the page again resumes from the last checkpoint', async ({ page, context }, info) => {
+test('closing the tab mid-training and opening the page again resumes from the last checkpoint', async ({
+  page,
+  context,
+}, info) => {
   test.setTimeout(240000);
   await page.goto('/');
   await ready(page);
   await startConvnetjs(page, '2');
   await page.locator('#train-card').scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, { timeout: 60000 });
+  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
+    timeout: 60000,
+  });
   // The page asked for persistent storage when the training started (the browser decides).
   await page.waitForFunction(() => window.cnnApp.persisted !== null, null, { timeout: 10000 });
   const persisted = await page.evaluate(() => window.cnnApp.persisted);
@@ -136,7 +172,9 @@ test('closing the tab mid-training and opening the page again resumes from the l
   expect(cp.iteration).toBeGreaterThan(0);
   expect(cp.iteration).toBeLessThanOrEqual(atClose);
   // Checkpoints come every 5 s of training: the last one is seconds older than the close.
-  console.log(`closed at iteration ${atClose}; checkpoint at ${cp.iteration}, ${((closedAt - cp.savedAt) / 1000).toFixed(1)} s before the close; persistent storage granted: ${persisted}`);
+  console.log(
+    `closed at iteration ${atClose}; checkpoint at ${cp.iteration}, ${((closedAt - cp.savedAt) / 1000).toFixed(1)} s before the close; persistent storage granted: ${persisted}`,
+  );
   expect(closedAt - cp.savedAt).toBeLessThan(30000);
   const banner = page2.locator('#banner');
   await expect(banner).toContainText('A training was interrupted');
@@ -144,11 +182,15 @@ test('closing the tab mid-training and opening the page again resumes from the l
   await expect(banner).toBeInViewport();
   await page2.click('#banner button:has-text("Resume training")');
   await page2.waitForFunction(() => window.cnnApp.lastProgress, null, { timeout: 60000 });
-  const resumedAt = await page2.evaluate(() => window.cnnApp.lastProgress.iteration - window.cnnApp.lastProgress.losses.length);
+  const resumedAt = await page2.evaluate(
+    () => window.cnnApp.lastProgress.iteration - window.cnnApp.lastProgress.losses.length,
+  );
   expect(resumedAt).toBe(cp.iteration);
 
   // A reload while the Train card is in view: the offer is brought into view.
-  await page2.waitForFunction((c) => Number(document.documentElement.dataset.checkpointIteration) > c, cp.iteration, { timeout: 30000 });
+  await page2.waitForFunction((c) => Number(document.documentElement.dataset.checkpointIteration) > c, cp.iteration, {
+    timeout: 30000,
+  });
   await page2.locator('#train-card').scrollIntoViewIfNeeded();
   await page2.evaluate(() => document.getElementById('progress-text').scrollIntoView({ block: 'center' }));
   await page2.reload();

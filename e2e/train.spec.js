@@ -15,9 +15,12 @@ async function watchLongTasks(page) {
   });
 }
 
-const iteration = (page) => page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
+const iteration = (page) =>
+  page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
 
-test('trains the ConvNetJS net: loss falls, curves and progress update, pause/resume, reload resumes', async ({ page }, info) => {
+test('trains the ConvNetJS net: loss falls, curves and progress update, pause/resume, reload resumes', async ({
+  page,
+}, info) => {
   test.setTimeout(240000);
   await watchLongTasks(page);
   await page.goto('/');
@@ -29,10 +32,14 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   await page.fill('#epochs', '1');
   await page.selectOption('#augment', 'none');
   // Long tasks before training (page start, wasm compile) do not count.
-  await page.evaluate(() => { window.__longTasks = []; });
+  await page.evaluate(() => {
+    window.__longTasks = [];
+  });
   await page.click('#start');
   await expect(page.locator('#pause')).toBeEnabled();
-  await page.waitForFunction(() => window.cnnApp.lastProgress && window.cnnApp.lastProgress.iteration >= 300, null, { timeout: 90000 });
+  await page.waitForFunction(() => window.cnnApp.lastProgress && window.cnnApp.lastProgress.iteration >= 300, null, {
+    timeout: 90000,
+  });
 
   // Pause: the iteration count stops; resume: it moves again.
   await page.click('#pause');
@@ -61,10 +68,14 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   expect(plotted).toBeGreaterThan(0);
 
   // A checkpoint is in IndexedDB; reload mid-training and resume from it.
-  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, { timeout: 30000 });
+  await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
+    timeout: 30000,
+  });
   const saved = await page.evaluate(() => Number(document.documentElement.dataset.checkpointIteration));
   const longTasks = await page.evaluate(() => window.__longTasks);
-  console.log(`main-thread long tasks while training: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms`);
+  console.log(
+    `main-thread long tasks while training: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms`,
+  );
   expect(Math.max(0, ...longTasks)).toBeLessThan(200);
 
   await page.reload();
@@ -72,7 +83,9 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   await expect(page.locator('#banner')).toContainText('A training was interrupted');
   await page.click('#banner button:has-text("Resume training")');
   await page.waitForFunction(() => window.cnnApp.lastProgress, null, { timeout: 60000 });
-  const resumedAt = await page.evaluate(() => window.cnnApp.lastProgress.iteration - window.cnnApp.lastProgress.losses.length);
+  const resumedAt = await page.evaluate(
+    () => window.cnnApp.lastProgress.iteration - window.cnnApp.lastProgress.losses.length,
+  );
   expect(resumedAt).toBe(saved);
   // The curves were restored with the checkpoint.
   expect(await page.evaluate(() => window.cnnApp.trainView.loss.x.length)).toBeGreaterThan(50);

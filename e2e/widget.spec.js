@@ -11,12 +11,20 @@ const WIDGET = 'http://127.0.0.1:8182';
 test.describe.configure({ mode: 'serial' });
 
 async function widgetsReady(page, frame = page) {
-  await frame.waitForFunction(() => {
-    const ws = [...document.querySelectorAll('cnn-widget')];
-    return ws.length && ws.every((w) => w.dataset.state && w.dataset.state !== 'loading');
-  }, null, { timeout: 60000 });
-  const states = await frame.evaluate(() => [...document.querySelectorAll('cnn-widget')].map((w) =>
-    `${w.id}: ${w.dataset.state} ${w.shadowRoot.querySelector('.msg').textContent} ${w.shadowRoot.querySelector('.problems').textContent}`));
+  await frame.waitForFunction(
+    () => {
+      const ws = [...document.querySelectorAll('cnn-widget')];
+      return ws.length && ws.every((w) => w.dataset.state && w.dataset.state !== 'loading');
+    },
+    null,
+    { timeout: 60000 },
+  );
+  const states = await frame.evaluate(() =>
+    [...document.querySelectorAll('cnn-widget')].map(
+      (w) =>
+        `${w.id}: ${w.dataset.state} ${w.shadowRoot.querySelector('.msg').textContent} ${w.shadowRoot.querySelector('.problems').textContent}`,
+    ),
+  );
   for (const s of states) expect(s, s).toMatch(/: ready/);
 }
 
@@ -28,7 +36,7 @@ async function drawAndRead(page, id, k) {
   await part(page, id, 'button:has-text("Clear")').click();
   await drawDigit(page, pixels, { pad: part(page, id, 'canvas.pad') });
   await expect(part(page, id, '.top-conf')).toContainText('% sure');
-  await page.waitForTimeout(150);  // the classification of the finished drawing
+  await page.waitForTimeout(150); // the classification of the finished drawing
   return { label, got: (await part(page, id, '.top-class').textContent()).trim() };
 }
 
@@ -46,8 +54,10 @@ test('the course page: three widgets from another origin work and share one engi
   await page.goto('/course.html');
   await widgetsReady(page);
   expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
-  expect(await page.evaluate(() => document.querySelector('script[type=module]').src)).toBe(`${WIDGET}/widget/cnn-widget.js`);
-  expect(page.workers()).toHaveLength(1);  // one engine for the three widgets
+  expect(await page.evaluate(() => document.querySelector('script[type=module]').src)).toBe(
+    `${WIDGET}/widget/cnn-widget.js`,
+  );
+  expect(page.workers()).toHaveLength(1); // one engine for the three widgets
   await expect(part(page, 'classify', '.badge')).toHaveText('1 thread');
 
   // Draw real MNIST test digits into the classify widget's pad.
@@ -70,7 +80,10 @@ test('the course page: three widgets from another origin work and share one engi
   await expect(part(page, 'network', '.layer-detail .filters canvas').first()).toBeVisible();
   const painted = await page.evaluate(() => {
     const c = document.getElementById('network').shadowRoot.querySelector('.layer-col:nth-child(2) canvas');
-    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, j) => j % 4 === 3 && v > 0);
+    return c
+      .getContext('2d')
+      .getImageData(0, 0, c.width, c.height)
+      .data.some((v, j) => j % 4 === 3 && v > 0);
   });
   expect(painted).toBe(true);
   await cols.nth(3).click();
@@ -106,7 +119,11 @@ test('the API and events: classify(), train() with progress and done, pause and 
     px.forEach((v, i) => img.data.set([v, v, v, 255], 4 * i));
     const probs2 = await w.classify(img);
     let bad = '';
-    try { await w.classify(new Float32Array(10)); } catch (e) { bad = e.message; }
+    try {
+      await w.classify(new Float32Array(10));
+    } catch (e) {
+      bad = e.message;
+    }
     return { probs, probs2, events, bad };
   }, Array.from(pixels));
   expect(r.probs).toHaveLength(10);
@@ -114,7 +131,10 @@ test('the API and events: classify(), train() with progress and done, pause and 
   const argmax = (p) => p.indexOf(Math.max(...p));
   expect(argmax(r.probs)).toBe(label);
   expect(argmax(r.probs2)).toBe(label);
-  expect(r.events.map((e) => [e.source, e.top])).toEqual([['api', label], ['api', label]]);
+  expect(r.events.map((e) => [e.source, e.top])).toEqual([
+    ['api', label],
+    ['api', label],
+  ]);
   expect(r.bad).toContain('784 values');
   await expect(part(page, 'classify', '.top-class')).toHaveText(String(label));
 
@@ -122,11 +142,20 @@ test('the API and events: classify(), train() with progress and done, pause and 
   await page.evaluate(() => {
     const w = document.getElementById('train');
     window.__t = { progress: 0, last: null, done: null, epochs: 0 };
-    w.addEventListener('progress', (e) => { window.__t.progress++; window.__t.last = e.detail; });
-    w.addEventListener('epoch', () => { window.__t.epochs++; });
-    w.addEventListener('done', (e) => { window.__t.done = e.detail; });
+    w.addEventListener('progress', (e) => {
+      window.__t.progress++;
+      window.__t.last = e.detail;
+    });
+    w.addEventListener('epoch', () => {
+      window.__t.epochs++;
+    });
+    w.addEventListener('done', (e) => {
+      window.__t.done = e.detail;
+    });
     window.__run = w.train({ iterations: 300, validation: 0 });
-    window.__run.catch((e) => { window.__t.error = e.message; });
+    window.__run.catch((e) => {
+      window.__t.error = e.message;
+    });
   });
   await page.waitForFunction(() => window.__t.progress > 0 || window.__t.error, null, { timeout: 90000 });
   expect(await page.evaluate(() => window.__t.error)).toBeUndefined();
@@ -140,7 +169,11 @@ test('the API and events: classify(), train() with progress and done, pause and 
   const during = await page.evaluate(async (px) => {
     const probs = await document.getElementById('classify').classify(Float32Array.from(px, (v) => v / 255));
     let refused = '';
-    try { await document.getElementById('network').train({ iterations: 5 }); } catch (e) { refused = e.message; }
+    try {
+      await document.getElementById('network').train({ iterations: 5 });
+    } catch (e) {
+      refused = e.message;
+    }
     return { n: probs.length, refused };
   }, Array.from(pixels));
   expect(during.n).toBe(10);
@@ -148,7 +181,9 @@ test('the API and events: classify(), train() with progress and done, pause and 
   expect(await page.evaluate(() => document.getElementById('train').resume())).toBe('running');
   const result = await page.evaluate(() => window.__run.then((d) => ({ status: d.status, accuracy: d.test.accuracy })));
   const t = await page.evaluate(() => window.__t);
-  console.log(`[widget] train(): ${t.progress} progress events, status ${result.status}, test accuracy ${(100 * result.accuracy).toFixed(2)} % after 300 iterations`);
+  console.log(
+    `[widget] train(): ${t.progress} progress events, status ${result.status}, test accuracy ${(100 * result.accuracy).toFixed(2)} % after 300 iterations`,
+  );
   expect(result.status).toBe('finished');
   expect(t.done.status).toBe('finished');
   expect(t.last.iteration).toBe(300);
@@ -161,26 +196,65 @@ test('the API and events: classify(), train() with progress and done, pause and 
 test('a shared link restores the experiment exactly, in embed.html and in the app', async ({ page, context }) => {
   await page.goto('/course.html');
   await widgetsReady(page);
-  const w = page.locator('#train');
   await page.evaluate(() => {
     const el = document.getElementById('train');
-    for (const [k, v] of Object.entries({ model: 'lenet5', optimizer: 'sgd', lr: '0.05', batch: '16', epochs: '3', seed: '7',
-      augment: 'strong', schedule: 'step', l2: '0.0005', validation: '2000' })) el.setAttribute(k, v);
+    for (const [k, v] of Object.entries({
+      model: 'lenet5',
+      optimizer: 'sgd',
+      lr: '0.05',
+      batch: '16',
+      epochs: '3',
+      seed: '7',
+      augment: 'strong',
+      schedule: 'step',
+      l2: '0.0005',
+      validation: '2000',
+    }))
+      el.setAttribute(k, v);
   });
-  await page.waitForFunction(() => {
-    const s = document.getElementById('train').getState();
-    return typeof s.model === 'object' && s.model.name === 'lenet5';
-  }, null, { timeout: 30000 });
+  await page.waitForFunction(
+    () => {
+      const s = document.getElementById('train').getState();
+      return typeof s.model === 'object' && s.model.name === 'lenet5';
+    },
+    null,
+    { timeout: 30000 },
+  );
   // An edit in the widget's own form is part of the experiment too.
   await part(page, 'train', '#seed').fill('9');
   await part(page, 'train', '#seed').dispatchEvent('change');
   const state = await page.evaluate(() => document.getElementById('train').getState());
-  expect(state).toMatchObject({ mode: 'train', optimizer: 'sgd', lr: 0.05, batch: 16, epochs: 3, seed: 9, augment: 'strong',
-    schedule: 'step', l2: 0.0005, validation: 2000, data: 'mnist' });
-  expect(state.model.layers.map((l) => l.name)).toEqual(['c1', 'relu1', 's2', 'c3', 'relu3', 's4', 'f5', 'relu5', 'f6', 'relu6', 'out']);
+  expect(state).toMatchObject({
+    mode: 'train',
+    optimizer: 'sgd',
+    lr: 0.05,
+    batch: 16,
+    epochs: 3,
+    seed: 9,
+    augment: 'strong',
+    schedule: 'step',
+    l2: 0.0005,
+    validation: 2000,
+    data: 'mnist',
+  });
+  expect(state.model.layers.map((l) => l.name)).toEqual([
+    'c1',
+    'relu1',
+    's2',
+    'c3',
+    'relu3',
+    's4',
+    'f5',
+    'relu5',
+    'f6',
+    'relu6',
+    'out',
+  ]);
 
   // "Copy link" (the clipboard may be refused here: the link is shown to copy by hand as well).
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'http://127.0.0.1:8184' }).catch(() => {});
+  await context
+    .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'http://127.0.0.1:8184' })
+    .catch(() => {});
   await part(page, 'train', 'button:has-text("Copy link")').click();
   const link = await part(page, 'train', '.share-out').inputValue();
   expect(link.startsWith(`${WIDGET}/embed.html#exp=`)).toBe(true);
@@ -196,7 +270,12 @@ test('a shared link restores the experiment exactly, in embed.html and in the ap
   await widgetsReady(embed);
   const restored = await embed.evaluate(() => {
     const el = document.querySelector('cnn-widget');
-    return { state: el.getState(), arch: el.info.architecture, lr: el.shadowRoot.querySelector('#lr').value, seed: el.shadowRoot.querySelector('#seed').value };
+    return {
+      state: el.getState(),
+      arch: el.info.architecture,
+      lr: el.shadowRoot.querySelector('#lr').value,
+      seed: el.shadowRoot.querySelector('#seed').value,
+    };
   });
   expect(restored.state).toEqual(state);
   expect(restored.arch).toEqual(state.model);
@@ -208,7 +287,17 @@ test('a shared link restores the experiment exactly, in embed.html and in the ap
   await expect(embed.locator('#banner')).toBeHidden();
   expect(await embed.evaluate(() => window.cnnApp.info.architecture)).toEqual(state.model);
   expect(JSON.parse(await embed.locator('#model-json').inputValue())).toEqual(state.model);
-  for (const [id, v] of Object.entries({ optimizer: 'sgd', lr: '0.05', batch: '16', epochs: '3', seed: '9', augment: 'strong', schedule: 'step', l2: '0.0005', validation: '2000' })) {
+  for (const [id, v] of Object.entries({
+    optimizer: 'sgd',
+    lr: '0.05',
+    batch: '16',
+    epochs: '3',
+    seed: '9',
+    augment: 'strong',
+    schedule: 'step',
+    l2: '0.0005',
+    validation: '2000',
+  })) {
     expect(await embed.locator(`#${id}`).inputValue(), id).toBe(v);
   }
   // The app's own "Copy link" gives back the same experiment.
@@ -224,13 +313,19 @@ test('a shared link restores the experiment exactly, in embed.html and in the ap
   await embed.goto(`${WIDGET}/index.html#exp=eyJ2IjoxLCJscis6`);
   await ready(embed);
   await expect(embed.locator('#banner')).toContainText('could not be opened');
-  const hostile = Buffer.from(JSON.stringify({ v: 1, model: '<img src=x onerror=window.__pwned=1>' })).toString('base64url');
+  const hostile = Buffer.from(JSON.stringify({ v: 1, model: '<img src=x onerror=window.__pwned=1>' })).toString(
+    'base64url',
+  );
   await embed.goto(`${WIDGET}/embed.html#exp=${hostile}`);
   // The widget says what is wrong with the link and falls back to the default experiment.
   await widgetsReady(embed);
-  const shown = await embed.evaluate(() => document.querySelector('cnn-widget').shadowRoot.querySelector('.problems').textContent);
+  const shown = await embed.evaluate(
+    () => document.querySelector('cnn-widget').shadowRoot.querySelector('.problems').textContent,
+  );
   expect(shown).toContain('<img src=x onerror=window.__pwned=1>');
-  expect(await embed.evaluate(() => document.querySelector('cnn-widget').shadowRoot.querySelectorAll('img').length)).toBe(0);
+  expect(
+    await embed.evaluate(() => document.querySelector('cnn-widget').shadowRoot.querySelectorAll('img').length),
+  ).toBe(0);
   expect(await embed.evaluate(() => window.__pwned === undefined)).toBe(true);
   await embed.close();
 });
@@ -238,18 +333,26 @@ test('a shared link restores the experiment exactly, in embed.html and in the ap
 test('hostile attribute values are shown as text, and no script runs', async ({ page }, info) => {
   await page.addInitScript(() => {
     window.__errors = [];
-    document.addEventListener('error', (e) => { if (e.detail) window.__errors.push(e.detail.message); });
+    document.addEventListener('error', (e) => {
+      if (e.detail) window.__errors.push(e.detail.message);
+    });
   });
   await page.goto('/hostile.html');
-  await page.waitForFunction(() => [...document.querySelectorAll('cnn-widget')].every((w) => w.dataset.state && w.dataset.state !== 'loading'), null, { timeout: 60000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('cnn-widget')].every((w) => w.dataset.state && w.dataset.state !== 'loading'),
+    null,
+    { timeout: 60000 },
+  );
   await page.waitForTimeout(500);
-  const r = await page.evaluate(() => [...document.querySelectorAll('cnn-widget')].map((w) => ({
-    id: w.id,
-    state: w.dataset.state,
-    problems: w.shadowRoot.querySelector('.problems').textContent,
-    elements: w.shadowRoot.querySelectorAll('img, svg, script, b, iframe').length,
-    style: w.getAttribute('style'),
-  })));
+  const r = await page.evaluate(() =>
+    [...document.querySelectorAll('cnn-widget')].map((w) => ({
+      id: w.id,
+      state: w.dataset.state,
+      problems: w.shadowRoot.querySelector('.problems').textContent,
+      elements: w.shadowRoot.querySelectorAll('img, svg, script, b, iframe').length,
+      style: w.getAttribute('style'),
+    })),
+  );
   const [model, values] = r;
   expect(model.state).toBe('error');
   expect(model.problems).toContain('model must be "pretrained"');
@@ -258,7 +361,7 @@ test('hostile attribute values are shown as text, and no script runs', async ({ 
   expect(values.problems).toContain("'<b>bold</b>'");
   expect(values.problems).toContain('width must be a length');
   expect(values.problems).toContain('experiment: the shared experiment is damaged');
-  expect(values.state).toBe('ready');   // the rest is valid: the widget works with the defaults
+  expect(values.state).toBe('ready'); // the rest is valid: the widget works with the defaults
   for (const w of r) {
     expect(w.elements, w.id).toBe(0);
     expect(w.style, w.id).toBeNull();
@@ -268,19 +371,28 @@ test('hostile attribute values are shown as text, and no script runs', async ({ 
   await page.screenshot({ path: info.outputPath('hostile.png'), fullPage: true });
 });
 
-test('under the documented Content-Security-Policy the widgets work, and without wasm-unsafe-eval they say why', async ({ page }) => {
+test('under the documented Content-Security-Policy the widgets work, and without wasm-unsafe-eval they say why', async ({
+  page,
+}) => {
   const violations = [];
-  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text().slice(0, 200)); });
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text().slice(0, 200));
+  });
   await page.addInitScript(() => {
     window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   const res = await page.goto('/csp/course.html');
   expect(res.headers()['content-security-policy']).toContain("'wasm-unsafe-eval'");
   expect(res.headers()['content-security-policy']).not.toContain("'unsafe-eval'");
   await widgetsReady(page);
   const { pixels, label } = testDigit(1);
-  const probs = await page.evaluate((px) => document.getElementById('classify').classify(Float32Array.from(px, (v) => v / 255)), Array.from(pixels));
+  const probs = await page.evaluate(
+    (px) => document.getElementById('classify').classify(Float32Array.from(px, (v) => v / 255)),
+    Array.from(pixels),
+  );
   expect(probs.indexOf(Math.max(...probs))).toBe(label);
   const { got } = await drawAndRead(page, 'classify', 2);
   expect(got).toBe(String(testDigit(2).label));
@@ -291,7 +403,9 @@ test('under the documented Content-Security-Policy the widgets work, and without
   // The same page with a policy that lacks 'wasm-unsafe-eval': the engine cannot compile, and the
   // widget says so in plain words.
   await page.goto('/csp-no-wasm/course.html');
-  await page.waitForFunction(() => document.getElementById('classify').dataset.state === 'error', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.getElementById('classify').dataset.state === 'error', null, {
+    timeout: 60000,
+  });
   await expect(part(page, 'classify', '.msg')).toContainText('Content-Security-Policy');
 });
 
@@ -301,7 +415,7 @@ test('the iframe embed works on a page without scripts of its own', async ({ pag
   expect(frame).toBeTruthy();
   await widgetsReady(page, frame);
   const inFrame = page.frameLocator('#frame').locator('cnn-widget');
-  await expect(inFrame.locator('.share')).toBeHidden();   // panels=pad,input,probs
+  await expect(inFrame.locator('.share')).toBeHidden(); // panels=pad,input,probs
   const { pixels, label } = testDigit(3);
   await drawDigit(page, pixels, { pad: inFrame.locator('canvas.pad') });
   await expect(inFrame.locator('.top-conf')).toContainText('% sure');

@@ -28,12 +28,16 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 // A short plain-text answer: "<status> <reason>".
 function plain(res, status, headers = {}) {
-  res.status(status).set(headers).type('text/plain').send(`${status} ${http.STATUS_CODES[status] || 'Error'}\n`);
+  res
+    .status(status)
+    .set(headers)
+    .type('text/plain')
+    .send(`${status} ${http.STATUS_CODES[status] || 'Error'}\n`);
 }
 
 const app = express();
 app.disable('x-powered-by');
-app.set('env', 'production');  // never a stack trace from Express's own handler either
+app.set('env', 'production'); // never a stack trace from Express's own handler either
 app.use((req, res, next) => {
   // A static server reads no bodies: refuse one without reading it, and close the connection.
   const length = req.headers['content-length'];
@@ -64,18 +68,25 @@ app.use((req, res, next) => {
   next();
 });
 // Only the engine's own files from the build folder.
-app.use('/engine', (req, res, next) => (/^\/cnn_engine_(st|mt)\.(js|wasm|worker\.js)$/.test(req.path) ? next() : plain(res, 404)));
-app.use('/engine', express.static(engineDir, {
-  index: false,
-  setHeaders: (res, file) => { if (file.endsWith('.wasm')) res.type('application/wasm'); },
-}));
+app.use('/engine', (req, res, next) =>
+  /^\/cnn_engine_(st|mt)\.(js|wasm|worker\.js)$/.test(req.path) ? next() : plain(res, 404),
+);
+app.use(
+  '/engine',
+  express.static(engineDir, {
+    index: false,
+    setHeaders: (res, file) => {
+      if (file.endsWith('.wasm')) res.type('application/wasm');
+    },
+  }),
+);
 // The charting library, from node_modules; the packed MNIST (scripts/pack-mnist.js), from the build.
 app.use('/vendor/uplot', express.static(path.join(root, 'node_modules', 'uplot', 'dist'), { index: false }));
 app.use('/data', express.static(path.join(root, 'build', 'data'), { index: false }));
 app.use(express.static(path.join(root, 'web')));
 app.use((req, res) => plain(res, 404));
 // Errors of the static middleware (send's 416 with its Content-Range, 412, 400, ...) and any other.
-app.use((err, req, res, next) => {  // eslint-disable-line no-unused-vars
+app.use((err, req, res, next) => {
   if (res.headersSent) return req.socket.destroy();
   const status = Number(err.status || err.statusCode);
   const headers = {};
@@ -95,8 +106,10 @@ server.on('clientError', (err, socket) => {
   if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
   const body = `${status} ${http.STATUS_CODES[status]}\n`;
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-    `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
 });
 server.listen(port, '127.0.0.1', () => {
   const mode = isolated ? 'cross-origin isolated (threads)' : 'not isolated (single-threaded)';

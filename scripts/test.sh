@@ -12,6 +12,8 @@ limit() {  # seconds, phase name, command...
   if [ $rc = 124 ] || [ $rc = 137 ]; then echo "test: '$name' did not finish within $secs s" >&2; fi
   return $rc
 }
+echo "== lint (clang-format, prettier, eslint)"
+limit 300 lint bash scripts/lint.sh
 echo "== native tests (ctest)"
 limit 600 ctest ctest --test-dir build/native --output-on-failure --timeout 300 -j"$(nproc)" | tail -n 4
 echo "== native tests with AddressSanitizer + UBSan"

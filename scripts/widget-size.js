@@ -15,13 +15,17 @@ const zlib = require('zlib');
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose');
-const engineDir = path.resolve(root, args.includes('--engine-dir') ? args[args.indexOf('--engine-dir') + 1] : path.join('build', 'wasm'));
+const engineDir = path.resolve(
+  root,
+  args.includes('--engine-dir') ? args[args.indexOf('--engine-dir') + 1] : path.join('build', 'wasm'),
+);
 const web = path.join(root, 'web');
 
 // The server's URL layout (scripts/serve.js): /vendor/uplot/ is node_modules/uplot/dist.
 function onDisk(file) {
   const rel = path.relative(web, file);
-  if (rel.startsWith(`vendor${path.sep}uplot${path.sep}`)) return path.join(root, 'node_modules', 'uplot', 'dist', rel.slice('vendor/uplot/'.length));
+  if (rel.startsWith(`vendor${path.sep}uplot${path.sep}`))
+    return path.join(root, 'node_modules', 'uplot', 'dist', rel.slice('vendor/uplot/'.length));
   return file;
 }
 
@@ -31,9 +35,12 @@ function importGraph(entry, { dynamic = true } = {}) {
     if (seen.has(file)) return;
     seen.add(file);
     const src = fs.readFileSync(onDisk(file), 'utf8');
-    const specs = [...src.matchAll(/\bimport\s+(?:[\w*{}\s,]+\s+from\s+)?['"]([^'"]+)['"]/g),
-      ...(dynamic ? src.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g) : [])]
-      .map((m) => m[1]).filter((s) => s.startsWith('.'));
+    const specs = [
+      ...src.matchAll(/\bimport\s+(?:[\w*{}\s,]+\s+from\s+)?['"]([^'"]+)['"]/g),
+      ...(dynamic ? src.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g) : []),
+    ]
+      .map((m) => m[1])
+      .filter((s) => s.startsWith('.'));
     for (const s of specs) visit(path.resolve(path.dirname(file), s));
   };
   visit(entry);
@@ -43,7 +50,9 @@ function importGraph(entry, { dynamic = true } = {}) {
 function workerFiles() {
   const worker = path.join(web, 'worker', 'engine-worker.js');
   const src = fs.readFileSync(worker, 'utf8');
-  const deps = [...src.matchAll(/new URL\('([^']+\.js)', workerUrl\)/g)].map((m) => path.resolve(path.dirname(worker), m[1]));
+  const deps = [...src.matchAll(/new URL\('([^']+\.js)', workerUrl\)/g)].map((m) =>
+    path.resolve(path.dirname(worker), m[1]),
+  );
   return [worker, ...deps];
 }
 
@@ -63,9 +72,16 @@ function main() {
   const zoo = JSON.parse(fs.readFileSync(path.join(web, 'models', 'index.json'), 'utf8'));
   const groups = {
     JS: [...new Set([...importGraph(path.join(web, 'widget', 'cnn-widget.js')), ...workerFiles()]), stEngine],
-    CSS: [path.join(web, 'widget', 'widget.css'), path.join(web, 'views', 'network.css'), path.join(web, 'vendor', 'uplot', 'uPlot.min.css')],
+    CSS: [
+      path.join(web, 'widget', 'widget.css'),
+      path.join(web, 'views', 'network.css'),
+      path.join(web, 'vendor', 'uplot', 'uPlot.min.css'),
+    ],
     wasm: [wasm],
-    model: [path.join(web, 'models', 'index.json'), ...(zoo.pretrained ? [path.join(web, 'models', zoo.pretrained.file)] : [])],
+    model: [
+      path.join(web, 'models', 'index.json'),
+      ...(zoo.pretrained ? [path.join(web, 'models', zoo.pretrained.file)] : []),
+    ],
   };
   const sizes = {};
   let total = 0;
@@ -85,12 +101,17 @@ function main() {
   trainOnly.add(path.join(web, 'vendor', 'uplot', 'uPlot.min.css'));
   const withoutTrain = total - [...trainOnly].reduce((s, f) => s + gz(f), 0);
   const data = path.join(root, 'build', 'data');
-  const part = (p) => ['images', 'labels'].reduce((s, k) => {
-    const f = path.join(data, `mnist-${p}-${k}.idx.gz`);
-    return s + (fs.existsSync(f) ? fs.statSync(f).size : 0);
-  }, 0);
-  const dataNote = fs.existsSync(data) ? `; MNIST data apart: ${MB(part('test'))} test set, ${MB(part('train'))} training set (already gzipped)` : '';
-  console.log(`widget: ${kB(total)} gzipped (JS ${kB(sizes.JS)}, CSS ${kB(sizes.CSS)}, wasm ${kB(sizes.wasm)}, model ${kB(sizes.model)}; ${kB(withoutTrain)} on a page without a training widget)${dataNote}`);
+  const part = (p) =>
+    ['images', 'labels'].reduce((s, k) => {
+      const f = path.join(data, `mnist-${p}-${k}.idx.gz`);
+      return s + (fs.existsSync(f) ? fs.statSync(f).size : 0);
+    }, 0);
+  const dataNote = fs.existsSync(data)
+    ? `; MNIST data apart: ${MB(part('test'))} test set, ${MB(part('train'))} training set (already gzipped)`
+    : '';
+  console.log(
+    `widget: ${kB(total)} gzipped (JS ${kB(sizes.JS)}, CSS ${kB(sizes.CSS)}, wasm ${kB(sizes.wasm)}, model ${kB(sizes.model)}; ${kB(withoutTrain)} on a page without a training widget)${dataNote}`,
+  );
 }
 
 main();

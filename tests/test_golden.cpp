@@ -80,9 +80,9 @@ TEST_P(Golden, MatchesPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Layers, Golden,
                          ::testing::Values("conv2d", "depthwise_conv2d", "maxpool2d", "avgpool2d", "global_avgpool",
-                                           "dense", "flatten", "relu", "sigmoid", "tanh", "leaky_relu", "prelu",
-                                           "elu", "gelu", "maxout", "batchnorm", "layernorm", "groupnorm", "lrn",
-                                           "add", "concat"),
+                                           "dense", "flatten", "relu", "sigmoid", "tanh", "leaky_relu", "prelu", "elu",
+                                           "gelu", "maxout", "batchnorm", "layernorm", "groupnorm", "lrn", "add",
+                                           "concat"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 TEST(GoldenLoss, MatchesPyTorch) {

@@ -32,8 +32,8 @@ TEST(Conv2D, NotesExample5x5Input3x3Filter) {
 }
 
 TEST(Conv2D, Notes32x32x3TenFilters5x5Pad2) {
-  BuiltLayer b = build_layer({{"type", "conv2d"}, {"filters", 10}, {"kernel", 5}, {"stride", 1}, {"pad", 2}},
-                             {{1, 3, 32, 32}});
+  BuiltLayer b =
+      build_layer({{"type", "conv2d"}, {"filters", 10}, {"kernel", 5}, {"stride", 1}, {"pad", 2}}, {{1, 3, 32, 32}});
   EXPECT_EQ(b.out, (Shape{10, 32, 32}));
   EXPECT_EQ(b.layer->param_count(), 760);  // 5*5*3*10 weights + 10 biases
   EXPECT_EQ(b.layer->macs(), 10LL * 32 * 32 * 5 * 5 * 3);

@@ -52,9 +52,9 @@ TEST(Model, ClearErrors) {
             std::string::npos);
   EXPECT_NE(msg(R"({"input":[1,8,8],"layers":[{"type":"add","inputs":["nope","input"]}]})").find("not an earlier"),
             std::string::npos);
-  EXPECT_NE(msg(R"({"input":[1,8,8],"layers":[{"type":"relu","name":"x"},{"type":"relu","name":"x"}]})")
-                .find("two layers"),
-            std::string::npos);
+  EXPECT_NE(
+      msg(R"({"input":[1,8,8],"layers":[{"type":"relu","name":"x"},{"type":"relu","name":"x"}]})").find("two layers"),
+      std::string::npos);
   Model m = Model::from_string(R"({"input":[1,4,4],"layers":[{"type":"dense","units":2}]})");
   Tensor wrong = zeros({2, 1, 5, 4});
   EXPECT_THROW(m.forward(wrong, false), Error);
@@ -171,7 +171,8 @@ TEST(Init, SameSeedSameWeightsOnEveryBuild) {
   Rng n(42);
   const float want[4] = {n.normal(), n.normal(), n.normal(), n.normal()};
   Model m = Model::from_string(R"({"input":[1,4,4],"seed":42,"init":"kaiming","layers":[{"type":"dense","units":3}]})");
-  Model m2 = Model::from_string(R"({"input":[1,4,4],"seed":42,"init":"kaiming","layers":[{"type":"dense","units":3}]})");
+  Model m2 =
+      Model::from_string(R"({"input":[1,4,4],"seed":42,"init":"kaiming","layers":[{"type":"dense","units":3}]})");
   const float* w = m.params()[0].value->data();
   for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(w[i], std::sqrt(2.0f / 16) * want[i]);
   for (int i = 0; i < 48; ++i) EXPECT_EQ(w[i], m2.params()[0].value->data()[i]);

@@ -61,8 +61,7 @@ struct GradCheck {
 
 // Checks layer.backward against central differences of L = sum(y * R) for every input element
 // and every parameter element. Parameters are randomized first (weights around +-0.5).
-inline void grad_check_layer(Layer& layer, std::vector<Tensor> xs, const GradCheck& o = {},
-                             std::uint32_t seed = 7) {
+inline void grad_check_layer(Layer& layer, std::vector<Tensor> xs, const GradCheck& o = {}, std::uint32_t seed = 7) {
   Rng rng(seed);
   for (auto& p : layer.params())
     for (std::size_t i = 0; i < p.value->size(); ++i)

@@ -5,7 +5,6 @@
 // the wasm stack pointer and the Embind handles of the call behind (16 bytes and one or two handles per
 // error). Here every class method, class constructor and module function is wrapped: after the call
 // the message is taken with Module.takeError() and, when there is one, thrown as an Error.
-/* global Module, addOnPostRun */
 addOnPostRun(function wrapEngineErrors() {
   'use strict';
   const take = Module['takeError'];

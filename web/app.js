@@ -20,22 +20,22 @@ const api = {
 };
 
 const state = {
-  info: null,            // the current model's info (worker's modelInfo)
-  modelKey: '',          // what the model picker shows
+  info: null, // the current model's info (worker's modelInfo)
+  modelKey: '', // what the model picker shows
   training: false,
   paused: false,
-  data: null,            // {source, train, test, classNames}
-  dataKey: '',           // the loaded data's source ('mnist' or a description of the upload)
+  data: null, // {source, train, test, classNames}
+  dataKey: '', // the loaded data's source ('mnist' or a description of the upload)
   zoo: null,
   testIndex: -1,
   runConfig: null,
   firstClassification: null,
-  checkpoint: null,      // {iteration, history}: the curves at the running training's last checkpoint
-  restarts: [],          // engine restarts: {reason, resumedFrom, firstIteration}
-  persisted: null,       // navigator.storage.persist()'s answer once a training started
+  checkpoint: null, // {iteration, history}: the curves at the running training's last checkpoint
+  restarts: [], // engine restarts: {reason, resumedFrom, firstIteration}
+  persisted: null, // navigator.storage.persist()'s answer once a training started
   engine,
 };
-window.cnnApp = state;  // for the end-to-end tests and the curious
+window.cnnApp = state; // for the end-to-end tests and the curious
 
 // ---- messages ---------------------------------------------------------------------------------
 function say(el, text, kind = '') {
@@ -49,33 +49,57 @@ function banner(text, actions = [], kind = 'info') {
   b.hidden = !text;
   b.className = `banner ${kind}`;
   $('#banner-text').textContent = text || '';
-  $('#banner-actions').replaceChildren(...actions.map(([label, fn]) => {
-    const btn = document.createElement('button');
-    btn.type = 'button';
-    btn.textContent = label;
-    btn.addEventListener('click', fn);
-    return btn;
-  }));
+  $('#banner-actions').replaceChildren(
+    ...actions.map(([label, fn]) => {
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.textContent = label;
+      btn.addEventListener('click', fn);
+      return btn;
+    }),
+  );
 }
 
 // ---- views --------------------------------------------------------------------------------------
-const draw = new DrawView({
-  pad: $('#pad'), preview: $('#input28'), clear: $('#clear'), bars: $('#probs'),
-  top: $('#top-class'), topConf: $('#top-conf'), hint: $('#pad-hint'),
-}, async (input) => {
-  const probs = await api.classify(input);
-  if (!state.firstClassification) {
-    state.firstClassification = performance.now();
-    document.documentElement.dataset.firstClassification = String(Math.round(state.firstClassification));
-  }
-  return probs;
-});
-const network = new NetworkView({ diagram: $('#net-diagram'), detail: $('#layer-detail'), scaling: $('#scaling') }, api);
-const train = new TrainView({
-  lossChart: $('#loss-chart'), accChart: $('#acc-chart'), progress: $('#train-progress'),
-  progressText: $('#progress-text'), results: $('#results'), testAcc: $('#test-acc'), testNote: $('#test-note'),
-  confusion: $('#confusion'), perClass: $('#per-class'), wrong: $('#wrong'), wrongNote: $('#wrong-note'),
-}, api);
+const draw = new DrawView(
+  {
+    pad: $('#pad'),
+    preview: $('#input28'),
+    clear: $('#clear'),
+    bars: $('#probs'),
+    top: $('#top-class'),
+    topConf: $('#top-conf'),
+    hint: $('#pad-hint'),
+  },
+  async (input) => {
+    const probs = await api.classify(input);
+    if (!state.firstClassification) {
+      state.firstClassification = performance.now();
+      document.documentElement.dataset.firstClassification = String(Math.round(state.firstClassification));
+    }
+    return probs;
+  },
+);
+const network = new NetworkView(
+  { diagram: $('#net-diagram'), detail: $('#layer-detail'), scaling: $('#scaling') },
+  api,
+);
+const train = new TrainView(
+  {
+    lossChart: $('#loss-chart'),
+    accChart: $('#acc-chart'),
+    progress: $('#train-progress'),
+    progressText: $('#progress-text'),
+    results: $('#results'),
+    testAcc: $('#test-acc'),
+    testNote: $('#test-note'),
+    confusion: $('#confusion'),
+    perClass: $('#per-class'),
+    wrong: $('#wrong'),
+    wrongNote: $('#wrong-note'),
+  },
+  api,
+);
 state.trainView = train;
 train.onPick = (idx) => {
   $('#net-input').value = 'test';
@@ -94,8 +118,9 @@ function setModel(info, key, label) {
   network.setModel(info);
   const arch = { ...info.architecture };
   $('#model-json').value = JSON.stringify(arch, null, 2);
-  $('#save-name').value = info.name;  // the name it is saved under unless the user changes it
-  $('#net-summary').textContent = `${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
+  $('#save-name').value = info.name; // the name it is saved under unless the user changes it
+  $('#net-summary').textContent =
+    `${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
   const sel = $('#model-select');
   if (![...sel.options].some((o) => o.value === key)) {
     const opt = new Option(label || key, key);
@@ -128,7 +153,7 @@ async function loadModel(key) {
     label = `${zoo.zoo.find((z) => z.name === name)?.label || name} (untrained)`;
   } else if (key.startsWith('model:')) {
     const rec = await store.get(key);
-    if (!rec) throw new Error('This saved model is no longer in the browser\'s storage.');
+    if (!rec) throw new Error("This saved model is no longer in the browser's storage.");
     req = { bytes: rec.bytes.slice(), name: rec.name };
     label = `${rec.name} (saved)`;
   } else {
@@ -161,7 +186,9 @@ async function fillModelPicker() {
       for (const k of keys) saved.append(new Option(`${k.slice(6)} (saved)`, k));
       sel.append(saved);
     }
-  } catch (e) { /* storage unavailable: said when saving */ }
+  } catch (e) {
+    /* storage unavailable: said when saving */
+  }
 }
 
 $('#model-select').addEventListener('change', async (e) => {
@@ -184,7 +211,16 @@ $('#apply-json').addEventListener('click', async () => {
   if (state.training) return say(msg, 'Stop the training first.', 'error');
   try {
     const text = $('#model-json').value;
-    const info = await engine.request('loadModel', { json: text, name: (() => { try { return JSON.parse(text).name || 'custom'; } catch (e) { return 'custom'; } })() });
+    const info = await engine.request('loadModel', {
+      json: text,
+      name: (() => {
+        try {
+          return JSON.parse(text).name || 'custom';
+        } catch (e) {
+          return 'custom';
+        }
+      })(),
+    });
     setModel(info, `custom:${Date.now()}`, `${info.name} (edited, untrained)`);
     say(msg, `Built: ${fmtInt(info.total_params)} parameters, ${fmtCompact(info.total_macs)} MACs per image.`, 'ok');
   } catch (err) {
@@ -207,19 +243,30 @@ async function ensureData(parts = ['train', 'test']) {
   if (source === 'mnist') {
     if (state.dataKey === 'mnist' && parts.every((p) => state.data[p])) return state.data;
     const d = await engine.request('loadData', { source: 'mnist', base: `${base}data/`, parts });
-    state.data = { ...(state.dataKey === 'mnist' ? state.data : {}), ...Object.fromEntries(Object.entries(d).filter(([, v]) => v)) };
+    state.data = {
+      ...(state.dataKey === 'mnist' ? state.data : {}),
+      ...Object.fromEntries(Object.entries(d).filter(([, v]) => v)),
+    };
     state.dataKey = 'mnist';
     useClassNames(null);
     return state.data;
   }
   if (source === 'idx') {
     const f = (id) => $(id).files[0];
-    if (!f('#idx-train-images') || !f('#idx-train-labels')) throw new Error('Choose the training image and label files (IDX, optionally gzipped).');
-    const key = ['#idx-train-images', '#idx-train-labels', '#idx-test-images', '#idx-test-labels'].map((id) => f(id) ? `${f(id).name}:${f(id).size}:${f(id).lastModified}` : '').join('|');
+    if (!f('#idx-train-images') || !f('#idx-train-labels'))
+      throw new Error('Choose the training image and label files (IDX, optionally gzipped).');
+    const key = ['#idx-train-images', '#idx-train-labels', '#idx-test-images', '#idx-test-labels']
+      .map((id) => (f(id) ? `${f(id).name}:${f(id).size}:${f(id).lastModified}` : ''))
+      .join('|');
     if (state.dataKey === key) return state.data;
     const bytes = async (id) => (f(id) ? new Uint8Array(await f(id).arrayBuffer()) : undefined);
-    const d = await engine.request('loadData', { source: 'idx', trainImages: await bytes('#idx-train-images'), trainLabels: await bytes('#idx-train-labels'),
-      testImages: await bytes('#idx-test-images'), testLabels: await bytes('#idx-test-labels') });
+    const d = await engine.request('loadData', {
+      source: 'idx',
+      trainImages: await bytes('#idx-train-images'),
+      trainLabels: await bytes('#idx-train-labels'),
+      testImages: await bytes('#idx-test-images'),
+      testLabels: await bytes('#idx-test-labels'),
+    });
     state.data = d;
     state.dataKey = key;
     useClassNames(null);
@@ -257,7 +304,8 @@ async function showTestImage(idx) {
     state.testIndex = idx ?? Math.floor(Math.random() * n);
     const r = await api.testImages({ indices: [state.testIndex] });
     const img = Float32Array.from(r.pixels, (v) => v / 255);
-    $('#net-summary').textContent = `test image ${state.testIndex} (label ${r.labels[0]}) · ${fmtInt(state.info.total_params)} parameters`;
+    $('#net-summary').textContent =
+      `test image ${state.testIndex} (label ${r.labels[0]}) · ${fmtInt(state.info.total_params)} parameters`;
     network.setInput(img);
   } catch (e) {
     $('#net-summary').textContent = e.message;
@@ -288,7 +336,9 @@ function controls() {
   $('#pause').disabled = !state.training || state.paused;
   $('#resume').disabled = !state.training || !state.paused;
   $('#stop').disabled = !state.training;
-  for (const el of document.querySelectorAll('#train-form select, #train-form input, #train-form textarea, #apply-json, #model-select, #upload-model-btn')) {
+  for (const el of document.querySelectorAll(
+    '#train-form select, #train-form input, #train-form textarea, #apply-json, #model-select, #upload-model-btn',
+  )) {
     el.disabled = state.training;
   }
 }
@@ -310,7 +360,10 @@ async function startTraining() {
     if (arch !== 'current') await loadModel(arch);
     const d = await ensureData();
     const config = readConfig(d.train.n);
-    if (config.validation >= d.train.n) throw new Error(`Validation images (${config.validation}) must be fewer than the training images (${fmtInt(d.train.n)}).`);
+    if (config.validation >= d.train.n)
+      throw new Error(
+        `Validation images (${config.validation}) must be fewer than the training images (${fmtInt(d.train.n)}).`,
+      );
     train.reset();
     state.runConfig = config;
     state.checkpoint = null;
@@ -332,7 +385,10 @@ engine.on('progress', (p) => {
 });
 engine.on('epoch', ({ record, test }) => {
   train.epoch(record, test);
-  say($('#train-msg'), `Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`);
+  say(
+    $('#train-msg'),
+    `Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`,
+  );
 });
 engine.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: total }) => {
   if (!state.training) return;
@@ -340,8 +396,16 @@ engine.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: tota
   state.checkpoint = { iteration, history };
   try {
     await store.put('checkpoint', {
-      bytes, iteration, epoch, total, config: state.runConfig, data: state.dataKey === 'mnist' ? 'mnist' : 'upload',
-      model: state.info.name, modelKey: state.modelKey, history, savedAt: Date.now(),
+      bytes,
+      iteration,
+      epoch,
+      total,
+      config: state.runConfig,
+      data: state.dataKey === 'mnist' ? 'mnist' : 'upload',
+      model: state.info.name,
+      modelKey: state.modelKey,
+      history,
+      savedAt: Date.now(),
     });
     document.documentElement.dataset.checkpointIteration = String(iteration);
   } catch (e) {
@@ -353,19 +417,31 @@ engine.on('done', async ({ status, message, test }) => {
   state.paused = false;
   controls();
   const msg = $('#train-msg');
-  if (status === 'diverged' || status === 'failed') say(msg, `${message} Lower the learning rate and start again.`, 'error');
-  else say(msg, `${status === 'early_stopped' ? 'Stopped early (validation accuracy stopped improving)' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`, 'ok');
+  if (status === 'diverged' || status === 'failed')
+    say(msg, `${message} Lower the learning rate and start again.`, 'error');
+  else
+    say(
+      msg,
+      `${status === 'early_stopped' ? 'Stopped early (validation accuracy stopped improving)' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`,
+      'ok',
+    );
   if (test) train.results(test);
   // A failed run (an error, or a resume after an engine restart that did not work) keeps its
   // checkpoint: the next visit offers it again.
   if (status !== 'failed') {
-    try { await store.delete('checkpoint'); } catch (e) { /* nothing to delete */ }
+    try {
+      await store.delete('checkpoint');
+    } catch (e) {
+      /* nothing to delete */
+    }
   }
   try {
     const info = await engine.request('modelInfo');
     const key = `trained:${Date.now()}`;
     setModel(info, key, `${info.name} — trained here${test ? ` (${fmtPct(test.accuracy)})` : ''}`);
-  } catch (e) { /* the model stays as it was */ }
+  } catch (e) {
+    /* the model stays as it was */
+  }
   document.documentElement.dataset.trainingDone = status;
 });
 
@@ -387,21 +463,46 @@ $('#stop').addEventListener('click', () => engine.request('stop'));
 // ---- resuming an interrupted training ----------------------------------------------------------
 async function offerResume() {
   let cp;
-  try { cp = await store.get('checkpoint'); } catch (e) { return; }
+  try {
+    cp = await store.get('checkpoint');
+  } catch (e) {
+    return;
+  }
   if (!cp) return;
   const when = new Date(cp.savedAt).toLocaleString();
   const where = `${cp.model}, epoch ${cp.epoch}, iteration ${fmtInt(cp.iteration)} of ${fmtInt(cp.total)}`;
   if (cp.data !== 'mnist') {
-    banner(`A training on your own data was interrupted (${where}, ${when}). Its weights can be kept as a model; to continue training, load the data again.`, [
-      ['Keep the weights', async () => { banner(''); await useCheckpointAsModel(cp); }],
-      ['Discard', async () => { banner(''); await store.delete('checkpoint'); }],
-    ]);
+    banner(
+      `A training on your own data was interrupted (${where}, ${when}). Its weights can be kept as a model; to continue training, load the data again.`,
+      [
+        [
+          'Keep the weights',
+          async () => {
+            banner('');
+            await useCheckpointAsModel(cp);
+          },
+        ],
+        [
+          'Discard',
+          async () => {
+            banner('');
+            await store.delete('checkpoint');
+          },
+        ],
+      ],
+    );
     revealBanner();
     return;
   }
   banner(`A training was interrupted: ${where} (saved ${when}).`, [
     ['Resume training', () => resumeFrom(cp)],
-    ['Discard', async () => { banner(''); await store.delete('checkpoint'); }],
+    [
+      'Discard',
+      async () => {
+        banner('');
+        await store.delete('checkpoint');
+      },
+    ],
   ]);
   revealBanner();
 }
@@ -433,7 +534,7 @@ async function resumeFrom(cp) {
     train.reset();
     train.restore(cp.history);
     state.runConfig = cp.config;
-    state.checkpoint = { iteration: cp.iteration, history: structuredClone(cp.history) };  // the view's copy changes
+    state.checkpoint = { iteration: cp.iteration, history: structuredClone(cp.history) }; // the view's copy changes
     keepStorage();
     applyConfigToForm(cp.config);
     say(msg, `Resuming from iteration ${fmtInt(cp.iteration)}…`);
@@ -452,7 +553,14 @@ async function resumeFrom(cp) {
 // or not as the browser decides; without it the checkpoint is still kept, only evictable).
 function keepStorage() {
   if (!(navigator.storage && navigator.storage.persist)) return;
-  navigator.storage.persist().then((granted) => { state.persisted = granted; }, () => { state.persisted = false; });
+  navigator.storage.persist().then(
+    (granted) => {
+      state.persisted = granted;
+    },
+    () => {
+      state.persisted = false;
+    },
+  );
 }
 
 function applyConfigToForm(c) {
@@ -527,14 +635,23 @@ async function main() {
     ]);
     state.zoo = zoo;
     state.variant = init.variant;
-    badge.textContent = init.variant === 'mt' ? `WebAssembly SIMD · ${init.threads} threads` : 'WebAssembly SIMD · 1 thread';
-    badge.title = init.variant === 'mt' ? 'The page is cross-origin isolated: the engine uses threads.' : 'The page is not cross-origin isolated: the engine runs single-threaded.';
-    $('#build-info').textContent = `Engine ${init.buildInfo.version} · ${init.variant === 'mt' ? 'threaded' : 'single-threaded'} WebAssembly build · ${self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}`;
+    badge.textContent =
+      init.variant === 'mt' ? `WebAssembly SIMD · ${init.threads} threads` : 'WebAssembly SIMD · 1 thread';
+    badge.title =
+      init.variant === 'mt'
+        ? 'The page is cross-origin isolated: the engine uses threads.'
+        : 'The page is not cross-origin isolated: the engine runs single-threaded.';
+    $('#build-info').textContent =
+      `Engine ${init.buildInfo.version} · ${init.variant === 'mt' ? 'threaded' : 'single-threaded'} WebAssembly build · ${self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}`;
     await fillModelPicker();
     try {
       if (!(await restoreSharedExperiment())) await loadModel(zoo.pretrained ? 'pretrained' : `zoo:${zoo.zoo[0].name}`);
     } catch (e) {
-      banner(`The pretrained model could not be loaded (${e.message}); an untrained LeNet-5 is used instead.`, [['Dismiss', () => banner('')]], 'error');
+      banner(
+        `The pretrained model could not be loaded (${e.message}); an untrained LeNet-5 is used instead.`,
+        [['Dismiss', () => banner('')]],
+        'error',
+      );
       await loadModel('zoo:lenet5');
     }
     // The pretrained model is loaded and has answered once: a visitor's drawing is classified at once.
@@ -560,14 +677,19 @@ async function restoreSharedExperiment() {
     if (!exp) return false;
     const m = exp.model;
     if (m === 'pretrained' || typeof m === 'string') {
-      if (m !== 'pretrained' && !state.zoo.zoo.some((z) => z.name === m)) throw new Error(`there is no model named ${experiment.quote(m)}`);
+      if (m !== 'pretrained' && !state.zoo.zoo.some((z) => z.name === m))
+        throw new Error(`there is no model named ${experiment.quote(m)}`);
       await loadModel(m === 'pretrained' ? 'pretrained' : `zoo:${m}`);
     } else {
       const info = await engine.request('loadModel', { json: JSON.stringify(m), name: m.name || 'shared' });
       setModel(info, `shared:${Date.now()}`, `${info.name} (shared, untrained)`);
     }
   } catch (e) {
-    banner(`The shared experiment in this link could not be opened: ${e.message}. The default model is used instead.`, [['Dismiss', () => banner('')]], 'error');
+    banner(
+      `The shared experiment in this link could not be opened: ${e.message}. The default model is used instead.`,
+      [['Dismiss', () => banner('')]],
+      'error',
+    );
     return false;
   }
   state.experiment = exp;
@@ -585,7 +707,10 @@ async function currentExperiment() {
   let model;
   if (arch !== 'current') model = await (await fetch(`${base}models/${arch.slice(4)}.json`)).json();
   else model = state.modelKey === 'pretrained' ? 'pretrained' : state.info.architecture;
-  const exp = { ...(state.experiment || experiment.DEFAULTS), ...experiment.readForm(document, state.experiment || experiment.DEFAULTS) };
+  const exp = {
+    ...(state.experiment || experiment.DEFAULTS),
+    ...experiment.readForm(document, state.experiment || experiment.DEFAULTS),
+  };
   return { ...exp, model, data: 'mnist', mode: model === 'pretrained' ? 'classify' : 'train' };
 }
 
@@ -605,7 +730,9 @@ $('#copy-link').addEventListener('click', async () => {
     say($('#link-msg'), `No link: ${e.message}`, 'error');
   }
 });
-addEventListener('hashchange', () => { if (location.hash.startsWith('#exp=')) location.reload(); });
+addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#exp=')) location.reload();
+});
 
 // ---- the engine stopped: engine-client.js restarts it and restores the data, the model and the
 // running training; the page says so and rolls its curves back to the checkpoint it resumes from.
@@ -616,7 +743,8 @@ engine.on('crash', ({ message, training }) => {
     const cp = state.checkpoint;
     if (cp && cp.iteration === training.iteration) train.restore(structuredClone(cp.history));
     $('#train-progress').value = bar;
-    $('#progress-text').textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
+    $('#progress-text').textContent =
+      `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
     say($('#train-msg'), message, 'error');
   }
   state.restarts.push({ reason: message, resumedFrom: null, firstIteration: null });
@@ -630,13 +758,19 @@ engine.on('restarted', (ev) => {
   banner(text, [['Dismiss', () => banner('')]], ev.problems.length ? 'error' : 'info');
   if (state.training) say($('#train-msg'), text, ev.problems.length ? 'error' : '');
   document.documentElement.dataset.engineRestarts = String(state.restarts.length);
-  if (draw.image) api.classify(draw.image.slice()).then((p) => draw.showProbs(p), () => {});
+  if (draw.image)
+    api.classify(draw.image.slice()).then(
+      (p) => draw.showProbs(p),
+      () => {},
+    );
 });
 engine.on('error', ({ message }) => {
   const wasTraining = state.training;
   state.training = false;
   controls();
-  const text = /^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page; your checkpoints are kept.`;
+  const text = /^The engine/.test(message)
+    ? message
+    : `The engine stopped: ${message}. Reload the page; your checkpoints are kept.`;
   banner(text, [['Reload', () => location.reload()]], 'error');
   if (wasTraining) say($('#train-msg'), text, 'error');
 });

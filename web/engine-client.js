@@ -51,18 +51,18 @@ export class EngineClient {
     this.maxRestarts = options.maxRestarts || 3;
     this.restartWindowMs = options.restartWindowMs || 120000;
     this.nextId = 1;
-    this.pending = new Map();      // id -> {resolve, reject, type, payload (a copy, for the memo)}
+    this.pending = new Map(); // id -> {resolve, reject, type, payload (a copy, for the memo)}
     this.listeners = new Map();
-    this.state = 'running';        // 'running' | 'restarting' | 'failed'
-    this.generation = 0;           // workers started so far
-    this.restarts = [];            // times of the restarts within the window
-    this.failure = null;           // the error once it gave up
+    this.state = 'running'; // 'running' | 'restarting' | 'failed'
+    this.generation = 0; // workers started so far
+    this.restarts = []; // times of the restarts within the window
+    this.failure = null; // the error once it gave up
     // What the worker holds, to replay into a new one.
     this.memo = {
       init: false,
-      data: [],                    // successful loadData requests, in order (the last non-MNIST one first)
-      models: new Map(),           // slot -> {req, seq}: the request that gives the slot's current model
-      run: null,                   // {slot, config, checkpoint: {bytes, iteration, epoch} | null, paused, stopping}
+      data: [], // successful loadData requests, in order (the last non-MNIST one first)
+      models: new Map(), // slot -> {req, seq}: the request that gives the slot's current model
+      run: null, // {slot, config, checkpoint: {bytes, iteration, epoch} | null, paused, stopping}
     };
     this.start_();
     this.watchdog = setInterval(() => this.watch_(), Math.min(this.pingMs, 1000));
@@ -79,7 +79,11 @@ export class EngineClient {
   on(event, fn) {
     if (!this.listeners.has(event)) this.listeners.set(event, []);
     this.listeners.get(event).push(fn);
-    return () => this.listeners.set(event, this.listeners.get(event).filter((f) => f !== fn));
+    return () =>
+      this.listeners.set(
+        event,
+        this.listeners.get(event).filter((f) => f !== fn),
+      );
   }
 
   // Typed arrays in the payload are transferred: pass copies of arrays you still need.
@@ -111,13 +115,19 @@ export class EngineClient {
   // ---- internals ----
   emit_(msg) {
     for (const fn of this.listeners.get(msg.event) || []) {
-      try { fn(msg); } catch (e) { setTimeout(() => { throw e; }); }
+      try {
+        fn(msg);
+      } catch (e) {
+        setTimeout(() => {
+          throw e;
+        });
+      }
     }
   }
 
   start_() {
     const gen = ++this.generation;
-    this.heard = false;            // the worker has answered at least once
+    this.heard = false; // the worker has answered at least once
     this.lastHeard = Date.now();
     this.pingSentAt = 0;
     this.busyUntil = 0;
@@ -139,7 +149,8 @@ export class EngineClient {
         this.emit_(msg);
         return;
       }
-      if (msg.id === -1) {         // a ping's answer
+      if (msg.id === -1) {
+        // a ping's answer
         this.pingSentAt = 0;
         return;
       }
@@ -170,7 +181,7 @@ export class EngineClient {
   send_(type, payload = {}) {
     const id = this.nextId++;
     const msg = { id, type, ...payload };
-    const memo = this.memoCopy_(type, payload);  // before the typed arrays are transferred
+    const memo = this.memoCopy_(type, payload); // before the typed arrays are transferred
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, type, memo, slot: payload.slot });
       this.worker.postMessage(msg, CnnProtocol.transferables(msg));
@@ -214,10 +225,15 @@ export class EngineClient {
     if (type === 'loadData') {
       if (p.source === 'mnist') return { source: 'mnist', base: p.base, parts: [...(p.parts || ['train', 'test'])] };
       if (p.source === 'idx') {
-        return { source: 'idx', trainImages: copyBytes(p.trainImages), trainLabels: copyBytes(p.trainLabels),
-          testImages: copyBytes(p.testImages), testLabels: copyBytes(p.testLabels) };
+        return {
+          source: 'idx',
+          trainImages: copyBytes(p.trainImages),
+          trainLabels: copyBytes(p.trainLabels),
+          testImages: copyBytes(p.testImages),
+          testLabels: copyBytes(p.testLabels),
+        };
       }
-      return { ...p, files: [...(p.files || [])] };  // Files are cloned, not transferred
+      return { ...p, files: [...(p.files || [])] }; // Files are cloned, not transferred
     }
     if (type === 'loadModel') {
       const { slot, ...req } = p;
@@ -232,30 +248,41 @@ export class EngineClient {
   remember_(p, id, result) {
     const m = this.memo;
     switch (p.type) {
-      case 'init': m.init = true; break;
+      case 'init':
+        m.init = true;
+        break;
       case 'loadData':
         if (p.memo.source !== 'mnist') m.data = [p.memo];
         else if (!m.data.some((d) => JSON.stringify(d) === JSON.stringify(p.memo))) m.data.push(p.memo);
         break;
-      case 'loadModel': this.setModel_(p.slot, p.memo, id); break;
-      case 'unloadModel': m.models.delete(slotKey(p.slot)); break;
+      case 'loadModel':
+        this.setModel_(p.slot, p.memo, id);
+        break;
+      case 'unloadModel':
+        m.models.delete(slotKey(p.slot));
+        break;
       case 'saveModel': {
         const old = m.models.get(slotKey(p.slot));
         this.setModel_(p.slot, { bytes: result.bytes.slice(), name: old ? old.req.name : undefined }, id);
         break;
       }
       case 'train': {
-        const cp = p.memo.resume ? { bytes: p.memo.resume, iteration: result.iteration || 0, epoch: result.epoch || 0 } : null;
+        const cp = p.memo.resume
+          ? { bytes: p.memo.resume, iteration: result.iteration || 0, epoch: result.epoch || 0 }
+          : null;
         m.run = { slot: slotKey(p.slot), config: p.memo.config, checkpoint: cp, paused: false, stopping: false };
         break;
       }
-      case 'pause': case 'resume': case 'stop':
+      case 'pause':
+      case 'resume':
+      case 'stop':
         if (m.run && (p.slot === undefined || slotKey(p.slot) === m.run.slot)) {
           if (p.type === 'stop' && result.state !== 'idle') m.run.stopping = true;
           else m.run.paused = result.state === 'paused';
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -275,7 +302,8 @@ export class EngineClient {
     } else if (msg.event === 'done') {
       this.memo.run = null;
       // The trained weights: the last checkpoint at once, then the final model.
-      if (run.checkpoint) this.setModel_(run.slot, { bytes: run.checkpoint.bytes, name: this.modelName_(run.slot) }, this.nextId);
+      if (run.checkpoint)
+        this.setModel_(run.slot, { bytes: run.checkpoint.bytes, name: this.modelName_(run.slot) }, this.nextId);
       this.send_('saveModel', run.slot ? { slot: run.slot } : {}).catch(() => {});
     }
   }
@@ -290,13 +318,21 @@ export class EngineClient {
     if (this.worker) this.worker.terminate();
     this.worker = null;
     this.rejectPending_(new EngineCrashError(`The engine stopped unexpectedly (${reason}); it is being restarted.`));
-    if (this.state === 'restarting') return;  // the restore under way sees its request fail and starts again
+    if (this.state === 'restarting') return; // the restore under way sees its request fail and starts again
     this.state = 'restarting';
-    this.restored = new Promise((res, rej) => { this.restoredResolve = res; this.restoredReject = rej; });
+    this.restored = new Promise((res, rej) => {
+      this.restoredResolve = res;
+      this.restoredReject = rej;
+    });
     this.restored.catch(() => {});
     const run = this.memo.run;
-    this.emit_({ event: 'crash', reason, message: `The engine stopped unexpectedly (${reason}). It is being restarted…`,
-      training: run && !run.stopping ? { slot: run.slot, iteration: run.checkpoint ? run.checkpoint.iteration : 0 } : null });
+    this.emit_({
+      event: 'crash',
+      reason,
+      message: `The engine stopped unexpectedly (${reason}). It is being restarted…`,
+      training:
+        run && !run.stopping ? { slot: run.slot, iteration: run.checkpoint ? run.checkpoint.iteration : 0 } : null,
+    });
     this.restore_(reason);
   }
 
@@ -305,8 +341,12 @@ export class EngineClient {
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < this.restartWindowMs);
       if (this.restarts.length >= this.maxRestarts) {
-        this.fail_(new EngineCrashError(`The engine stopped unexpectedly (${reason}) ${this.restarts.length + 1} times within ` +
-          `${Math.round(this.restartWindowMs / 60000)} minutes, so it was not started again. Reload the page; your checkpoints are kept.`));
+        this.fail_(
+          new EngineCrashError(
+            `The engine stopped unexpectedly (${reason}) ${this.restarts.length + 1} times within ` +
+              `${Math.round(this.restartWindowMs / 60000)} minutes, so it was not started again. Reload the page; your checkpoints are kept.`,
+          ),
+        );
         return;
       }
       this.restarts.push(now);
@@ -344,13 +384,21 @@ export class EngineClient {
     };
     if (m.init) await this.send_('init');
     for (const d of m.data) {
-      const req = d.source === 'idx' ? { ...d, trainImages: copyBytes(d.trainImages), trainLabels: copyBytes(d.trainLabels),
-        testImages: copyBytes(d.testImages), testLabels: copyBytes(d.testLabels) } : d;
+      const req =
+        d.source === 'idx'
+          ? {
+              ...d,
+              trainImages: copyBytes(d.trainImages),
+              trainLabels: copyBytes(d.trainLabels),
+              testImages: copyBytes(d.testImages),
+              testLabels: copyBytes(d.testLabels),
+            }
+          : d;
       await soft('the data', () => this.send_('loadData', req));
     }
     const run = m.run;
     for (const [slot, { req }] of [...m.models]) {
-      if (run && run.slot === slot && run.checkpoint && !run.stopping) continue;  // the checkpoint brings the model
+      if (run && run.slot === slot && run.checkpoint && !run.stopping) continue; // the checkpoint brings the model
       const r = { ...req, bytes: copyBytes(req.bytes) };
       if (!r.bytes) delete r.bytes;
       await soft('the model', () => this.send_('loadModel', slot ? { ...r, slot } : r));
@@ -365,21 +413,34 @@ export class EngineClient {
       if (run.stopping) {
         // It was being stopped: the model keeps the weights of its last checkpoint.
         if (run.checkpoint) {
-          await soft('the model', () => this.send_('loadModel', { bytes: run.checkpoint.bytes.slice(), name: this.modelName_(run.slot), ...slotArg }));
+          await soft('the model', () =>
+            this.send_('loadModel', {
+              bytes: run.checkpoint.bytes.slice(),
+              name: this.modelName_(run.slot),
+              ...slotArg,
+            }),
+          );
         }
         ended('stopped', 'Training stopped; the model keeps the weights of its last checkpoint.');
       } else {
         const cp = run.checkpoint;
         if (cp) {
           // The slot's model, in case resuming fails.
-          await soft('the model', () => this.send_('loadModel', { bytes: cp.bytes.slice(), name: this.modelName_(run.slot), ...slotArg }));
+          await soft('the model', () =>
+            this.send_('loadModel', { bytes: cp.bytes.slice(), name: this.modelName_(run.slot), ...slotArg }),
+          );
         }
-        const ok = await soft('the training', () => this.send_('train', { config: run.config, ...(cp ? { resume: cp.bytes.slice() } : {}), ...slotArg }));
+        const ok = await soft('the training', () =>
+          this.send_('train', { config: run.config, ...(cp ? { resume: cp.bytes.slice() } : {}), ...slotArg }),
+        );
         if (ok) {
           if (run.paused) await soft('pausing', () => this.send_('pause', slotArg));
           resumed = { slot: run.slot, iteration: cp ? cp.iteration : 0, paused: run.paused };
         } else {
-          ended('failed', `The training could not be resumed after the engine restarted (${problems[problems.length - 1]}).`);
+          ended(
+            'failed',
+            `The training could not be resumed after the engine restarted (${problems[problems.length - 1]}).`,
+          );
         }
       }
     }

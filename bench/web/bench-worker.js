@@ -8,8 +8,7 @@
 /* global createPeakProbe, createCnnEngine, tf, convnetjs, ort */
 'use strict';
 
-const origin = self.location.origin;
-const abs = (p) => new URL(p, origin).href;
+const abs = (p) => new URL(p, self.location.origin).href;
 
 async function fetchBuffer(url) {
   const r = await fetch(url);
@@ -71,7 +70,10 @@ async function measurePeak(ms = 700) {
     const t = now();
     P._peak_probe(iters, 0.5);
     const dt = now() - t;
-    if (dt > 5 || iters > 1e8) { iters = Math.max(1e4, Math.round(iters * 10 / Math.max(dt, 0.01))); break; }
+    if (dt > 5 || iters > 1e8) {
+      iters = Math.max(1e4, Math.round((iters * 10) / Math.max(dt, 0.01)));
+      break;
+    }
     iters *= 4;
   }
   let best = 0;
@@ -118,7 +120,11 @@ adapters.ours = {
     importScripts(url);
     this.E = await createCnnEngine({ locateFile: (f) => abs(`/engine/${f}`), mainScriptUrlOrBlob: url });
     const bi = JSON.parse(this.E.buildInfo());
-    return { version: bi.version, buildInfo: bi, threads: bi.threads ? (bi.hardware_concurrency || navigator.hardwareConcurrency) : 1 };
+    return {
+      version: bi.version,
+      buildInfo: bi,
+      threads: bi.threads ? bi.hardware_concurrency || navigator.hardwareConcurrency : 1,
+    };
   },
   async build(net) {
     const desc = await (await fetch(abs(`/nets/${net.file}.json`))).text();
@@ -127,15 +133,26 @@ adapters.ours = {
       train: (b) => {
         const B = batchesOf(b);
         const opts = { lr: 0.01 };
-        return (k) => { const t = B[k % B.length]; m.trainStep(t.x, t.y, t.b, opts); return t.b; };
+        return (k) => {
+          const t = B[k % B.length];
+          m.trainStep(t.x, t.y, t.b, opts);
+          return t.b;
+        };
       },
       infer: (b) => {
         const B = batchesOf(b);
-        return (k) => { const t = B[k % B.length]; m.forward(t.x, t.b, false); return t.b; };
+        return (k) => {
+          const t = B[k % B.length];
+          m.forward(t.x, t.b, false);
+          return t.b;
+        };
       },
       single: () => {
         const B = batchesOf(1);
-        return (k) => { m.forward(B[k % B.length].x, 1, false); return 1; };
+        return (k) => {
+          m.forward(B[k % B.length].x, 1, false);
+          return 1;
+        };
       },
       // Where a training step's time goes, layer by layer (Model.profile), on the first batch.
       profile: (b, seconds) => {
@@ -151,7 +168,9 @@ adapters.ours = {
 function tfNet(name) {
   const m = tf.sequential();
   if (name === 'NetA') {
-    m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: 'same', activation: 'relu' }));
+    m.add(
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: 'same', activation: 'relu' }),
+    );
     m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
     m.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'same', activation: 'relu' }));
     m.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 3 }));
@@ -191,7 +210,10 @@ adapters.tfjs = {
     }
     if (cfg.backend === 'webgl') {
       const r = webglRenderer();
-      if (!r) throw new Error('this browser offers no WebGL in a worker (OffscreenCanvas.getContext("webgl2") returned null)');
+      if (!r)
+        throw new Error(
+          'this browser offers no WebGL in a worker (OffscreenCanvas.getContext("webgl2") returned null)',
+        );
       info.renderer = r;
       info.software = /swiftshader|llvmpipe|software|softpipe/i.test(r);
     }
@@ -211,7 +233,11 @@ adapters.tfjs = {
   async build(net) {
     const m = tfNet(net.name);
     const opt = tf.train.sgd(0.01);
-    const read = async (t) => { const v = this.sync ? t.dataSync() : await t.data(); t.dispose(); return v; };
+    const read = async (t) => {
+      const v = this.sync ? t.dataSync() : await t.data();
+      t.dispose();
+      return v;
+    };
     return {
       train: (b) => {
         const B = batchesOf(b);
@@ -236,9 +262,15 @@ adapters.tfjs = {
       },
       single: () => {
         const B = batchesOf(1);
-        return async (k) => { await read(tf.tidy(() => m.predict(tf.tensor4d(B[k % B.length].x, [1, 28, 28, 1])))); return 1; };
+        return async (k) => {
+          await read(tf.tidy(() => m.predict(tf.tensor4d(B[k % B.length].x, [1, 28, 28, 1]))));
+          return 1;
+        };
       },
-      dispose: () => { m.dispose(); opt.dispose(); },
+      dispose: () => {
+        m.dispose();
+        opt.dispose();
+      },
     };
   },
 };
@@ -248,19 +280,23 @@ adapters.tfjs = {
 function cnjsLayers(name) {
   const input = { type: 'input', out_sx: 28, out_sy: 28, out_depth: 1 };
   if (name === 'NetA')
-    return [input,
+    return [
+      input,
       { type: 'conv', sx: 5, filters: 8, stride: 1, pad: 2, activation: 'relu' },
       { type: 'pool', sx: 2, stride: 2 },
       { type: 'conv', sx: 5, filters: 16, stride: 1, pad: 2, activation: 'relu' },
       { type: 'pool', sx: 3, stride: 3 },
-      { type: 'softmax', num_classes: 10 }];
+      { type: 'softmax', num_classes: 10 },
+    ];
   if (name === 'NetB')
-    return [input,
+    return [
+      input,
       { type: 'conv', sx: 3, filters: 32, stride: 1, pad: 0, activation: 'relu' },
       { type: 'conv', sx: 3, filters: 64, stride: 1, pad: 0, activation: 'relu' },
       { type: 'pool', sx: 2, stride: 2 },
       { type: 'fc', num_neurons: 128, activation: 'relu' },
-      { type: 'softmax', num_classes: 10 }];
+      { type: 'softmax', num_classes: 10 },
+    ];
   throw new Error(`no ConvNetJS definition of ${name}`);
 }
 
@@ -286,11 +322,26 @@ adapters.convnetjs = {
     cn.makeLayers(cnjsLayers(net.name));
     return {
       train: (b) => {
-        const tr = new convnetjs.Trainer(cn, { method: 'sgd', learning_rate: 0.01, momentum: 0, batch_size: b, l2_decay: 0 });
-        return (k) => { tr.train(vols[k % n], labels[k % n]); return 1; };
+        const tr = new convnetjs.Trainer(cn, {
+          method: 'sgd',
+          learning_rate: 0.01,
+          momentum: 0,
+          batch_size: b,
+          l2_decay: 0,
+        });
+        return (k) => {
+          tr.train(vols[k % n], labels[k % n]);
+          return 1;
+        };
       },
-      infer: () => (k) => { cn.forward(vols[k % n], false); return 1; },
-      single: () => (k) => { cn.forward(vols[k % n], false); return 1; },
+      infer: () => (k) => {
+        cn.forward(vols[k % n], false);
+        return 1;
+      },
+      single: () => (k) => {
+        cn.forward(vols[k % n], false);
+        return 1;
+      },
       dispose: () => {},
     };
   },
@@ -307,16 +358,26 @@ adapters.ort = {
   async build(net) {
     const buf = await fetchBuffer(abs(`/onnx/${net.file}.onnx`));
     const s = await ort.InferenceSession.create(buf, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const run = async (x, b) => { const r = await s.run({ x: new ort.Tensor('float32', x, [b, 1, 28, 28]) }); r.y.dispose && r.y.dispose(); };
+    const run = async (x, b) => {
+      const r = await s.run({ x: new ort.Tensor('float32', x, [b, 1, 28, 28]) });
+      r.y.dispose && r.y.dispose();
+    };
     return {
       train: null, // inference only
       infer: (b) => {
         const B = batchesOf(b);
-        return async (k) => { const t = B[k % B.length]; await run(t.x, t.b); return t.b; };
+        return async (k) => {
+          const t = B[k % B.length];
+          await run(t.x, t.b);
+          return t.b;
+        };
       },
       single: () => {
         const B = batchesOf(1);
-        return async (k) => { await run(B[k % B.length].x, 1); return 1; };
+        return async (k) => {
+          await run(B[k % B.length].x, 1);
+          return 1;
+        };
       },
       dispose: () => s.release(),
     };
@@ -350,7 +411,8 @@ self.onmessage = async (ev) => {
       try {
         model = await ad.build(net);
       } catch (e) {
-        for (const b of batches) self.postMessage({ type: 'row', row: { net: net.name, batch: b, error: `build: ${errText(e)}` } });
+        for (const b of batches)
+          self.postMessage({ type: 'row', row: { net: net.name, batch: b, error: `build: ${errText(e)}` } });
         continue;
       }
       let lat = null;
@@ -379,19 +441,29 @@ self.onmessage = async (ev) => {
             latErr = `latency: ${errText(e)}`;
           }
         }
-        if (lat) { row.latency_ms = lat.ms; row.latency_runs = lat.runs; }
+        if (lat) {
+          row.latency_ms = lat.ms;
+          row.latency_runs = lat.runs;
+        }
         if (latErr) errors.push(latErr);
         if (errors.length) row.error = errors.join('; ');
         self.postMessage({ type: 'row', row });
       }
       if (model.profile && cfg.threads === 1) {
         try {
-          self.postMessage({ type: 'layers', layers: { net: net.name, threads: 1, ...model.profile(batches[0], seconds) } });
+          self.postMessage({
+            type: 'layers',
+            layers: { net: net.name, threads: 1, ...model.profile(batches[0], seconds) },
+          });
         } catch (e) {
           self.postMessage({ type: 'layers', layers: { net: net.name, threads: 1, error: errText(e) } });
         }
       }
-      try { model.dispose(); } catch (e) { /* ignore */ }
+      try {
+        model.dispose();
+      } catch (e) {
+        /* ignore */
+      }
     }
     self.postMessage({ type: 'done' });
   } catch (e) {

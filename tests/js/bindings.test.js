@@ -13,7 +13,8 @@ const createCnnEngine = require(path.join(dir, 'cnn_engine_st.js'));
 const enginePromise = createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
 
 const tiny = JSON.stringify({
-  input: [1, 6, 6], seed: 3,
+  input: [1, 6, 6],
+  seed: 3,
   layers: [
     { type: 'conv2d', name: 'conv', filters: 4, kernel: 3, pad: 1 },
     { type: 'relu', name: 'relu' },
@@ -67,7 +68,10 @@ test('parameters can be read and written', async () => {
   const E = await enginePromise;
   const m = new E.Model(tiny);
   const names = JSON.parse(m.paramNames());
-  assert.deepEqual(names.map((p) => p.name), ['conv.weight', 'conv.bias', 'fc.weight', 'fc.bias']);
+  assert.deepEqual(
+    names.map((p) => p.name),
+    ['conv.weight', 'conv.bias', 'fc.weight', 'fc.bias'],
+  );
   const w = new Float32Array(3 * 36).fill(0.5);
   m.setParam('fc.weight', w);
   assert.deepEqual(Array.from(m.getParam('fc.weight')), Array.from(w));
@@ -77,8 +81,10 @@ test('parameters can be read and written', async () => {
 
 test('errors cross as JS Errors with the C++ message, and the module stays usable', async () => {
   const E = await enginePromise;
-  assert.throws(() => new E.Model('{"input":[1,7,7],"layers":[{"type":"conv2d","name":"c","filters":1,"kernel":3,"stride":3}]}'),
-    (e) => e instanceof Error && /conv2d layer 'c'.*not a whole number/.test(e.message));
+  assert.throws(
+    () => new E.Model('{"input":[1,7,7],"layers":[{"type":"conv2d","name":"c","filters":1,"kernel":3,"stride":3}]}'),
+    (e) => e instanceof Error && /conv2d layer 'c'.*not a whole number/.test(e.message),
+  );
   assert.throws(() => new E.Model('not json'), /not valid JSON/);
   const m = new E.Model(tiny);
   assert.throws(() => m.forward(new Float32Array(10), 1, false), /input has 10 values/);
@@ -91,7 +97,9 @@ test('errors cross as JS Errors with the C++ message, and the module stays usabl
 
 test('the same seed gives the same weights as the native build', async () => {
   const E = await enginePromise;
-  const m = new E.Model(JSON.stringify({ input: [1, 4, 4], seed: 42, init: 'kaiming', layers: [{ type: 'dense', units: 3 }] }));
+  const m = new E.Model(
+    JSON.stringify({ input: [1, 4, 4], seed: 42, init: 'kaiming', layers: [{ type: 'dense', units: 3 }] }),
+  );
   const w = m.getParam('dense_1.weight');
   // Rng(42)'s first normals (tests/test_model.cpp) scaled by sqrt(2 / fan_in = 16).
   const want = [0.922699571, -0.295231521, -1.32086897, -0.94276005].map((v) => v * Math.sqrt(2 / 16));
@@ -104,7 +112,8 @@ test('the same seed gives the same weights as the native build', async () => {
 test('errors leave no wasm stack and no Embind handles behind', async () => {
   const E = await enginePromise;
   const m = new E.Model(tiny);
-  const sp0 = E.stackSave(), handles0 = E.count_emval_handles();
+  const sp0 = E.stackSave(),
+    handles0 = E.count_emval_handles();
   let caught = 0;
   for (let i = 0; i < 3000; i++) {
     for (const f of [
@@ -114,24 +123,46 @@ test('errors leave no wasm stack and no Embind handles behind', async () => {
       () => m.getParam('nope'),
       () => m.activation('nope'),
     ]) {
-      try { f(); } catch (e) { assert.ok(e instanceof Error && e.message.length > 0); caught++; }
+      try {
+        f();
+      } catch (e) {
+        assert.ok(e instanceof Error && e.message.length > 0);
+        caught++;
+      }
     }
   }
   assert.equal(caught, 15000);
   assert.equal(E.stackSave(), sp0, 'the wasm stack pointer moved');
   assert.equal(E.count_emval_handles(), handles0, 'Embind handles leaked');
   assert.equal(E.takeError(), '');
-  assert.equal(m.predict(new Float32Array(36), 1).length, 3);  // still works
+  assert.equal(m.predict(new Float32Array(36), 1).length, 3); // still works
   m.delete();
 });
 
 test('sizes a shared link could carry are refused, not wrapped at 2^32', async () => {
   const E = await enginePromise;
   const model = (input, layers) => JSON.stringify({ input, layers });
-  assert.throws(() => new E.Model(model([1, 28, 28], [{ type: 'conv2d', filters: 65536, kernel: 1 }, { type: 'dense', units: 65536 }])),
-    /dense layer 'dense_2': a tensor of shape .* this engine holds at most/);
-  assert.throws(() => new E.Model(model([1, 28, 28], [{ type: 'dense', units: 4294967306 }])), /'units' must be an integer from 1 to 65536/);
-  assert.throws(() => new E.Model(model([1, 2, 2], [{ type: 'conv2d', filters: 65536, kernel: 1, pad: 32767 }])), /at most/);
+  assert.throws(
+    () =>
+      new E.Model(
+        model(
+          [1, 28, 28],
+          [
+            { type: 'conv2d', filters: 65536, kernel: 1 },
+            { type: 'dense', units: 65536 },
+          ],
+        ),
+      ),
+    /dense layer 'dense_2': a tensor of shape .* this engine holds at most/,
+  );
+  assert.throws(
+    () => new E.Model(model([1, 28, 28], [{ type: 'dense', units: 4294967306 }])),
+    /'units' must be an integer from 1 to 65536/,
+  );
+  assert.throws(
+    () => new E.Model(model([1, 2, 2], [{ type: 'conv2d', filters: 65536, kernel: 1, pad: 32767 }])),
+    /at most/,
+  );
   assert.throws(() => new E.Model('['.repeat(100000)), /nests deeper than 64/);
   const m = new E.Model(model([1, 64, 64], [{ type: 'conv2d', filters: 256, kernel: 3, pad: 1 }]));
   assert.throws(() => m.predict(new Float32Array(64 * 64 * 2048), 2048), /for a batch of 2048.*at most 2\.1 GB/);

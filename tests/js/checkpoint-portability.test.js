@@ -19,7 +19,9 @@ const createCnnEngine = require(path.join(dir, 'cnn_engine_st.js'));
 const enginePromise = createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
 
 // 48 images of 8x8 in 4 classes (a bright square whose position is the class, plus noise), as IDX.
-const N = 48, H = 8, W = 8;
+const N = 48,
+  H = 8,
+  W = 8;
 function idx(dims, data) {
   const head = Buffer.alloc(4 + 4 * dims.length);
   head[2] = 0x08;
@@ -27,17 +29,20 @@ function idx(dims, data) {
   dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
   return Buffer.concat([head, Buffer.from(data)]);
 }
-const pixels = new Uint8Array(N * H * W), labels = new Uint8Array(N);
+const pixels = new Uint8Array(N * H * W),
+  labels = new Uint8Array(N);
 let s = 12345;
 const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
 for (let n = 0; n < N; n++) {
   const c = n % 4;
   labels[n] = c;
   for (let i = 0; i < H * W; i++) pixels[n * H * W + i] = rand() >> 2;
-  for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) pixels[n * H * W + ((c >> 1) * 4 + y) * W + (c & 1) * 4 + x] = 255;
+  for (let y = 0; y < 3; y++)
+    for (let x = 0; x < 3; x++) pixels[n * H * W + ((c >> 1) * 4 + y) * W + (c & 1) * 4 + x] = 255;
 }
 const model = {
-  input: [1, H, W], seed: 11,
+  input: [1, H, W],
+  seed: 11,
   layers: [
     { type: 'conv2d', name: 'conv', filters: 4, kernel: 3, pad: 1 },
     { type: 'relu', name: 'relu' },
@@ -59,8 +64,22 @@ test.before(() => {
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function nativeTrain(args) {
-  execFileSync(cli, ['train', '--images', path.join(tmp, 'images.idx'), '--labels', path.join(tmp, 'labels.idx'),
-    '--validation', '0', '--threads', '1', ...args], { stdio: 'pipe' });
+  execFileSync(
+    cli,
+    [
+      'train',
+      '--images',
+      path.join(tmp, 'images.idx'),
+      '--labels',
+      path.join(tmp, 'labels.idx'),
+      '--validation',
+      '0',
+      '--threads',
+      '1',
+      ...args,
+    ],
+    { stdio: 'pipe' },
+  );
 }
 
 function params(E, bytes) {
@@ -87,7 +106,7 @@ test('a wasm checkpoint (mid-epoch and end of epoch) resumes natively, bit for b
   const t = new E.Training(m, train, null, JSON.stringify(config));
   t.run(4, 0);
   fs.writeFileSync(path.join(tmp, 'wasm-mid.cnn'), t.checkpoint());
-  t.run(2, 0);  // iteration 6: the end of epoch 1
+  t.run(2, 0); // iteration 6: the end of epoch 1
   fs.writeFileSync(path.join(tmp, 'wasm-end1.cnn'), t.checkpoint());
   while (JSON.parse(t.run(0, 0)).status === 'running');
   const want = params(E, t.checkpoint());
@@ -97,24 +116,50 @@ test('a wasm checkpoint (mid-epoch and end of epoch) resumes natively, bit for b
     const got = params(E, fs.readFileSync(out));
     for (const name of Object.keys(want)) assert.ok(got[name].equals(want[name]), `${from}: ${name} differs`);
   }
-  t.delete(); m.delete(); train.delete();
+  t.delete();
+  m.delete();
+  train.delete();
 });
 
 test('a native checkpoint (end of epoch) resumes in wasm, bit for bit', async () => {
   const E = await enginePromise;
-  nativeTrain(['--model', path.join(tmp, 'model.json'), '--epochs', '3', '--batch', '8', '--seed', '5',
-    '--optimizer', 'adam', '--lr', '0.01', '--augment', '{"translate":1}',
-    '--checkpoint', path.join(tmp, 'native-{epoch}.cnn'), '--out', path.join(tmp, 'native-full.cnn')]);
+  nativeTrain([
+    '--model',
+    path.join(tmp, 'model.json'),
+    '--epochs',
+    '3',
+    '--batch',
+    '8',
+    '--seed',
+    '5',
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.01',
+    '--augment',
+    '{"translate":1}',
+    '--checkpoint',
+    path.join(tmp, 'native-{epoch}.cnn'),
+    '--out',
+    path.join(tmp, 'native-full.cnn'),
+  ]);
   const want = params(E, fs.readFileSync(path.join(tmp, 'native-full.cnn')));
   const bytes = fs.readFileSync(path.join(tmp, 'native-1.cnn'));
   const info = JSON.parse(E.modelFileInfo(bytes));
   assert.equal(info.training.iteration, 6);
   const train = trainingSet(E);
   const m = E.loadModel(bytes);
-  const t = new E.Training(m, train, null, JSON.stringify({ ...info.training.config, preprocess: info.preprocess || 'none' }));
+  const t = new E.Training(
+    m,
+    train,
+    null,
+    JSON.stringify({ ...info.training.config, preprocess: info.preprocess || 'none' }),
+  );
   t.restore(bytes);
   while (JSON.parse(t.run(0, 0)).status === 'running');
   const got = params(E, t.checkpoint());
   for (const name of Object.keys(want)) assert.ok(got[name].equals(want[name]), `${name} differs`);
-  t.delete(); m.delete(); train.delete();
+  t.delete();
+  m.delete();
+  train.delete();
 });

@@ -38,22 +38,38 @@ test('bad arguments: one line, non-zero exit', () => {
     [['eval', '--model', __filename], 1, /not a model file/],
     [['summary', '--model'], 2, /--model needs a value/],
     [['train', '--model', 'lenet5', '--model', 'convnetjs'], 2, /--model is given twice/],
-    [['train', '--model', 'lenet5', '--freeze', 'c1,nope', '--iterations', '1'], 2,
-      /--freeze: the model has no layer named 'nope' \(layers with parameters: c1, c3, f5, f6, out\)/],
+    [
+      ['train', '--model', 'lenet5', '--freeze', 'c1,nope', '--iterations', '1'],
+      2,
+      /--freeze: the model has no layer named 'nope' \(layers with parameters: c1, c3, f5, f6, out\)/,
+    ],
     [['train', '--from', 'x.cnn', '--model', 'lenet5'], 2, /--from goes without --model/],
     [['train', '--model', 'lenet5', '--replace-head', '0'], 2, /--replace-head must be a number/],
     [['train', '--model', 'lenet5', '--preprocess', '{bad'], 2, /--preprocess must be JSON/],
     [['search', '--model', 'lenet5'], 2, /--space is required/],
     [['search', '--model', 'lenet5', '--space', '{"lr": {"log": [0, 1]}}'], 2, /'lr': a log range needs lo > 0/],
     [['search', '--model', 'lenet5', '--space', 'lr=1'], 2, /--space must be JSON/],
-    [['search', '--model', 'lenet5', '--space', '{"lr": [0.1]}', '--method', 'grid', '--trials', '3'], 2,
-      /--trials is for --method random/],
+    [
+      ['search', '--model', 'lenet5', '--space', '{"lr": [0.1]}', '--method', 'grid', '--trials', '3'],
+      2,
+      /--trials is for --method random/,
+    ],
     [['search', '--model', 'lenet5', '--space', '{"lr": [0.1]}', '--method', 'bayes'], 2, /--method must be/],
-    [['search', '--model', 'lenet5', '--space', '{"lr": [0.1]}', '--out', 'r.txt'], 2, /--out must name a \.json or \.csv/],
-    [['search', '--model', 'lenet5', '--space', '{"learning_rate": [0.1]}', '--validation', '100'], 2,
-      /unknown hyperparameter 'learning_rate'/],
-    [['search', '--model', 'lenet5', '--space', '{"optimizer": ["adam", "adamm"]}', '--validation', '100'], 2,
-      /'optimizer' = "adamm"/],
+    [
+      ['search', '--model', 'lenet5', '--space', '{"lr": [0.1]}', '--out', 'r.txt'],
+      2,
+      /--out must name a \.json or \.csv/,
+    ],
+    [
+      ['search', '--model', 'lenet5', '--space', '{"learning_rate": [0.1]}', '--validation', '100'],
+      2,
+      /unknown hyperparameter 'learning_rate'/,
+    ],
+    [
+      ['search', '--model', 'lenet5', '--space', '{"optimizer": ["adam", "adamm"]}', '--validation', '100'],
+      2,
+      /'optimizer' = "adamm"/,
+    ],
     [['eval', '--model', 'x.cnn', '--tta', '1'], 2, /unknown option '1'/],
     [['eval', '--model', 'x.cnn', '--split', 'train'], 2, /--split must be 'test' or 'validation'/],
     [['eval', '--model', 'x.cnn', '--validation', '100'], 2, /--validation goes with --split validation/],
@@ -92,8 +108,10 @@ function writeIdx(file, dims, data) {
 }
 // The first `n` images of an MNIST file whose label passes `keep`, as two IDX files.
 function mnistSubset(prefix, n, keep, out) {
-  const img = readIdx(`${prefix}-images-idx3-ubyte`), lab = readIdx(`${prefix}-labels-idx1-ubyte`);
-  const px = [], ls = [];
+  const img = readIdx(`${prefix}-images-idx3-ubyte`),
+    lab = readIdx(`${prefix}-labels-idx1-ubyte`);
+  const px = [],
+    ls = [];
   for (let i = 0; i < lab.dims[0] && ls.length < n; ++i) {
     if (!keep(lab.data[i])) continue;
     ls.push(lab.data[i]);
@@ -123,12 +141,41 @@ function param(file, name) {
 test('transfer learning: train, then fine-tune with the conv layers frozen and a new head', () => {
   const base = path.join(tmp, 'base.cnn');
   const quick = ['--iterations', '30', '--batch', '32', '--optimizer', 'adam', '--lr', '0.003'];
-  ok('train', '--model', 'convnetjs', '--data', 'mnist', '--validation', '500', '--subset', '3000', '--out', base, ...quick);
+  ok(
+    'train',
+    '--model',
+    'convnetjs',
+    '--data',
+    'mnist',
+    '--validation',
+    '500',
+    '--subset',
+    '3000',
+    '--out',
+    base,
+    ...quick,
+  );
   // Digits 0-4 only: 5 classes.
   const [images, labels] = mnistSubset('train', 600, (l) => l < 5, path.join(tmp, 'five'));
   const tuned = path.join(tmp, 'tuned.cnn');
-  const out = ok('train', '--from', base, '--freeze', 'conv1,conv2', '--replace-head', '5', '--images', images,
-    '--labels', labels, '--validation', '100', '--out', tuned, ...quick);
+  const out = ok(
+    'train',
+    '--from',
+    base,
+    '--freeze',
+    'conv1,conv2',
+    '--replace-head',
+    '5',
+    '--images',
+    images,
+    '--labels',
+    labels,
+    '--validation',
+    '100',
+    '--out',
+    tuned,
+    ...quick,
+  );
   assert.match(out, /replaced the head 'fc' \(10 outputs\) by a new one with 5 outputs/);
   assert.match(out, /frozen: 3424 of 4709 parameters \(layers conv1,conv2\)/);
   assert.match(out, /test_accuracy=0\.\d{4}\n$/);
@@ -145,9 +192,22 @@ test('transfer learning: train, then fine-tune with the conv layers frozen and a
 });
 
 test('eval: an ensemble of models and test-time augmentation', () => {
-  const quick = ['--iterations', '30', '--batch', '32', '--optimizer', 'adam', '--lr', '0.003', '--validation', '500',
-    '--subset', '3000'];
-  const a = path.join(tmp, 'a.cnn'), b = path.join(tmp, 'b.cnn');
+  const quick = [
+    '--iterations',
+    '30',
+    '--batch',
+    '32',
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.003',
+    '--validation',
+    '500',
+    '--subset',
+    '3000',
+  ];
+  const a = path.join(tmp, 'a.cnn'),
+    b = path.join(tmp, 'b.cnn');
   ok('train', '--model', 'convnetjs', '--out', a, ...quick);
   ok('train', '--model', 'convnetjs', '--out', b, '--seed', '2', ...quick);
   const [images, labels] = mnistSubset('t10k', 1000, () => true, path.join(tmp, 'test1000'));
@@ -159,21 +219,54 @@ test('eval: an ensemble of models and test-time augmentation', () => {
   assert.equal(acc(same), acc(single));
   const ens = ok('eval', '--model', a, '--model', b, '--tta', ...data);
   assert.match(ens, /with 2 model\(s\) x 5 view\(s\) \(TTA: identity and \+-1 pixel shifts in x and y\)/);
-  assert.match(ens, /model 1 \(.*a\.cnn\): accuracy 0\.\d{4} with TTA\nmodel 2 \(.*b\.cnn\): accuracy 0\.\d{4} with TTA/);
+  assert.match(
+    ens,
+    /model 1 \(.*a\.cnn\): accuracy 0\.\d{4} with TTA\nmodel 2 \(.*b\.cnn\): accuracy 0\.\d{4} with TTA/,
+  );
   assert.ok(acc(ens) > 0.5, ens);
   const tta = ok('eval', '--model', a, '--tta', ...data);
   assert.ok(acc(tta) > 0.5, tta);
   // The validation split: the images train held out (--validation 500), scored as train scored them after
   // its last epoch.
   const c = path.join(tmp, 'c.cnn');
-  ok('train', '--model', 'convnetjs', '--out', c, '--epochs', '1', '--batch', '32', '--optimizer', 'adam', '--lr', '0.003',
-    '--validation', '500', '--subset', '1500');
+  ok(
+    'train',
+    '--model',
+    'convnetjs',
+    '--out',
+    c,
+    '--epochs',
+    '1',
+    '--batch',
+    '32',
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.003',
+    '--validation',
+    '500',
+    '--subset',
+    '1500',
+  );
   const val = ok('eval', '--model', c, '--data', 'mnist', '--split', 'validation', '--validation', '500');
   assert.match(val, /^evaluated 500 images/m);
   const last = param(c, 'fc.weight').doc.metrics.history.at(-1);
   assert.equal(Number(/validation_accuracy=(\S+)\n$/.exec(val)[1]), Number(last.val_accuracy.toFixed(4)), val);
   assert.doesNotMatch(val, /test_accuracy/);
-  const valEns = ok('eval', '--model', c, '--model', a, '--tta', '--data', 'mnist', '--split', 'validation', '--validation', '500');
+  const valEns = ok(
+    'eval',
+    '--model',
+    c,
+    '--model',
+    a,
+    '--tta',
+    '--data',
+    'mnist',
+    '--split',
+    'validation',
+    '--validation',
+    '500',
+  );
   assert.match(valEns, /^evaluated 500 images with 2 model\(s\) x 5 view\(s\)/m);
   assert.match(valEns, /validation_accuracy=0\.\d{4}\n$/);
   // Models that do not fit together: a failure (exit 1), one line.
@@ -183,12 +276,33 @@ test('eval: an ensemble of models and test-time augmentation', () => {
 });
 
 test('search: random, coarse then fine, results table and files', () => {
-  const json = path.join(tmp, 'search.json'), csv = path.join(tmp, 'search.csv');
-  const args = ['search', '--model', 'convnetjs', '--data', 'mnist', '--iterations', '15', '--batch', '32',
-    '--subset', '1000', '--validation', '300', '--trials', '3', '--refine', '1', '--seed', '4',
-    '--space', '{"lr": {"log": [1e-3, 1e-1]}, "optimizer": ["adam", "sgd"], "l2": {"log": [1e-6, 1e-2]}}'];
+  const json = path.join(tmp, 'search.json'),
+    csv = path.join(tmp, 'search.csv');
+  const args = [
+    'search',
+    '--model',
+    'convnetjs',
+    '--data',
+    'mnist',
+    '--iterations',
+    '15',
+    '--batch',
+    '32',
+    '--subset',
+    '1000',
+    '--validation',
+    '300',
+    '--trials',
+    '3',
+    '--refine',
+    '1',
+    '--seed',
+    '4',
+    '--space',
+    '{"lr": {"log": [1e-3, 1e-1]}, "optimizer": ["adam", "sgd"], "l2": {"log": [1e-6, 1e-2]}}',
+  ];
   const out = ok(...args, '--out', json);
-  assert.match(out, /trial  round +l2 +lr +optimizer +val_acc +val_loss +time_s/);
+  assert.match(out, /trial {2}round +l2 +lr +optimizer +val_acc +val_loss +time_s/);
   assert.match(out, /fine round space: /);
   assert.match(out, /best: trial \d+/);
   const r = JSON.parse(fs.readFileSync(json, 'utf8'));
@@ -205,8 +319,25 @@ test('search: random, coarse then fine, results table and files', () => {
   assert.equal(lines.length, 7);
   assert.equal(Number(lines[1].split(',')[0]), r.trials[0].trial);
   // A grid: every combination.
-  const grid = ok('search', '--model', 'convnetjs', '--iterations', '5', '--batch', '16', '--subset', '200',
-    '--validation', '100', '--method', 'grid', '--steps', '2', '--space', '{"lr": {"log": [1e-3, 1e-2]}, "batch": [8, 16]}');
+  const grid = ok(
+    'search',
+    '--model',
+    'convnetjs',
+    '--iterations',
+    '5',
+    '--batch',
+    '16',
+    '--subset',
+    '200',
+    '--validation',
+    '100',
+    '--method',
+    'grid',
+    '--steps',
+    '2',
+    '--space',
+    '{"lr": {"log": [1e-3, 1e-2]}, "batch": [8, 16]}',
+  );
   assert.match(grid, /search: grid, 4 trials/);
   assert.equal((grid.match(/^trial \d \(round 1\)/gm) || []).length, 4);
 });
@@ -227,14 +358,45 @@ test('train: killed mid-epoch, it resumes from the checkpoint written within the
   const { spawn } = require('child_process');
   const ck = path.join(tmp, 'killed.cnn');
   // 2,000 images in batches of 8: 250 iterations an epoch; a checkpoint every 0.05 s.
-  const child = spawn(cnn, ['train', '--model', 'lenet5', '--subset', '2000', '--validation', '100', '--batch', '8',
-    '--epochs', '2', '--threads', '1', '--checkpoint', ck, '--checkpoint-every', '0.05', '--out', path.join(tmp, 'k.cnn')]);
+  const child = spawn(cnn, [
+    'train',
+    '--model',
+    'lenet5',
+    '--subset',
+    '2000',
+    '--validation',
+    '100',
+    '--batch',
+    '8',
+    '--epochs',
+    '2',
+    '--threads',
+    '1',
+    '--checkpoint',
+    ck,
+    '--checkpoint-every',
+    '0.05',
+    '--out',
+    path.join(tmp, 'k.cnn'),
+  ]);
   const started = Date.now();
   while (!fs.existsSync(ck) && Date.now() - started < 60000) await new Promise((r) => setTimeout(r, 20));
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
   assert.ok(fs.existsSync(ck), 'no checkpoint was written within a minute');
-  const out = ok('train', '--resume', ck, '--subset', '2000', '--validation', '100', '--threads', '1', '--out', path.join(tmp, 'k.cnn'));
+  const out = ok(
+    'train',
+    '--resume',
+    ck,
+    '--subset',
+    '2000',
+    '--validation',
+    '100',
+    '--threads',
+    '1',
+    '--out',
+    path.join(tmp, 'k.cnn'),
+  );
   const at = Number(/resumed at iteration (\d+) of 500/.exec(out)[1]);
   assert.ok(at > 0 && at < 500, `resumed at ${at}`);
   assert.match(out, /test_accuracy=/);

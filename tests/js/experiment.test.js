@@ -21,8 +21,20 @@ const lenet = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'web',
 const b64 = (obj) => Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj)).toString('base64url');
 
 test('an experiment survives encode/decode exactly, and missing keys take the defaults', () => {
-  const exp = X.validate({ v: 1, mode: 'train', model: lenet, optimizer: 'sgd', lr: 0.05, batch: 16, epochs: 3, seed: 7,
-    augment: 'strong', schedule: 'step', l2: 0.0005, validation: 2000 });
+  const exp = X.validate({
+    v: 1,
+    mode: 'train',
+    model: lenet,
+    optimizer: 'sgd',
+    lr: 0.05,
+    batch: 16,
+    epochs: 3,
+    seed: 7,
+    augment: 'strong',
+    schedule: 'step',
+    l2: 0.0005,
+    validation: 2000,
+  });
   assert.deepEqual(X.decode(X.encode(exp)), exp);
   assert.deepEqual(X.fromHash(`#exp=${X.encode(exp)}`), exp);
   assert.equal(X.fromHash('#something-else'), null);
@@ -70,23 +82,43 @@ test('damaged, hostile or oversized state is refused with a plain message', () =
     [b64({ v: 1, model: { ...lenet, layers: [] } })]: /list of 1 to 256 layers/,
     [b64({ v: 1, model: { ...lenet, layers: [{ type: 'conv2d', x: { a: { b: 1 } } }] } })]: /the value of 'x' is not/,
     [b64({ v: 1, model: { ...lenet, layers: [{ type: '<script>' }] } })]: /needs a "type"/,
-    [b64({ v: 1, model: { ...lenet, layers: Array.from({ length: 300 }, () => ({ type: 'relu' })) } })]: /1 to 256 layers/,
+    [b64({ v: 1, model: { ...lenet, layers: Array.from({ length: 300 }, () => ({ type: 'relu' })) } })]:
+      /1 to 256 layers/,
     [b64({ v: 1, model: { ...lenet, description: 'x'.repeat(40000) } })]: /too (large|long)/,
     ['A'.repeat(50000)]: /too long/,
   };
   for (const [text, re] of Object.entries(bad)) {
-    assert.throws(() => X.decode(text), (e) => e instanceof X.ExperimentError && re.test(e.message), `${text.slice(0, 40)} -> ${re}`);
+    assert.throws(
+      () => X.decode(text),
+      (e) => e instanceof X.ExperimentError && re.test(e.message),
+      `${text.slice(0, 40)} -> ${re}`,
+    );
   }
-  assert.equal(({}).polluted, undefined);
+  assert.equal({}.polluted, undefined);
 });
 
-test('the training configuration is the same mapping as the app\'s Train card', () => {
-  const exp = X.validate({ v: 1, optimizer: 'nesterov', lr: 0.1, batch: 100, epochs: 2, schedule: 'cosine', validation: 10000, augment: 'none', seed: 3 });
+test("the training configuration is the same mapping as the app's Train card", () => {
+  const exp = X.validate({
+    v: 1,
+    optimizer: 'nesterov',
+    lr: 0.1,
+    batch: 100,
+    epochs: 2,
+    schedule: 'cosine',
+    validation: 10000,
+    augment: 'none',
+    seed: 3,
+  });
   const c = X.trainConfig(exp, 60000);
   assert.deepEqual(c.optimizer, { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true });
   assert.deepEqual(c.schedule, { type: 'cosine', total: 1000, warmup: 100 });
   assert.deepEqual(c.augment, {});
   assert.equal(c.iterations, undefined);
   assert.equal(X.trainConfig({ ...exp, iterations: 300 }, 60000).iterations, 300);
-  assert.deepEqual(X.trainConfig({ ...exp, optimizer: 'lookahead' }, 60000).optimizer, { type: 'lookahead', k: 5, alpha: 0.5, inner: { type: 'adam', lr: 0.1 } });
+  assert.deepEqual(X.trainConfig({ ...exp, optimizer: 'lookahead' }, 60000).optimizer, {
+    type: 'lookahead',
+    k: 5,
+    alpha: 0.5,
+    inner: { type: 'adam', lr: 0.1 },
+  });
 });

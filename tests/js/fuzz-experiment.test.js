@@ -36,9 +36,14 @@ function clean(label, input, f) {
     out = f();
   } catch (e) {
     if (!(e instanceof X.ExperimentError)) {
-      assert.fail(`${label}: ${e && e.constructor && e.constructor.name} escaped (${e && e.message}) for input ${JSON.stringify(String(input).slice(0, 300))}`);
+      assert.fail(
+        `${label}: ${e && e.constructor && e.constructor.name} escaped (${e && e.message}) for input ${JSON.stringify(String(input).slice(0, 300))}`,
+      );
     }
-    assert.ok(typeof e.message === 'string' && e.message.length > 0 && e.message.length <= 400, `${label}: message ${JSON.stringify(e.message)}`);
+    assert.ok(
+      typeof e.message === 'string' && e.message.length > 0 && e.message.length <= 400,
+      `${label}: message ${JSON.stringify(e.message)}`,
+    );
     out = e;
   }
   const ms = Date.now() - t0;
@@ -82,7 +87,8 @@ test('regressions: deep nesting and prototype keys are refused with a plain mess
 });
 
 // --- the mutation loop -------------------------------------------------------------------------
-function rng(seed) {  // mulberry32
+function rng(seed) {
+  // mulberry32
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -99,23 +105,111 @@ test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept v
   const r = rng(seed);
   const pick = (a) => a[Math.floor(r() * a.length)];
   const int = (n) => Math.floor(r() * n);
-  const models = ['lenet5', 'resnet_small', 'inception_small'].map((m) => JSON.parse(fs.readFileSync(path.join(root, 'web', 'models', `${m}.json`), 'utf8')));
+  const models = ['lenet5', 'resnet_small', 'inception_small'].map((m) =>
+    JSON.parse(fs.readFileSync(path.join(root, 'web', 'models', `${m}.json`), 'utf8')),
+  );
   const seeds = [
     { v: 1 },
     { ...X.DEFAULTS },
-    { v: 1, mode: 'train', model: 'lenet5', optimizer: 'sgd', lr: 0.1, batch: 32, epochs: 3, iterations: 50, augment: 'strong', l2: 1e-4 },
+    {
+      v: 1,
+      mode: 'train',
+      model: 'lenet5',
+      optimizer: 'sgd',
+      lr: 0.1,
+      batch: 32,
+      epochs: 3,
+      iterations: 50,
+      augment: 'strong',
+      l2: 1e-4,
+    },
     ...models.map((model) => ({ v: 1, mode: 'network', model })),
-    { v: 1, model: { input: [1, 8, 8], init: { scheme: 'normal', std: 0.1 }, seed: 7, layers: [{ type: 'conv2d', filters: 2, kernel: [3, 3], x: { a: 1 } }, { type: 'dense', units: 2 }] } },
+    {
+      v: 1,
+      model: {
+        input: [1, 8, 8],
+        init: { scheme: 'normal', std: 0.1 },
+        seed: 7,
+        layers: [
+          { type: 'conv2d', filters: 2, kernel: [3, 3], x: { a: 1 } },
+          { type: 'dense', units: 2 },
+        ],
+      },
+    },
   ];
-  const hostile = () => pick([
-    null, true, false, 0, -0, 1, -1, 0.5, 1e308, -1e308, 5e-324, 2 ** 53, 2 ** 31, 2 ** 32, 4096, 4097, 1e9,
-    '', ' ', '0', '1e3', '0x10', 'NaN', 'Infinity', '-1', ' 2 ', '1.5', 'adam', 'pretrained', 'lenet5', 'x'.repeat(int(3000)),
-    '<script>', '__proto__', 'constructor', '\u0000', '\ud800', [], {}, [1, 2, 3], [1, 28, 28], [[[]]], { type: 'relu' },
-    JSON.parse(deep(1 + int(3000))), JSON.parse(`{"__proto__":{"polluted":1}}`), { constructor: { prototype: 1 } },
-    Array.from({ length: int(400) }, () => ({ type: 'relu' })),
-  ]);
-  const keys = ['v', 'mode', 'model', 'data', ...X.HYPER_KEYS, 'name', 'description', 'input', 'init', 'seed', 'layers',
-    'type', 'filters', 'kernel', 'inputs', 'scheme', 'std', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'x'];
+  const hostile = () =>
+    pick([
+      null,
+      true,
+      false,
+      0,
+      -0,
+      1,
+      -1,
+      0.5,
+      1e308,
+      -1e308,
+      5e-324,
+      2 ** 53,
+      2 ** 31,
+      2 ** 32,
+      4096,
+      4097,
+      1e9,
+      '',
+      ' ',
+      '0',
+      '1e3',
+      '0x10',
+      'NaN',
+      'Infinity',
+      '-1',
+      ' 2 ',
+      '1.5',
+      'adam',
+      'pretrained',
+      'lenet5',
+      'x'.repeat(int(3000)),
+      '<script>',
+      '__proto__',
+      'constructor',
+      '\u0000',
+      '\ud800',
+      [],
+      {},
+      [1, 2, 3],
+      [1, 28, 28],
+      [[[]]],
+      { type: 'relu' },
+      JSON.parse(deep(1 + int(3000))),
+      JSON.parse(`{"__proto__":{"polluted":1}}`),
+      { constructor: { prototype: 1 } },
+      Array.from({ length: int(400) }, () => ({ type: 'relu' })),
+    ]);
+  const keys = [
+    'v',
+    'mode',
+    'model',
+    'data',
+    ...X.HYPER_KEYS,
+    'name',
+    'description',
+    'input',
+    'init',
+    'seed',
+    'layers',
+    'type',
+    'filters',
+    'kernel',
+    'inputs',
+    'scheme',
+    'std',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'x',
+  ];
   // Mutates a parsed-JSON value in place a few times (returns the possibly new root).
   function mutate(v) {
     let rootValue = v;
@@ -132,17 +226,30 @@ test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept v
       }
       if (!path.length) {
         if (r() < 0.2) rootValue = hostile();
-        else if (rootValue !== null && typeof rootValue === 'object' && !Array.isArray(rootValue)) rootValue[pick(keys)] = hostile();
+        else if (rootValue !== null && typeof rootValue === 'object' && !Array.isArray(rootValue))
+          rootValue[pick(keys)] = hostile();
         continue;
       }
       const [parent, k] = path[path.length - 1];
       const op = int(4);
       if (op === 0) parent[k] = hostile();
-      else if (op === 1) { if (Array.isArray(parent)) parent.splice(Number(k), 1); else delete parent[k]; }
-      else if (op === 2 && !Array.isArray(parent)) Object.defineProperty(parent, pick(keys), { value: hostile(), enumerable: true, configurable: true, writable: true });
+      else if (op === 1) {
+        if (Array.isArray(parent)) parent.splice(Number(k), 1);
+        else delete parent[k];
+      } else if (op === 2 && !Array.isArray(parent))
+        Object.defineProperty(parent, pick(keys), {
+          value: hostile(),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
       else if (Array.isArray(parent)) {
         // The mutator's own copy of a value it has nested very deep may exceed the stack: skip it.
-        try { parent.push(structuredClone(parent[k])); } catch (e) { if (!(e instanceof RangeError)) throw e; }
+        try {
+          parent.push(structuredClone(parent[k]));
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+        }
       }
     }
     return rootValue;
@@ -159,7 +266,17 @@ test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept v
     }
     return s;
   }
-  const jsonChars = [...'{}[]:,"0123456789.eE+-truefalsnl \\', '"v"', '"model"', '"layers"', '"__proto__"', '[[[[', ']]]]', '1e400', '-0'];
+  const jsonChars = [
+    ...'{}[]:,"0123456789.eE+-truefalsnl \\',
+    '"v"',
+    '"model"',
+    '"layers"',
+    '"__proto__"',
+    '[[[[',
+    ']]]]',
+    '1e400',
+    '-0',
+  ];
   const b64Chars = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', '+', '/', '=', '%', ' '];
 
   const deadline = Date.now() + seconds * 1000;
@@ -173,12 +290,15 @@ test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept v
         // Object mutations: straight into validate(), and through a link.
         const obj = mutate(base);
         const v = clean('validate', preview(obj), () => X.validate(obj));
-        if (!(v instanceof Error)) { counts.accepted++; checkAccepted(v, 'validate'); }
+        if (!(v instanceof Error)) {
+          counts.accepted++;
+          checkAccepted(v, 'validate');
+        }
         let json;
         try {
           json = JSON.stringify(obj);
         } catch (e) {
-          continue;  // too deep for JSON.stringify itself: such a link is written by hand (kind 1 does)
+          continue; // too deep for JSON.stringify itself: such a link is written by hand (kind 1 does)
         }
         if (json === undefined) continue;
         text = b64(json);
@@ -188,18 +308,30 @@ test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept v
         text = mutateText(b64(JSON.stringify(base)), b64Chars);
       } else {
         // Hash fragments, and hyperparameters as attribute or form text.
-        const hash = pick(['', '#', '#exp=', '#a=1&exp=', '#exp=&exp=']) + mutateText(b64(JSON.stringify(base)), b64Chars);
+        const hash =
+          pick(['', '#', '#exp=', '#a=1&exp=', '#exp=&exp=']) + mutateText(b64(JSON.stringify(base)), b64Chars);
         const h = clean('fromHash', hash, () => X.fromHash(hash));
-        if (h && !(h instanceof Error)) { counts.accepted++; checkAccepted(h, hash); }
+        if (h && !(h instanceof Error)) {
+          counts.accepted++;
+          checkAccepted(h, hash);
+        }
         const key = pick([...X.HYPER_KEYS, 'x', '__proto__', 'toString']);
-        const value = pick([mutateText(String(pick([0.002, 64, 'adam', 'cosine', '1e-3', ' 5 '])), jsonChars), hostile()]);
-        clean('checkHyper', `${key}=${String(preview(value))}`, () => X.checkHyper(key, value, typeof value === 'string'));
+        const value = pick([
+          mutateText(String(pick([0.002, 64, 'adam', 'cosine', '1e-3', ' 5 '])), jsonChars),
+          hostile(),
+        ]);
+        clean('checkHyper', `${key}=${String(preview(value))}`, () =>
+          X.checkHyper(key, value, typeof value === 'string'),
+        );
         counts.runs++;
         continue;
       }
       counts.runs++;
       const out = clean('decode', text, () => X.decode(text));
-      if (!(out instanceof Error)) { counts.accepted++; checkAccepted(out, text); }
+      if (!(out instanceof Error)) {
+        counts.accepted++;
+        checkAccepted(out, text);
+      }
     }
   }
   console.log(`fuzz-experiment: seed ${seed}, ${counts.runs} inputs in ${seconds} s, ${counts.accepted} accepted`);

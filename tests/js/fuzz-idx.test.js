@@ -33,16 +33,24 @@ async function countingDecompression(f) {
     constructor(format) {
       const inner = new Original(format);
       this.writable = inner.writable;
-      this.readable = inner.readable.pipeThrough(new TransformStream({
-        transform(chunk, controller) {
-          seen.bytes += chunk.length;
-          controller.enqueue(chunk);
-        },
-      }));
+      this.readable = inner.readable.pipeThrough(
+        new TransformStream({
+          transform(chunk, controller) {
+            seen.bytes += chunk.length;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
     }
   };
   try {
-    return { result: await f().then((v) => ({ value: v }), (e) => ({ error: e })), seen };
+    return {
+      result: await f().then(
+        (v) => ({ value: v }),
+        (e) => ({ error: e }),
+      ),
+      seen,
+    };
   } finally {
     globalThis.DecompressionStream = Original;
   }
@@ -64,13 +72,16 @@ test('a gzip bomb is refused after decompressing little more than its header dec
   // are taken in at once: they are the file, already in memory; the work is in what comes out.)
   let pulled = 0;
   const chunk = 4096;
-  const source = new ReadableStream({
-    pull(controller) {
-      if (pulled >= gz.length) return controller.close();
-      controller.enqueue(new Uint8Array(gz.subarray(pulled, pulled + chunk)));
-      pulled += chunk;
+  const source = new ReadableStream(
+    {
+      pull(controller) {
+        if (pulled >= gz.length) return controller.close();
+        controller.enqueue(new Uint8Array(gz.subarray(pulled, pulled + chunk)));
+        pulled += chunk;
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const stats = {};
   await assert.rejects(idx.gunzipIdx(source, 'bomb.gz', { stats }), /more than the 7856 bytes its header declares/);
   assert.ok(stats.decompressed < 8 * 2 ** 20, `${stats.decompressed} bytes decompressed`);
@@ -82,7 +93,10 @@ test('a gzipped header declaring more than 1 GiB is refused before any data', as
   assert.match(result.error.message, /huge\.gz declares 60000×200×100 = 1200000000 values, more than the 1 GiB/);
   assert.ok(seen.bytes < 2 ** 20);
   const raw = Buffer.concat([header([65536, 65536]), Buffer.alloc(8)]);
-  assert.throws(() => idx.parse(raw, 'raw.idx'), /raw\.idx declares 65536×65536 = 4294967296 values, more than the 1 GiB/);
+  assert.throws(
+    () => idx.parse(raw, 'raw.idx'),
+    /raw\.idx declares 65536×65536 = 4294967296 values, more than the 1 GiB/,
+  );
   await assert.rejects(idx.gunzip(zlib.gzipSync(Buffer.alloc(3000)), 2000), /decompresses to more than 2000 bytes/);
 });
 
@@ -91,18 +105,31 @@ test('gzipped files: exact, truncated, with extra data, not IDX at all', async (
   const ok = await idx.parseMaybeGzip(zlib.gzipSync(f), 'ok.gz');
   assert.deepEqual(ok.dims, [3, 4, 5]);
   assert.deepEqual(Buffer.from(ok.data), f.subarray(16));
-  await assert.rejects(idx.parseMaybeGzip(zlib.gzipSync(f.subarray(0, 50)), 'cut.gz'), /cut\.gz is truncated: it declares 3×4×5 = 60 values but holds 34/);
-  await assert.rejects(idx.parseMaybeGzip(zlib.gzipSync(Buffer.concat([f, Buffer.alloc(1)])), 'long.gz'), /long\.gz decompresses to more than the 76 bytes/);
-  await assert.rejects(idx.parseMaybeGzip(zlib.gzipSync(Buffer.from('hello, world')), 'text.gz'), /text\.gz is not an IDX file/);
+  await assert.rejects(
+    idx.parseMaybeGzip(zlib.gzipSync(f.subarray(0, 50)), 'cut.gz'),
+    /cut\.gz is truncated: it declares 3×4×5 = 60 values but holds 34/,
+  );
+  await assert.rejects(
+    idx.parseMaybeGzip(zlib.gzipSync(Buffer.concat([f, Buffer.alloc(1)])), 'long.gz'),
+    /long\.gz decompresses to more than the 76 bytes/,
+  );
+  await assert.rejects(
+    idx.parseMaybeGzip(zlib.gzipSync(Buffer.from('hello, world')), 'text.gz'),
+    /text\.gz is not an IDX file/,
+  );
   await assert.rejects(idx.parseMaybeGzip(zlib.gzipSync(Buffer.alloc(0)), 'empty.gz'), /empty\.gz is not an IDX file/);
-  await assert.rejects(idx.parseMaybeGzip(zlib.gzipSync(f).subarray(0, 30), 'bad.gz'), /bad\.gz looks gzipped but does not decompress/);
+  await assert.rejects(
+    idx.parseMaybeGzip(zlib.gzipSync(f).subarray(0, 30), 'bad.gz'),
+    /bad\.gz looks gzipped but does not decompress/,
+  );
   assert.throws(() => idx.parse({ length: 1e10 }, 'obj'), /obj: expected the file's bytes/);
   assert.throws(() => idx.parse('text', 'str'), /str: expected the file's bytes/);
   assert.deepEqual(idx.parse(f.buffer.slice(f.byteOffset, f.byteOffset + f.length), 'ab').dims, [3, 4, 5]);
 });
 
 // --- the mutation loop -------------------------------------------------------------------------
-function rng(seed) {  // mulberry32
+function rng(seed) {
+  // mulberry32
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -116,13 +143,20 @@ function rng(seed) {  // mulberry32
 function checkOutcome(label, bytes, out) {
   if (out.error) {
     const e = out.error;
-    assert.equal(e.constructor, Error, `${label}: ${e.constructor.name} (${e.message}) for ${Buffer.from(bytes.subarray(0, 64)).toString('hex')}`);
+    assert.equal(
+      e.constructor,
+      Error,
+      `${label}: ${e.constructor.name} (${e.message}) for ${Buffer.from(bytes.subarray(0, 64)).toString('hex')}`,
+    );
     assert.ok(e.message.includes('f.idx'), `${label}: the message names the file: ${e.message}`);
     return false;
   }
   const { dims, data } = out.value;
   assert.ok(dims.length >= 1 && dims.length <= 4);
-  assert.equal(data.length, dims.reduce((a, b) => a * b, 1));
+  assert.equal(
+    data.length,
+    dims.reduce((a, b) => a * b, 1),
+  );
   return true;
 }
 
@@ -140,14 +174,23 @@ test('fuzz: parse and parseMaybeGzip refuse cleanly or return exactly what the h
       const op = int(6);
       const i = int(b.length + 1);
       if (op === 0 && b.length) b[int(b.length)] ^= 1 << int(8);
-      else if (op === 1 && b.length) b[int(Math.min(b.length, 24))] = pick(special);  // mostly the header
+      else if (op === 1 && b.length)
+        b[int(Math.min(b.length, 24))] = pick(special); // mostly the header
       else if (op === 2) b = b.subarray(0, i);
-      else if (op === 3) b = Buffer.concat([b.subarray(0, i), Buffer.from(Array.from({ length: 1 + int(8) }, () => int(256))), b.subarray(i)]);
-      else if (op === 4 && b.length >= 8) {  // a dimension
+      else if (op === 3)
+        b = Buffer.concat([
+          b.subarray(0, i),
+          Buffer.from(Array.from({ length: 1 + int(8) }, () => int(256))),
+          b.subarray(i),
+        ]);
+      else if (op === 4 && b.length >= 8) {
+        // a dimension
         const slots = Math.min(4, Math.floor((b.length - 4) / 4));
-        b.writeUInt32BE(pick([0, 1, 2, 3, 60, 0xffff, 0x10000, 0x7fffffff, 0xffffffff, int(2 ** 32)]), 4 + 4 * int(slots));
-      }
-      else if (op === 5) b = Buffer.concat([b, b.subarray(int(b.length))]);
+        b.writeUInt32BE(
+          pick([0, 1, 2, 3, 60, 0xffff, 0x10000, 0x7fffffff, 0xffffffff, int(2 ** 32)]),
+          4 + 4 * int(slots),
+        );
+      } else if (op === 5) b = Buffer.concat([b, b.subarray(int(b.length))]);
     }
     return b;
   }
@@ -173,11 +216,16 @@ test('fuzz: parse and parseMaybeGzip refuse cleanly or return exactly what the h
     let gz = zlib.gzipSync(plain);
     if (r() < 0.3) gz = mutate(gz);
     const t0 = Date.now();
-    const out = await idx.parseMaybeGzip(gz, 'f.idx').then((value) => ({ value }), (error) => ({ error }));
+    const out = await idx.parseMaybeGzip(gz, 'f.idx').then(
+      (value) => ({ value }),
+      (error) => ({ error }),
+    );
     assert.ok(Date.now() - t0 < 2000, `parseMaybeGzip took ${Date.now() - t0} ms`);
     if (checkOutcome('parseMaybeGzip', gz, out)) counts.accepted++;
     counts.gz++;
   }
-  console.log(`fuzz-idx: seed ${seed}, ${counts.raw} raw and ${counts.gz} gzipped inputs in ${seconds} s, ${counts.accepted} accepted`);
+  console.log(
+    `fuzz-idx: seed ${seed}, ${counts.raw} raw and ${counts.gz} gzipped inputs in ${seconds} s, ${counts.accepted} accepted`,
+  );
   assert.ok(counts.raw > 100 && counts.gz > 10 && counts.accepted > 0);
 });

@@ -34,7 +34,10 @@ function writeNpy(file, shape, data) {
   const head = Buffer.alloc(10);
   Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
   head.writeUInt16LE(h.length, 8);
-  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(h, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([head, Buffer.from(h, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
+  );
 }
 function readNpy(file) {
   const b = fs.readFileSync(file);
@@ -42,7 +45,11 @@ function readNpy(file) {
   const len = b.readUInt16LE(8);
   const h = b.toString('latin1', 10, 10 + len);
   assert.match(h, /'descr': '<f4'/);
-  const shape = /'shape': \(([^)]*)\)/.exec(h)[1].split(',').filter((s) => s.trim()).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(h)[1]
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   const raw = b.subarray(10 + len);
   return { shape, data: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) };
 }
@@ -70,9 +77,14 @@ const python = (() => {
 function checkWithPython(file) {
   const r = spawnSync(
     '/usr/bin/python3',
-    ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); ' +
-      'print(m.graph.input[0].name, m.graph.output[0].name, m.opset_import[0].version)', file],
-    { encoding: 'utf8' });
+    [
+      '-c',
+      'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); ' +
+        'print(m.graph.input[0].name, m.graph.output[0].name, m.opset_import[0].version)',
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   assert.equal(r.stdout.trim(), 'input logits 13');
 }
@@ -102,7 +114,8 @@ async function compare(label, model, extra = []) {
   const one = (await session.run({ input: new ort.Tensor('float32', X.slice(0, 784), [1, 1, 28, 28]) })).logits;
   assert.deepEqual(one.dims, [1, 10]);
 
-  let maxAbs = 0, maxRel = 0;
+  let maxAbs = 0,
+    maxRel = 0;
   for (let i = 0; i < 6; ++i) {
     let scale = 0;
     for (let j = 0; j < 10; ++j) scale = Math.max(scale, Math.abs(want.data[i * 10 + j]));
@@ -120,7 +133,7 @@ async function compare(label, model, extra = []) {
 
 const zoo = JSON.parse(fs.readFileSync(path.join(root, 'web', 'models', 'index.json'), 'utf8')).zoo.map((z) => z.name);
 
-test('every zoo model: ONNX Runtime gives the engine\'s logits', async () => {
+test("every zoo model: ONNX Runtime gives the engine's logits", async () => {
   assert.ok(zoo.length >= 8);
   for (const name of zoo) await compare(name, name);
   await compare('resnet_small (folded BN)', 'resnet_small', ['--fold-batchnorm']);
@@ -128,7 +141,9 @@ test('every zoo model: ONNX Runtime gives the engine\'s logits', async () => {
 
 // Every layer kind with an ONNX form, in one small graph.
 const allLayers = {
-  name: 'all_layers', input: [1, 28, 28], seed: 5,
+  name: 'all_layers',
+  input: [1, 28, 28],
+  seed: 5,
   layers: [
     { type: 'conv2d', name: 'c1', filters: 8, kernel: 3, pad: 1 },
     { type: 'batchnorm', name: 'bn1' },
@@ -168,16 +183,38 @@ test('trained models with preprocessing (mean/std, ZCA) and every layer kind', a
   const desc = path.join(tmp, 'all_layers.json');
   fs.writeFileSync(desc, JSON.stringify(allLayers));
   const trained = path.join(tmp, 'all_layers.cnn');
-  const common = ['--data', 'mnist', '--iterations', '12', '--batch', '32', '--validation', '200', '--subset', '1000',
-    '--optimizer', 'adam', '--lr', '0.003'];
+  const common = [
+    '--data',
+    'mnist',
+    '--iterations',
+    '12',
+    '--batch',
+    '32',
+    '--validation',
+    '200',
+    '--subset',
+    '1000',
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.003',
+  ];
   run('train', '--model', desc, '--out', trained, '--preprocess', '{"mean":"pixel","std":true}', ...common);
   const all = await compare('all_layers (trained)', trained);
   const folded = await compare('all_layers (folded BN)', trained, ['--fold-batchnorm']);
   assert.ok(all.maxAbs < 1 && folded.maxAbs < 1);
 
   const zca = path.join(tmp, 'zca.cnn');
-  run('train', '--model', 'convnetjs', '--out', zca, '--preprocess', '{"mean":"channel","std":true,"whiten":"zca"}',
-    ...common);
+  run(
+    'train',
+    '--model',
+    'convnetjs',
+    '--out',
+    zca,
+    '--preprocess',
+    '{"mean":"channel","std":true,"whiten":"zca"}',
+    ...common,
+  );
   const out = run('export-onnx', '--model', zca, '--out', path.join(tmp, 'zca-info.onnx'));
   assert.match(out, /preprocessing in the graph: subtract the channel mean, divide by the channel std, ZCA whitening/);
   await compare('convnetjs (trained, ZCA)', zca);
@@ -185,10 +222,17 @@ test('trained models with preprocessing (mean/std, ZCA) and every layer kind', a
 
 test('export-onnx refuses what it cannot export, in one line', () => {
   const lrn = path.join(tmp, 'lrn4.json');
-  fs.writeFileSync(lrn, JSON.stringify({
-    input: [1, 8, 8], layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'lrn', name: 'norm', size: 4 },
-      { type: 'dense', units: 3 }],
-  }));
+  fs.writeFileSync(
+    lrn,
+    JSON.stringify({
+      input: [1, 8, 8],
+      layers: [
+        { type: 'conv2d', filters: 4, kernel: 3 },
+        { type: 'lrn', name: 'norm', size: 4 },
+        { type: 'dense', units: 3 },
+      ],
+    }),
+  );
   for (const [args, code, pattern] of [
     [['export-onnx', '--model', lrn, '--out', path.join(tmp, 'x.onnx')], 1, /lrn layer 'norm': an even window size/],
     [['export-onnx', '--model', 'no_such_model'], 1, /no model 'no_such_model'/],

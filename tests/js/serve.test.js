@@ -16,7 +16,9 @@ let server;
 let port;
 
 test.before(async () => {
-  server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.js'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   port = await new Promise((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (d) => {
@@ -34,7 +36,9 @@ function request(urlPath, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
+      res.on('data', (d) => {
+        text += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
     });
     req.on('error', reject);
@@ -57,7 +61,11 @@ function raw(text) {
       }
     });
     s.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(got)?.[1]), text: got }));
-    s.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(got)?.[1]), text: got }) : reject(e)));
+    s.on('error', (e) =>
+      e.code === 'ECONNRESET' || e.code === 'EPIPE'
+        ? resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(got)?.[1]), text: got })
+        : reject(e),
+    );
     s.write(text);
   });
 }
@@ -94,7 +102,10 @@ test('an unsatisfiable Range is 416 and a failed If-Match 412, in plain words', 
   assertPlain(r416, 416);
   assert.equal(r416.headers['content-range'], `bytes */${size}`);
   assertPlain(await request('/index.html', { headers: { 'If-Match': '"nope"' } }), 412);
-  assertPlain(await request('/index.html', { headers: { 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' } }), 412);
+  assertPlain(
+    await request('/index.html', { headers: { 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' } }),
+    412,
+  );
 });
 
 test('malformed and unknown URLs: 400 and 404 without echoing the path', async () => {

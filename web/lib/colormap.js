@@ -11,10 +11,27 @@ function lut(stops) {
   return out;
 }
 
-export const viridis = lut([[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
-  [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]]);
-export const diverging = lut([[33, 102, 172], [103, 169, 207], [209, 229, 240], [247, 247, 247],
-  [253, 219, 199], [239, 138, 98], [178, 24, 43]]);
+export const viridis = lut([
+  [68, 1, 84],
+  [72, 40, 120],
+  [62, 74, 137],
+  [49, 104, 142],
+  [38, 130, 142],
+  [31, 158, 137],
+  [53, 183, 121],
+  [109, 205, 89],
+  [180, 222, 44],
+  [253, 231, 37],
+]);
+export const diverging = lut([
+  [33, 102, 172],
+  [103, 169, 207],
+  [209, 229, 240],
+  [247, 247, 247],
+  [253, 219, 199],
+  [239, 138, 98],
+  [178, 24, 43],
+]);
 
 // Paints values (one map of w×h) into a canvas at its natural size. lo/hi: the value range mapped
 // to the ends of the colour map (for a diverging map use a symmetric range).
@@ -35,7 +52,8 @@ export function paint(canvas, values, w, h, lo, hi, map = viridis, offset = 0) {
 }
 
 export function range(values, offset = 0, count = values.length - offset) {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = offset; i < offset + count; i++) {
     const v = values[i];
     if (v < lo) lo = v;

@@ -20,7 +20,17 @@
 export const VERSION = 1;
 export const MODES = ['classify', 'train', 'network'];
 export const DATASETS = ['mnist'];
-export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'radam', 'lookahead'];
+export const OPTIMIZERS = [
+  'sgd',
+  'momentum',
+  'nesterov',
+  'adagrad',
+  'adadelta',
+  'rmsprop',
+  'adam',
+  'radam',
+  'lookahead',
+];
 export const SCHEDULES = ['constant', 'step', 'exponential', 'inverse_time', 'cosine'];
 export const AUGMENTS = ['none', 'digits', 'strong'];
 
@@ -43,14 +53,17 @@ const TOP = new Set(['v', 'mode', 'model', 'data', ...HYPER_KEYS]);
 const MODEL_KEYS = new Set(['name', 'description', 'input', 'init', 'seed', 'layers']);
 
 export const DEFAULTS = Object.freeze({
-  v: VERSION, mode: 'classify', model: 'pretrained', data: 'mnist',
+  v: VERSION,
+  mode: 'classify',
+  model: 'pretrained',
+  data: 'mnist',
   ...Object.fromEntries(HYPER_KEYS.map((k) => [k, HYPER[k].def])),
 });
 
-const MAX_ENCODED = 48000;     // characters of base64url in a URL
-const MAX_MODEL_JSON = 32000;  // characters of the model description
+const MAX_ENCODED = 48000; // characters of base64url in a URL
+const MAX_MODEL_JSON = 32000; // characters of the model description
 const MAX_LAYERS = 256;
-const NAME = /^[A-Za-z0-9_.-]{1,40}$/;   // zoo model names
+const NAME = /^[A-Za-z0-9_.-]{1,40}$/; // zoo model names
 const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 // Names that would reach an object's prototype when copied with Object.assign or obj[k] = v.
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -62,7 +75,9 @@ export class ExperimentError extends Error {
   }
 }
 
-const fail = (msg) => { throw new ExperimentError(msg); };
+const fail = (msg) => {
+  throw new ExperimentError(msg);
+};
 // A value as JSON-like text for a message: only its first levels and items (a link can hold an
 // array nested 10,000 deep, which JSON.stringify cannot write: it overflows the stack).
 function preview(v, depth = 0) {
@@ -73,11 +88,17 @@ function preview(v, depth = 0) {
   const more = (n) => (n > 4 ? ',...' : '');
   if (Array.isArray(v)) {
     if (depth >= 3) return v.length ? '[...]' : '[]';
-    return `[${v.slice(0, 4).map((x) => preview(x, depth + 1)).join(',')}${more(v.length)}]`;
+    return `[${v
+      .slice(0, 4)
+      .map((x) => preview(x, depth + 1))
+      .join(',')}${more(v.length)}]`;
   }
   const keys = Object.keys(v);
   if (depth >= 3) return keys.length ? '{...}' : '{}';
-  return `{${keys.slice(0, 4).map((k) => `${JSON.stringify(k)}:${preview(v[k], depth + 1)}`).join(',')}${more(keys.length)}}`;
+  return `{${keys
+    .slice(0, 4)
+    .map((k) => `${JSON.stringify(k)}:${preview(v[k], depth + 1)}`)
+    .join(',')}${more(keys.length)}}`;
 }
 // Values quoted in messages: shortened, and always shown as text by the callers.
 export const quote = (v) => {
@@ -96,7 +117,8 @@ function shallow(v, max) {
   }
   return true;
 }
-const isPlain = (o) => o !== null && typeof o === 'object' && !Array.isArray(o) && Object.getPrototypeOf(o) === Object.prototype;
+const isPlain = (o) =>
+  o !== null && typeof o === 'object' && !Array.isArray(o) && Object.getPrototypeOf(o) === Object.prototype;
 
 // One hyperparameter from a string (an attribute, a URL query, a form field) or, with
 // fromText = false, from a typed JSON value (a number must then be a JSON number).
@@ -105,17 +127,19 @@ export function checkHyper(key, value, fromText = true) {
   if (!h) fail(`unknown setting ${quote(key)}`);
   let v = value;
   if (h.kind !== 'enum' && typeof v === 'string' && fromText) {
-    if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) fail(`${h.label} must be a number (got ${quote(value)})`);
+    if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v))
+      fail(`${h.label} must be a number (got ${quote(value)})`);
     v = Number(v);
   }
   if (h.kind === 'enum') {
-    if (typeof v !== 'string' || !h.values.includes(v)) fail(`${h.label} must be one of ${h.values.join(', ')} (got ${quote(value)})`);
+    if (typeof v !== 'string' || !h.values.includes(v))
+      fail(`${h.label} must be one of ${h.values.join(', ')} (got ${quote(value)})`);
     return v;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${h.label} must be a number (got ${quote(value)})`);
   if (h.kind === 'int' && !Number.isInteger(v)) fail(`${h.label} must be a whole number (got ${quote(value)})`);
   if (v < h.min || v > h.max) fail(`${h.label} must be from ${h.min} to ${h.max} (got ${quote(value)})`);
-  return v === 0 ? 0 : v;  // -0 (JSON.parse('-0')) as 0
+  return v === 0 ? 0 : v; // -0 (JSON.parse('-0')) as 0
 }
 
 export function checkMode(v) {
@@ -132,41 +156,66 @@ export function checkData(v) {
 // model description, checked for shape here and for meaning by the engine.
 export function checkModel(v) {
   if (typeof v === 'string') {
-    if (!NAME.test(v)) fail(`model must be "pretrained", a model name of the zoo or a model description (got ${quote(v)})`);
+    if (!NAME.test(v))
+      fail(`model must be "pretrained", a model name of the zoo or a model description (got ${quote(v)})`);
     return v;
   }
   if (!isPlain(v)) fail(`model must be "pretrained", a model name of the zoo or a model description (got ${quote(v)})`);
   // A valid description has 4 levels of arrays and objects (model, layers, a layer, a setting's
   // list or object); one more is left for the layer checks below to name the setting.
-  if (!shallow(v, 5)) fail('the model description is nested too deeply (a layer\'s setting is a number, a text, true/false or a short list of them)');
-  if (JSON.stringify(v).length > MAX_MODEL_JSON) fail(`the model description is too large (over ${MAX_MODEL_JSON} characters)`);
+  if (!shallow(v, 5))
+    fail(
+      "the model description is nested too deeply (a layer's setting is a number, a text, true/false or a short list of them)",
+    );
+  if (JSON.stringify(v).length > MAX_MODEL_JSON)
+    fail(`the model description is too large (over ${MAX_MODEL_JSON} characters)`);
   for (const k of Object.keys(v)) if (!MODEL_KEYS.has(k)) fail(`the model description has an unknown key ${quote(k)}`);
-  if (v.name !== undefined && (typeof v.name !== 'string' || v.name.length > 80)) fail('the model\'s name must be a text of at most 80 characters');
-  if (v.description !== undefined && (typeof v.description !== 'string' || v.description.length > 2000)) fail('the model\'s description must be a text of at most 2000 characters');
-  if (!Array.isArray(v.input) || v.input.length !== 3 || !v.input.every((d) => Number.isInteger(d) && d >= 1 && d <= 1024)) {
-    fail('the model\'s input must be [channels, height, width], whole numbers from 1 to 1024');
+  if (v.name !== undefined && (typeof v.name !== 'string' || v.name.length > 80))
+    fail("the model's name must be a text of at most 80 characters");
+  if (v.description !== undefined && (typeof v.description !== 'string' || v.description.length > 2000))
+    fail("the model's description must be a text of at most 2000 characters");
+  if (
+    !Array.isArray(v.input) ||
+    v.input.length !== 3 ||
+    !v.input.every((d) => Number.isInteger(d) && d >= 1 && d <= 1024)
+  ) {
+    fail("the model's input must be [channels, height, width], whole numbers from 1 to 1024");
   }
-  if (v.seed !== undefined && !(Number.isInteger(v.seed) && v.seed >= 0 && v.seed <= 2 ** 32 - 1)) fail('the model\'s seed must be a whole number from 0 to 4294967295');
+  if (v.seed !== undefined && !(Number.isInteger(v.seed) && v.seed >= 0 && v.seed <= 2 ** 32 - 1))
+    fail("the model's seed must be a whole number from 0 to 4294967295");
   if (v.init !== undefined) {
-    const okInit = typeof v.init === 'string' ? /^[a-z_]{1,20}$/.test(v.init)
-      : isPlain(v.init) && Object.keys(v.init).every((k) => k === 'scheme' || k === 'std')
-        && (v.init.scheme === undefined || (typeof v.init.scheme === 'string' && /^[a-z_]{1,20}$/.test(v.init.scheme)))
-        && (v.init.std === undefined || (typeof v.init.std === 'number' && Number.isFinite(v.init.std)));
+    const okInit =
+      typeof v.init === 'string'
+        ? /^[a-z_]{1,20}$/.test(v.init)
+        : isPlain(v.init) &&
+          Object.keys(v.init).every((k) => k === 'scheme' || k === 'std') &&
+          (v.init.scheme === undefined ||
+            (typeof v.init.scheme === 'string' && /^[a-z_]{1,20}$/.test(v.init.scheme))) &&
+          (v.init.std === undefined || (typeof v.init.std === 'number' && Number.isFinite(v.init.std)));
     if (!okInit) fail('the model\'s init must be a scheme name or {"scheme": ..., "std": ...}');
   }
-  if (!Array.isArray(v.layers) || v.layers.length < 1 || v.layers.length > MAX_LAYERS) fail(`the model's layers must be a list of 1 to ${MAX_LAYERS} layers`);
+  if (!Array.isArray(v.layers) || v.layers.length < 1 || v.layers.length > MAX_LAYERS)
+    fail(`the model's layers must be a list of 1 to ${MAX_LAYERS} layers`);
   v.layers.forEach((l, i) => {
     const where = `layer ${i + 1} of the model`;
     if (!isPlain(l)) fail(`${where} must be an object`);
-    if (typeof l.type !== 'string' || !/^[a-z0-9_]{1,40}$/.test(l.type)) fail(`${where} needs a "type" such as "conv2d"`);
+    if (typeof l.type !== 'string' || !/^[a-z0-9_]{1,40}$/.test(l.type))
+      fail(`${where} needs a "type" such as "conv2d"`);
     const keys = Object.keys(l);
     if (keys.length > 40) fail(`${where} has too many settings`);
     for (const k of keys) {
       if (!KEY.test(k) || UNSAFE_KEYS.has(k)) fail(`${where} has a setting with an odd name ${quote(k)}`);
       const x = l[k];
-      const scalar = (y) => (typeof y === 'number' && Number.isFinite(y)) || typeof y === 'boolean' || (typeof y === 'string' && y.length <= 80);
-      const ok = scalar(x) || (Array.isArray(x) && x.length <= 64 && x.every(scalar))
-        || (isPlain(x) && Object.keys(x).length <= 8 && Object.entries(x).every(([kk, y]) => KEY.test(kk) && !UNSAFE_KEYS.has(kk) && scalar(y)));
+      const scalar = (y) =>
+        (typeof y === 'number' && Number.isFinite(y)) ||
+        typeof y === 'boolean' ||
+        (typeof y === 'string' && y.length <= 80);
+      const ok =
+        scalar(x) ||
+        (Array.isArray(x) && x.length <= 64 && x.every(scalar)) ||
+        (isPlain(x) &&
+          Object.keys(x).length <= 8 &&
+          Object.entries(x).every(([kk, y]) => KEY.test(kk) && !UNSAFE_KEYS.has(kk) && scalar(y)));
       if (!ok) fail(`${where}: the value of ${quote(k)} is not a number, text, true/false or a short list of them`);
     }
   });
@@ -177,7 +226,8 @@ export function checkModel(v) {
 export function validate(obj) {
   if (!isPlain(obj)) fail('the experiment must be a JSON object');
   for (const k of Object.keys(obj)) if (!TOP.has(k)) fail(`the experiment has an unknown key ${quote(k)}`);
-  if (obj.v !== VERSION) fail(`this experiment's format version is ${quote(obj.v)}; this page reads version ${VERSION}`);
+  if (obj.v !== VERSION)
+    fail(`this experiment's format version is ${quote(obj.v)}; this page reads version ${VERSION}`);
   const out = { v: VERSION };
   out.mode = obj.mode === undefined ? DEFAULTS.mode : checkMode(obj.mode);
   out.model = obj.model === undefined ? DEFAULTS.model : checkModel(obj.model);
@@ -194,7 +244,8 @@ function b64urlFromBytes(bytes) {
 }
 
 function bytesFromB64url(s) {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) fail('the shared experiment is damaged: it has characters that are not base64url (was the link cut or edited?)');
+  if (!/^[A-Za-z0-9_-]*$/.test(s))
+    fail('the shared experiment is damaged: it has characters that are not base64url (was the link cut or edited?)');
   if (s.length % 4 === 1) fail('the shared experiment is damaged: it is cut short (copy the whole link)');
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
@@ -207,7 +258,8 @@ export function encode(exp) {
 
 export function decode(text) {
   if (typeof text !== 'string' || !text) fail('the shared experiment is empty');
-  if (text.length > MAX_ENCODED) fail(`the shared experiment is too long (${text.length} characters; at most ${MAX_ENCODED})`);
+  if (text.length > MAX_ENCODED)
+    fail(`the shared experiment is too long (${text.length} characters; at most ${MAX_ENCODED})`);
   let json;
   try {
     json = new TextDecoder('utf-8', { fatal: true }).decode(bytesFromB64url(text));
@@ -260,7 +312,8 @@ export function trainConfig(exp, ntrain) {
   const trainN = Math.max(1, ntrain - exp.validation);
   const iters = exp.iterations > 0 ? exp.iterations : exp.epochs * Math.max(1, Math.floor(trainN / exp.batch));
   const schedule = { type: exp.schedule };
-  if (exp.schedule === 'cosine') Object.assign(schedule, { total: iters, warmup: Math.min(Math.floor(iters / 10), 500) });
+  if (exp.schedule === 'cosine')
+    Object.assign(schedule, { total: iters, warmup: Math.min(Math.floor(iters / 10), 500) });
   if (exp.schedule === 'step') schedule.step_size = Math.max(1, Math.floor(iters / 3));
   if (exp.schedule === 'exponential') schedule.gamma = Math.pow(0.01, 1 / Math.max(1, iters));
   if (exp.schedule === 'inverse_time') schedule.k = 10 / Math.max(1, iters);
@@ -269,7 +322,17 @@ export function trainConfig(exp, ntrain) {
     digits: { translate: 2, rotate: 10, scale: 0.1 },
     strong: { translate: 2, rotate: 12, scale: 0.12, brightness: 0.1, contrast: 0.1, cutout: 6 },
   }[exp.augment];
-  const config = { epochs: exp.epochs, batch: exp.batch, optimizer, schedule, l1: exp.l1, l2: exp.l2, augment, seed: exp.seed, validation: exp.validation };
+  const config = {
+    epochs: exp.epochs,
+    batch: exp.batch,
+    optimizer,
+    schedule,
+    l1: exp.l1,
+    l2: exp.l2,
+    augment,
+    seed: exp.seed,
+    validation: exp.validation,
+  };
   if (exp.iterations > 0) config.iterations = exp.iterations;
   return config;
 }

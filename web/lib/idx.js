@@ -34,9 +34,13 @@
     if (bytes[0] !== 0 || bytes[1] !== 0) {
       throw new Error(`${name} is not an IDX file (it should start with two zero bytes, a type and a rank)`);
     }
-    if (bytes[2] !== 0x08) throw new Error(`${name}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
+    if (bytes[2] !== 0x08)
+      throw new Error(
+        `${name}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes, 0x08)`,
+      );
     const rank = bytes[3];
-    if (rank < 1 || rank > MAX_RANK) throw new Error(`${name}: IDX rank ${rank} is not supported (1 for labels, 3 or 4 for images)`);
+    if (rank < 1 || rank > MAX_RANK)
+      throw new Error(`${name}: IDX rank ${rank} is not supported (1 for labels, 3 or 4 for images)`);
     const header = 4 + 4 * rank;
     if (bytes.length < header) return null;
     const view = new DataView(bytes.buffer, bytes.byteOffset, header);
@@ -49,7 +53,9 @@
       count *= d;
     }
     if (header + count > limit) {
-      throw new Error(`${name} declares ${dims.join('×')} = ${count} values, more than the ${sizeText(limit)} an IDX file may hold here`);
+      throw new Error(
+        `${name} declares ${dims.join('×')} = ${count} values, more than the ${sizeText(limit)} an IDX file may hold here`,
+      );
     }
     return { dims, header, count };
   }
@@ -59,19 +65,25 @@
   // them. Returns the decompressed bytes (possibly fewer than declared: parse() then says the file
   // is truncated). `stats.decompressed` counts the bytes that came out of the decompressor.
   async function gunzipIdx(source, name = 'the file', { limit = MAX_BYTES, stats = {} } = {}) {
-    const input = typeof ReadableStream !== 'undefined' && source instanceof ReadableStream ? source : new Blob([asBytes(source, name)]).stream();
+    const input =
+      typeof ReadableStream !== 'undefined' && source instanceof ReadableStream
+        ? source
+        : new Blob([asBytes(source, name)]).stream();
     const reader = input.pipeThrough(new DecompressionStream('gzip')).getReader();
     stats.decompressed = 0;
     let out = new Uint8Array(Math.min(64 * 1024, limit));
     let filled = 0;
-    let expected = -1;  // header + data bytes, once the header is in
+    let expected = -1; // header + data bytes, once the header is in
     let finished = false;
     const tooLong = () => {
-      throw new Error(expected >= 0
-        ? `${name} decompresses to more than the ${expected} bytes its header declares`
-        : `${name} decompresses to more than ${sizeText(limit)}`);
+      throw new Error(
+        expected >= 0
+          ? `${name} decompresses to more than the ${expected} bytes its header declares`
+          : `${name} decompresses to more than ${sizeText(limit)}`,
+      );
     };
-    const reserve = (n) => {  // room for n more bytes
+    const reserve = (n) => {
+      // room for n more bytes
       if (filled + n <= out.length) return;
       const cap = Math.min(expected >= 0 ? expected : limit, Math.max(2 * out.length, filled + n));
       let bigger;
@@ -115,7 +127,10 @@
 
   // Decompresses gzip fully, up to `limit` bytes of output (then it throws).
   async function gunzip(bytes, limit = MAX_BYTES) {
-    const reader = new Blob([asBytes(bytes, 'the file')]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const reader = new Blob([asBytes(bytes, 'the file')])
+      .stream()
+      .pipeThrough(new DecompressionStream('gzip'))
+      .getReader();
     const parts = [];
     let total = 0;
     for (;;) {
@@ -147,9 +162,12 @@
     if (!h) throw new Error(`${name} is truncated: its header needs ${4 + 4 * bytes[3]} bytes, it has ${bytes.length}`);
     const { dims, header, count } = h;
     if (bytes.length - header < count) {
-      throw new Error(`${name} is truncated: it declares ${dims.join('×')} = ${count} values but holds ${bytes.length - header}`);
+      throw new Error(
+        `${name} is truncated: it declares ${dims.join('×')} = ${count} values but holds ${bytes.length - header}`,
+      );
     }
-    if (bytes.length - header > count) throw new Error(`${name} has ${bytes.length - header - count} bytes after its data`);
+    if (bytes.length - header > count)
+      throw new Error(`${name} has ${bytes.length - header - count} bytes after its data`);
     return { dims, data: bytes.subarray(header, header + count) };
   }
 
@@ -164,8 +182,12 @@
   async function dataset(imageBytes, labelBytes, names = {}) {
     const img = await parseMaybeGzip(imageBytes, names.images || 'the image file');
     const lab = await parseMaybeGzip(labelBytes, names.labels || 'the label file');
-    if (img.dims.length < 3) throw new Error(`${names.images || 'the image file'} has rank ${img.dims.length}; images need rank 3 (n×h×w) or 4 (n×c×h×w)`);
-    if (lab.dims.length !== 1) throw new Error(`${names.labels || 'the label file'} has rank ${lab.dims.length}; labels need rank 1`);
+    if (img.dims.length < 3)
+      throw new Error(
+        `${names.images || 'the image file'} has rank ${img.dims.length}; images need rank 3 (n×h×w) or 4 (n×c×h×w)`,
+      );
+    if (lab.dims.length !== 1)
+      throw new Error(`${names.labels || 'the label file'} has rank ${lab.dims.length}; labels need rank 1`);
     const [n] = img.dims;
     const [c, h, w] = img.dims.length === 3 ? [1, img.dims[1], img.dims[2]] : img.dims.slice(1);
     if (lab.dims[0] !== n) throw new Error(`the image file holds ${n} images but the label file ${lab.dims[0]} labels`);

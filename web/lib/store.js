@@ -11,7 +11,8 @@ function open() {
       const req = indexedDB.open(DB, 1);
       req.onupgradeneeded = () => req.result.createObjectStore('items');
       req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(new Error(`The browser's storage (IndexedDB) is not available: ${req.error && req.error.message}`));
+      req.onerror = () =>
+        reject(new Error(`The browser's storage (IndexedDB) is not available: ${req.error && req.error.message}`));
     });
   }
   return dbPromise;

@@ -11,7 +11,7 @@ export class DrawView {
     this.top = top;
     this.topConf = topConf;
     this.hint = hint;
-    this.classify = classify;  // async (Float32Array 784) -> Float32Array probs
+    this.classify = classify; // async (Float32Array 784) -> Float32Array probs
     this.listeners = [];
     this.ctx = pad.getContext('2d', { willReadFrequently: true });
     this.brush = pad.width * 0.075;
@@ -30,11 +30,16 @@ export class DrawView {
     });
   }
 
-  onInput(fn) { this.listeners.push(fn); }
+  onInput(fn) {
+    this.listeners.push(fn);
+  }
 
   setLabels(labels) {
     this.labels = labels;
-    this.bars.classList.toggle('named', labels.some((l) => l.length > 2));
+    this.bars.classList.toggle(
+      'named',
+      labels.some((l) => l.length > 2),
+    );
     this.buildBars(labels.length);
     if (this.image) this.update();
   }
@@ -132,11 +137,15 @@ export class DrawView {
 
   schedule() {
     this.dirty = true;
-    if (!this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.update(); });
+    if (!this.raf)
+      this.raf = requestAnimationFrame(() => {
+        this.raf = 0;
+        this.update();
+      });
   }
 
   async update() {
-    if (this.inFlight) return;  // the reply's handler sends the newest drawing
+    if (this.inFlight) return; // the reply's handler sends the newest drawing
     this.dirty = false;
     const { image, empty } = CnnDigitize.digitize(this.ink(), this.pad.width, this.pad.height);
     this.paintPreview(image);

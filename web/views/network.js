@@ -4,22 +4,25 @@
 import { viridis, diverging, paint, range, legend } from '../lib/colormap.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
 
-const THUMBS = 6;        // maps per column in the diagram
-const DETAIL_MAPS = 64;  // maps in the detail view
+const THUMBS = 6; // maps per column in the diagram
+const DETAIL_MAPS = 64; // maps in the detail view
 
 export class NetworkView {
   constructor({ diagram, detail, scaling }, engine) {
     this.diagram = diagram;
     this.detail = detail;
-    this.scaling = scaling;  // a <select>: "map" | "layer"
-    this.engine = engine;    // {activations(input), weights(layer)}
+    this.scaling = scaling; // a <select>: "map" | "layer"
+    this.engine = engine; // {activations(input), weights(layer)}
     this.info = null;
     this.acts = null;
     this.selected = null;
     this.input = null;
     this.inFlight = false;
     this.pending = false;
-    scaling.addEventListener('change', () => { this.renderThumbs(); this.renderDetail(); });
+    scaling.addEventListener('change', () => {
+      this.renderThumbs();
+      this.renderDetail();
+    });
   }
 
   setModel(info) {
@@ -137,7 +140,13 @@ export class NetworkView {
     const d = this.detail;
     const layer = this.info && this.info.layers.find((l) => l.name === this.selected);
     if (!layer) {
-      d.replaceChildren(textEl('p', 'Select a layer above to see its activation maps, its filters and a histogram of its activations.', 'muted detail-msg'));
+      d.replaceChildren(
+        textEl(
+          'p',
+          'Select a layer above to see its activation maps, its filters and a histogram of its activations.',
+          'muted detail-msg',
+        ),
+      );
       return;
     }
     if (activationsOnly && d.dataset.layer === layer.name) {
@@ -146,7 +155,11 @@ export class NetworkView {
     }
     d.dataset.layer = layer.name;
     const title = textEl('h3', `${layer.name} — ${layer.type}, output ${layer.shape.join('×')}`);
-    const facts = textEl('p', `${fmtInt(layer.params)} parameters · ${fmtInt(layer.macs)} multiply-adds per image${layer.inputs && layer.inputs.length ? ` · inputs: ${layer.inputs.join(', ')}` : ''}`, 'muted');
+    const facts = textEl(
+      'p',
+      `${fmtInt(layer.params)} parameters · ${fmtInt(layer.macs)} multiply-adds per image${layer.inputs && layer.inputs.length ? ` · inputs: ${layer.inputs.join(', ')}` : ''}`,
+      'muted',
+    );
     const mapsH = textEl('h4', 'Activation maps');
     const mapsRange = textEl('p', '', 'muted maps-range');
     const maps = document.createElement('div');
@@ -162,7 +175,10 @@ export class NetworkView {
     const filtersNote = textEl('p', '', 'muted');
     const legendRow = document.createElement('div');
     legendRow.className = 'legend';
-    for (const [map, label] of [[viridis, 'activation: low → high'], [diverging, 'signed values: − 0 +']]) {
+    for (const [map, label] of [
+      [viridis, 'activation: low → high'],
+      [diverging, 'signed values: − 0 +'],
+    ]) {
       const cv = document.createElement('canvas');
       legend(cv, map);
       legendRow.append(cv, textEl('span', label, 'muted'));
@@ -184,7 +200,9 @@ export class NetworkView {
   renderMaps(maps, hist, rangeEl, layer) {
     const a = this.acts && this.acts.get(layer.name);
     if (!a) {
-      maps.replaceChildren(textEl('p', 'Draw a digit or choose a test image to see this layer\'s activations.', 'muted detail-msg'));
+      maps.replaceChildren(
+        textEl('p', "Draw a digit or choose a test image to see this layer's activations.", 'muted detail-msg'),
+      );
       drawHistogram(hist, null);
       rangeEl.textContent = '';
       return;
@@ -238,7 +256,8 @@ function renderFilters(container, note, layer, params) {
   if (s.length === 4) {
     // conv: [out, in/groups, kh, kw]: one tile per (output, input) pair, up to 32 outputs × 8 inputs.
     const [co, ci, kh, kw] = s;
-    const showO = Math.min(co, 32), showI = Math.min(ci, 8);
+    const showO = Math.min(co, 32),
+      showI = Math.min(ci, 8);
     note.textContent = `${co} filters of ${ci}×${kh}×${kw}${co > showO || ci > showI ? ` (showing ${showO} × ${showI} input channels)` : ''}; blue negative, red positive, range ±${m.toPrecision(3)}`;
     for (let o = 0; o < showO; o++) {
       const row = document.createElement('div');

@@ -5,13 +5,13 @@ import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { viridis } from '../lib/colormap.js';
 import { fmtCompact, fmtDuration, fmtInt, fmtPct } from '../lib/format.js';
 
-const SMOOTH = 0.98;      // exponential smoothing of the loss curve
-const MAX_POINTS = 4000;  // the loss curve keeps every k-th point beyond this
+const SMOOTH = 0.98; // exponential smoothing of the loss curve
+const MAX_POINTS = 4000; // the loss curve keeps every k-th point beyond this
 
 export class TrainView {
   constructor(els, engine) {
     this.els = els;
-    this.engine = engine;  // {testImages({indices})}
+    this.engine = engine; // {testImages({indices})}
     this.classNames = null;
     this.reset();
     const ro = new ResizeObserver(() => this.resize());
@@ -37,22 +37,33 @@ export class TrainView {
     const axis = (label) => ({ label, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } });
     const width = Math.max(240, this.els.lossChart.clientWidth);
     const lossOpts = {
-      width, height: 220, title: 'Loss per iteration',
+      width,
+      height: 220,
+      title: 'Loss per iteration',
       scales: { x: { time: false } },
       axes: [axis('iteration'), axis('loss')],
-      series: [{ label: 'iteration' },
+      series: [
+        { label: 'iteration' },
         { label: 'raw', stroke: 'rgba(120,140,170,0.55)', width: 1, points: { show: false } },
-        { label: 'smoothed', stroke: '#2f6fde', width: 2, points: { show: false } }],
+        { label: 'smoothed', stroke: '#2f6fde', width: 2, points: { show: false } },
+      ],
       legend: { live: false },
     };
     const accOpts = {
-      width, height: 220, title: 'Accuracy per epoch',
+      width,
+      height: 220,
+      title: 'Accuracy per epoch',
       scales: { x: { time: false }, y: { range: (u, lo, hi) => [Math.max(0, Math.min(lo, 0.9) - 0.01), 1] } },
-      axes: [axis('epoch'), { ...axis('accuracy'), values: (u, v) => v.map((x) => `${(100 * x).toFixed(1)} %`), size: 60 }],
-      series: [{ label: 'epoch' },
+      axes: [
+        axis('epoch'),
+        { ...axis('accuracy'), values: (u, v) => v.map((x) => `${(100 * x).toFixed(1)} %`), size: 60 },
+      ],
+      series: [
+        { label: 'epoch' },
         { label: 'training', stroke: '#e07b39', width: 2 },
         { label: 'validation', stroke: '#2f6fde', width: 2 },
-        { label: 'test', stroke: '#3aa860', width: 2, dash: [6, 4] }],
+        { label: 'test', stroke: '#3aa860', width: 2, dash: [6, 4] },
+      ],
       legend: { live: false },
     };
     if (this.lossPlot) this.lossPlot.destroy();
@@ -130,28 +141,39 @@ export class TrainView {
     els.testNote.textContent = `${fmtInt(ev.count - ev.wrong.length)} of ${fmtInt(ev.count)} test images right; test loss ${ev.loss.toFixed(4)}`;
     // A model may have more outputs than the data has classes: show the data's classes.
     const n = this.classNames ? Math.min(this.classNames.length, ev.per_class.length) : ev.per_class.length;
-    const names = Array.from({ length: ev.per_class.length }, (_, i) => (this.classNames && this.classNames[i]) || String(i));
-    drawConfusion(els.confusion, ev.confusion.slice(0, n).map((row) => row.slice(0, n)), names);
+    const names = Array.from(
+      { length: ev.per_class.length },
+      (_, i) => (this.classNames && this.classNames[i]) || String(i),
+    );
+    drawConfusion(
+      els.confusion,
+      ev.confusion.slice(0, n).map((row) => row.slice(0, n)),
+      names,
+    );
     els.perClass.classList.toggle('named', !!this.classNames);
-    els.perClass.replaceChildren(...ev.per_class.slice(0, n).map((a, i) => {
-      const li = document.createElement('li');
-      const lbl = document.createElement('span');
-      lbl.className = 'lbl';
-      lbl.textContent = names[i];
-      const track = document.createElement('span');
-      track.className = 'track';
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      bar.style.width = `${(100 * a).toFixed(1)}%`;
-      track.append(bar);
-      const val = document.createElement('span');
-      val.className = 'val';
-      val.textContent = fmtPct(a, 1);
-      li.append(lbl, track, val);
-      return li;
-    }));
+    els.perClass.replaceChildren(
+      ...ev.per_class.slice(0, n).map((a, i) => {
+        const li = document.createElement('li');
+        const lbl = document.createElement('span');
+        lbl.className = 'lbl';
+        lbl.textContent = names[i];
+        const track = document.createElement('span');
+        track.className = 'track';
+        const bar = document.createElement('span');
+        bar.className = 'bar';
+        bar.style.width = `${(100 * a).toFixed(1)}%`;
+        track.append(bar);
+        const val = document.createElement('span');
+        val.className = 'val';
+        val.textContent = fmtPct(a, 1);
+        li.append(lbl, track, val);
+        return li;
+      }),
+    );
     const shown = ev.wrong.slice(0, 48);
-    els.wrongNote.textContent = ev.wrong.length ? `${fmtInt(ev.wrong.length)} misclassified${ev.wrong.length > shown.length ? `; the first ${shown.length}` : ''}. Click one to see it in the network view.` : 'No test image is misclassified.';
+    els.wrongNote.textContent = ev.wrong.length
+      ? `${fmtInt(ev.wrong.length)} misclassified${ev.wrong.length > shown.length ? `; the first ${shown.length}` : ''}. Click one to see it in the network view.`
+      : 'No test image is misclassified.';
     if (!shown.length) {
       els.wrong.replaceChildren();
       return;
@@ -159,30 +181,32 @@ export class TrainView {
     try {
       const imgs = await this.engine.testImages({ indices: shown });
       const [c, h, w] = imgs.shape;
-      els.wrong.replaceChildren(...shown.map((idx, i) => {
-        const fig = document.createElement('button');
-        fig.type = 'button';
-        fig.className = 'wrong-item';
-        fig.title = `test image ${idx}: true ${names[imgs.labels[i]]}, predicted ${names[ev.predicted[idx]]}`;
-        const cv = document.createElement('canvas');
-        cv.width = w;
-        cv.height = h;
-        const ctx = cv.getContext('2d');
-        const id = ctx.createImageData(w, h);
-        for (let j = 0; j < w * h; j++) {
-          const v = imgs.pixels[i * c * h * w + j];
-          id.data.set([v, v, v, 255], 4 * j);
-        }
-        ctx.putImageData(id, 0, 0);
-        const cap = document.createElement('span');
-        cap.innerHTML = '';
-        const t = document.createElement('b');
-        t.textContent = names[ev.predicted[idx]];
-        cap.append(t, document.createTextNode(` (true ${names[imgs.labels[i]]})`));
-        fig.append(cv, cap);
-        fig.addEventListener('click', () => this.onPick && this.onPick(idx));
-        return fig;
-      }));
+      els.wrong.replaceChildren(
+        ...shown.map((idx, i) => {
+          const fig = document.createElement('button');
+          fig.type = 'button';
+          fig.className = 'wrong-item';
+          fig.title = `test image ${idx}: true ${names[imgs.labels[i]]}, predicted ${names[ev.predicted[idx]]}`;
+          const cv = document.createElement('canvas');
+          cv.width = w;
+          cv.height = h;
+          const ctx = cv.getContext('2d');
+          const id = ctx.createImageData(w, h);
+          for (let j = 0; j < w * h; j++) {
+            const v = imgs.pixels[i * c * h * w + j];
+            id.data.set([v, v, v, 255], 4 * j);
+          }
+          ctx.putImageData(id, 0, 0);
+          const cap = document.createElement('span');
+          cap.innerHTML = '';
+          const t = document.createElement('b');
+          t.textContent = names[ev.predicted[idx]];
+          cap.append(t, document.createTextNode(` (true ${names[imgs.labels[i]]})`));
+          fig.append(cv, cap);
+          fig.addEventListener('click', () => this.onPick && this.onPick(idx));
+          return fig;
+        }),
+      );
     } catch (e) {
       els.wrongNote.textContent = e.message;
     }
@@ -191,9 +215,11 @@ export class TrainView {
 
 function drawConfusion(canvas, m, names) {
   const n = m.length;
-  const cell = 26, pad = 34;
+  const cell = 26,
+    pad = 34;
   const dpr = window.devicePixelRatio || 1;
-  const W = pad + n * cell, H = pad + n * cell;
+  const W = pad + n * cell,
+    H = pad + n * cell;
   canvas.width = W * dpr;
   canvas.height = H * dpr;
   canvas.style.width = `${W}px`;
@@ -213,7 +239,11 @@ function drawConfusion(canvas, m, names) {
       ctx.fillRect(pad + p * cell, pad + t * cell, cell - 1, cell - 1);
       if (m[t][p]) {
         ctx.fillStyle = k > 150 ? '#000' : '#fff';
-        ctx.fillText(m[t][p] > 999 ? `${(m[t][p] / 1000).toFixed(1)}k` : String(m[t][p]), pad + p * cell + cell / 2, pad + t * cell + cell / 2);
+        ctx.fillText(
+          m[t][p] > 999 ? `${(m[t][p] / 1000).toFixed(1)}k` : String(m[t][p]),
+          pad + p * cell + cell / 2,
+          pad + t * cell + cell / 2,
+        );
       }
     }
   }
@@ -229,5 +259,8 @@ function drawConfusion(canvas, m, names) {
   ctx.rotate(Math.PI / 2);
   ctx.fillText('true →', 0, 0);
   ctx.restore();
-  canvas.setAttribute('aria-label', `Confusion matrix: rows are true classes, columns predicted classes. ${m.map((r, t) => `${names[t]}: ${r[t]} right of ${r.reduce((a, b) => a + b, 0)}`).join('; ')}`);
+  canvas.setAttribute(
+    'aria-label',
+    `Confusion matrix: rows are true classes, columns predicted classes. ${m.map((r, t) => `${names[t]}: ${r[t]} right of ${r.reduce((a, b) => a + b, 0)}`).join('; ')}`,
+  );
 }

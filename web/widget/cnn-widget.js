@@ -16,14 +16,14 @@
 // Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
 // Several widgets on a page share one engine worker (one per widget origin), each with its own model
 // in the worker (a protocol "slot"); one training runs at a time.
-import '../worker/protocol.js';   // defines self.CnnProtocol (used by EngineClient)
-import '../lib/digitize.js';      // defines self.CnnDigitize (used by DrawView)
+import '../worker/protocol.js'; // defines self.CnnProtocol (used by EngineClient)
+import '../lib/digitize.js'; // defines self.CnnDigitize (used by DrawView)
 import { EngineClient, restartText } from '../engine-client.js';
 import { DrawView } from '../views/draw.js';
 import * as X from '../lib/experiment.js';
 import { fmtBytes, fmtCompact, fmtInt, fmtPct } from '../lib/format.js';
 
-const ROOT = new URL('../', import.meta.url).href;        // the app's folder on the widget's origin
+const ROOT = new URL('../', import.meta.url).href; // the app's folder on the widget's origin
 const MODULE_URL = new URL(import.meta.url).href;
 const TAG = 'cnn-widget';
 
@@ -43,18 +43,22 @@ const CSS_LENGTH = /^\s*(\d{1,5}(\.\d{1,3})?)\s*(px|%|rem|em|vw|vh|ch)?\s*$/;
 const ATTRS = ['mode', 'model', 'data', 'panels', 'size', 'width', 'height', 'experiment', ...X.HYPER_KEYS];
 
 // A handwritten 2 of the MNIST test set (image 1), shown by the network view before anything is drawn.
-const SAMPLE = Float32Array.from(atob(
-  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
-  'AAAAAAAAAAAAAAAAAAAAAAAAAHR9q///ll0AAAAAAAAAAAAAAAAAAAAAAAAAAKn9/f39/f3aHgAAAAAAAAAAAAAAAAAAAAAAAKn9' +
-  '/f39/f39/asAAAAAAAAAAAAAAAAAAAAAEOr9/fTXpP39/asAAAAAAAAAAAAAAAAAAAAAAADEy9L1Gh8A/f3XAAAAAAAAAAAAAAAA' +
-  'AAAAAAAAAAAAAAAAEP397AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEPn9/XAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAL/39/QMAAAAA' +
-  'AAAAAAAAAAAAAAAAAAAAAAAAAFD9/bUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKD9/f2BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJX9' +
-  '/fIAAAAAAAAAAAAAAAAAAAAAAAAAAAAASP39/a4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAEP390wAAAAAAAAAAAAAAAAAAAAAAAAAA' +
-  'AAAAEP390AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA5b9/f3pAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAArP394QAAAAAAAAAAAAAA' +
-  'AAAAAAAAAAAAAAAAGev9/WoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAG4P39DwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADH9/f2q' +
-  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAKv9/f39y7CwsLCwsLCwsGUAAAAAAAAAAAAAAACv/f39/f39/f39/f39/f0AAAAAAAAAAAAA' +
-  'AAAACbz9/f39/f39/f39/f39AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
-  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='), (c) => c.charCodeAt(0) / 255);
+const SAMPLE = Float32Array.from(
+  atob(
+    'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+      'AAAAAAAAAAAAAAAAAAAAAAAAAHR9q///ll0AAAAAAAAAAAAAAAAAAAAAAAAAAKn9/f39/f3aHgAAAAAAAAAAAAAAAAAAAAAAAKn9' +
+      '/f39/f39/asAAAAAAAAAAAAAAAAAAAAAEOr9/fTXpP39/asAAAAAAAAAAAAAAAAAAAAAAADEy9L1Gh8A/f3XAAAAAAAAAAAAAAAA' +
+      'AAAAAAAAAAAAAAAAEP397AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEPn9/XAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAL/39/QMAAAAA' +
+      'AAAAAAAAAAAAAAAAAAAAAAAAAFD9/bUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKD9/f2BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJX9' +
+      '/fIAAAAAAAAAAAAAAAAAAAAAAAAAAAAASP39/a4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAEP390wAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+      'AAAAEP390AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA5b9/f3pAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAArP394QAAAAAAAAAAAAAA' +
+      'AAAAAAAAAAAAAAAAGev9/WoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAG4P39DwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADH9/f2q' +
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAKv9/f39y7CwsLCwsLCwsGUAAAAAAAAAAAAAAACv/f39/f39/f39/f39/f0AAAAAAAAAAAAA' +
+      'AAAACbz9/f39/f39/f39/f39AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' +
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==',
+  ),
+  (c) => c.charCodeAt(0) / 255,
+);
 
 // ---- the shared engine: one worker per widget origin, for every widget of the page ----------
 const REGISTRY = Symbol.for('cnn-widget.engines');
@@ -84,7 +88,8 @@ async function ensureData(entry, parts) {
   }
   for (const part of parts) desc = await entry.data.get(part);
   // The last answer describes everything loaded so far; ask again if a part is missing from it.
-  if (parts.some((p) => !desc[p])) desc = await entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts });
+  if (parts.some((p) => !desc[p]))
+    desc = await entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts });
   return desc;
 }
 
@@ -95,12 +100,14 @@ function zoo() {
       if (!r.ok) throw new Error(`Could not load the list of models (${r.status}).`);
       return r.json();
     });
-    zooPromise.catch(() => { zooPromise = null; });
+    zooPromise.catch(() => {
+      zooPromise = null;
+    });
   }
   return zooPromise;
 }
 
-const fetched = new Map();  // url -> Promise<ArrayBuffer>
+const fetched = new Map(); // url -> Promise<ArrayBuffer>
 function fetchOnce(url, what) {
   if (!fetched.has(url)) {
     const p = fetch(url).then((r) => {
@@ -124,12 +131,18 @@ async function modelRequest(model) {
   if (typeof model === 'string') {
     const entry = z.zoo.find((m) => m.name === model);
     if (!entry) {
-      throw new X.ExperimentError(`There is no model named ${X.quote(model)}. Known models: pretrained, ${z.zoo.map((m) => m.name).join(', ')}.`);
+      throw new X.ExperimentError(
+        `There is no model named ${X.quote(model)}. Known models: pretrained, ${z.zoo.map((m) => m.name).join(', ')}.`,
+      );
     }
     const buf = await fetchOnce(`${ROOT}models/${entry.name}.json`, `the model ${entry.name}`);
     return { json: new TextDecoder().decode(buf), name: entry.name, label: `${entry.label} (untrained)` };
   }
-  return { json: JSON.stringify(model), name: model.name || 'custom', label: `${model.name || 'custom model'} (untrained)` };
+  return {
+    json: JSON.stringify(model),
+    name: model.name || 'custom',
+    label: `${model.name || 'custom model'} (untrained)`,
+  };
 }
 
 // ---- small DOM helpers: text only, never HTML -----------------------------------------------
@@ -146,7 +159,8 @@ function el(tag, props = {}, ...kids) {
   return e;
 }
 
-const escapeAttr = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s) =>
+  String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 // Pixels for the network: a Float32Array of 784 values in [0, 1] (ink = 1) is used as it is; an
 // ImageData (any size) is turned into ink (dark-on-light or light-on-dark, alpha respected) and,
@@ -155,13 +169,15 @@ function toInput(input) {
   if (input instanceof Float32Array || Array.isArray(input)) {
     if (input.length !== 784) throw new TypeError(`classify() needs 784 values (28×28), got ${input.length}.`);
     const out = Float32Array.from(input, Number);
-    if (out.some((v) => !Number.isFinite(v))) throw new TypeError('classify(): every value must be a finite number in [0, 1].');
+    if (out.some((v) => !Number.isFinite(v)))
+      throw new TypeError('classify(): every value must be a finite number in [0, 1].');
     return out.map((v) => Math.min(1, Math.max(0, v)));
   }
   if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
     const { width: w, height: h, data } = input;
     const lum = (i) => (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
-    let mean = 0, opaque = 0;
+    let mean = 0,
+      opaque = 0;
     for (let i = 0; i < w * h; i++) {
       if (data[4 * i + 3] < 128) continue;
       mean += lum(i);
@@ -184,15 +200,17 @@ function toInput(input) {
 
 // ---- the element ------------------------------------------------------------------------------
 export class CnnWidget extends HTMLElement {
-  static get observedAttributes() { return ATTRS; }
+  static get observedAttributes() {
+    return ATTRS;
+  }
 
   constructor() {
     super();
     this.slot_ = `w${++slotCounter}-${Math.random().toString(36).slice(2, 8)}`;
     this.root = this.attachShadow({ mode: 'open' });
     this.exp = { ...X.DEFAULTS };
-    this.edited = {};              // hyperparameters changed in the widget's own form
-    this.valid = {};               // which attributes passed their checks
+    this.edited = {}; // hyperparameters changed in the widget's own form
+    this.valid = {}; // which attributes passed their checks
     this.views = {};
     this.info = null;
     this.init = null;
@@ -201,16 +219,23 @@ export class CnnWidget extends HTMLElement {
     this.loadToken = 0;
     this.loadChain = Promise.resolve();
     this.modelKey = null;
-    this.modelReady = new Promise((res, rej) => { this.readyResolve = res; this.readyReject = rej; });
+    this.modelReady = new Promise((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
     this.modelReady.catch(() => {});
     this.unsubscribe = [];
     // The stylesheets load into the shadow root; the widget shows once they have (no unstyled flash).
     // The network view's shared rules first, then the widget's own (which override some sizes).
-    const sheets = ['../views/network.css', './widget.css'].map((f) => el('link', { rel: 'stylesheet', href: new URL(f, import.meta.url).href }));
+    const sheets = ['../views/network.css', './widget.css'].map((f) =>
+      el('link', { rel: 'stylesheet', href: new URL(f, import.meta.url).href }),
+    );
     this.frame = el('div', { class: 'frame', part: 'frame' });
     this.frame.style.visibility = 'hidden';
     let pending = sheets.length;
-    const show = () => { if (--pending === 0) this.frame.style.visibility = ''; };
+    const show = () => {
+      if (--pending === 0) this.frame.style.visibility = '';
+    };
     for (const s of sheets) {
       s.addEventListener('load', show);
       s.addEventListener('error', show);
@@ -227,7 +252,7 @@ export class CnnWidget extends HTMLElement {
     setTimeout(() => {
       if (this.isConnected) return;
       if (this.training) {
-        this.stop().catch(() => {});  // unloaded when the training ends
+        this.stop().catch(() => {}); // unloaded when the training ends
         return;
       }
       this.release();
@@ -251,10 +276,18 @@ export class CnnWidget extends HTMLElement {
   }
 
   // ---- public API ----
-  get ready() { return this.modelReady; }
-  get state() { return this.dataset.state || 'loading'; }
-  get experiment() { return this.getState(); }
-  set experiment(exp) { this.setState(exp); }
+  get ready() {
+    return this.modelReady;
+  }
+  get state() {
+    return this.dataset.state || 'loading';
+  }
+  get experiment() {
+    return this.getState();
+  }
+  set experiment(exp) {
+    this.setState(exp);
+  }
 
   // The experiment as it is now (attributes, the widget's form, the loaded model's description).
   getState() {
@@ -265,7 +298,9 @@ export class CnnWidget extends HTMLElement {
     if (exp.model !== 'pretrained' && this.info && this.loadedKey === JSON.stringify(this.exp.model)) {
       try {
         return X.validate({ ...exp, model: this.info.architecture });
-      } catch (e) { /* fall back to the reference */ }
+      } catch (e) {
+        /* fall back to the reference */
+      }
     }
     return X.validate(exp);
   }
@@ -289,11 +324,15 @@ export class CnnWidget extends HTMLElement {
     const exp = this.getState();
     const keep = ['panels', 'size', 'width', 'height'].filter((a) => this.hasAttribute(a) && this.valid[a]);
     if (form === 'iframe') {
-      const q = new URLSearchParams(keep.filter((a) => a === 'panels' || a === 'size').map((a) => [a, this.getAttribute(a)]));
+      const q = new URLSearchParams(
+        keep.filter((a) => a === 'panels' || a === 'size').map((a) => [a, this.getAttribute(a)]),
+      );
       const src = `${ROOT}embed.html${q.toString() ? `?${q}` : ''}#exp=${X.encode(exp)}`;
       const height = { classify: 560, network: 820, train: 980 }[exp.mode];
-      return `<iframe src="${escapeAttr(src)}" title="${escapeAttr(`${TITLES[exp.mode]} — a live convolutional network`)}" ` +
-        `width="100%" height="${height}" style="border:0" loading="lazy" allow="clipboard-write"></iframe>`;
+      return (
+        `<iframe src="${escapeAttr(src)}" title="${escapeAttr(`${TITLES[exp.mode]} — a live convolutional network`)}" ` +
+        `width="100%" height="${height}" style="border:0" loading="lazy" allow="clipboard-write"></iframe>`
+      );
     }
     const attrs = [`experiment="${X.encode(exp)}"`, ...keep.map((a) => `${a}="${escapeAttr(this.getAttribute(a))}"`)];
     return `<script type="module" src="${escapeAttr(MODULE_URL)}"></script>\n<cnn-widget ${attrs.join(' ')}></cnn-widget>`;
@@ -332,10 +371,15 @@ export class CnnWidget extends HTMLElement {
       this.waitingData = true;
       const d = await ensureData(this.entry, ['train', 'test']);
       this.waitingData = false;
-      if (exp.validation >= d.train.n) throw new X.ExperimentError(`validation images (${exp.validation}) must be fewer than the training images (${fmtInt(d.train.n)})`);
+      if (exp.validation >= d.train.n)
+        throw new X.ExperimentError(
+          `validation images (${exp.validation}) must be fewer than the training images (${fmtInt(d.train.n)})`,
+        );
       const config = X.trainConfig(exp, d.train.n);
       if (this.views.train) this.views.train.reset();
-      const done = new Promise((resolve) => { this.doneResolve = resolve; });
+      const done = new Promise((resolve) => {
+        this.doneResolve = resolve;
+      });
       this.checkpoint = null;
       this.say('Training…');
       this.setState_('training');
@@ -351,9 +395,15 @@ export class CnnWidget extends HTMLElement {
     }
   }
 
-  async pause() { return this.runControl('pause'); }
-  async resume() { return this.runControl('resume'); }
-  async stop() { return this.runControl('stop'); }
+  async pause() {
+    return this.runControl('pause');
+  }
+  async resume() {
+    return this.runControl('resume');
+  }
+  async stop() {
+    return this.runControl('stop');
+  }
 
   async runControl(type) {
     if (!this.entry) return 'idle';
@@ -376,27 +426,46 @@ export class CnnWidget extends HTMLElement {
   subscribe() {
     if (this.unsubscribe.length) return;
     let client;
-    try { client = this.entry.client; } catch (e) { return; }
-    const mine = (fn) => (m) => { if (m.slot === this.slot_) fn(m); };
+    try {
+      client = this.entry.client;
+    } catch (e) {
+      return;
+    }
+    const mine = (fn) => (m) => {
+      if (m.slot === this.slot_) fn(m);
+    };
     this.unsubscribe = [
-      client.on('progress', mine((p) => this.onProgress(p))),
-      client.on('epoch', mine((m) => this.onEpoch(m))),
-      client.on('done', mine((m) => this.onDone(m))),
+      client.on(
+        'progress',
+        mine((p) => this.onProgress(p)),
+      ),
+      client.on(
+        'epoch',
+        mine((m) => this.onEpoch(m)),
+      ),
+      client.on(
+        'done',
+        mine((m) => this.onDone(m)),
+      ),
       client.on('data', ({ what, loaded, total }) => {
         if (this.waitingData) this.say(`Downloading ${what}: ${fmtBytes(loaded)} of ${fmtBytes(total)}`);
       }),
       // The engine stopped: the shared client restarts it and restores every widget's model and the
       // running training (engine-client.js); the widget rolls its curves back and says so.
-      client.on('checkpoint', mine(({ iteration }) => {
-        if (this.views.train) this.checkpoint = { iteration, history: structuredClone(this.views.train.snapshot()) };
-      })),
+      client.on(
+        'checkpoint',
+        mine(({ iteration }) => {
+          if (this.views.train) this.checkpoint = { iteration, history: structuredClone(this.views.train.snapshot()) };
+        }),
+      ),
       client.on('crash', ({ message, training }) => {
         if (!training || training.slot !== this.slot_ || !this.training) return;
         const t = this.views.train;
         if (t) {
           const bar = t.els.progress.value;
           t.reset();
-          if (this.checkpoint && this.checkpoint.iteration === training.iteration) t.restore(structuredClone(this.checkpoint.history));
+          if (this.checkpoint && this.checkpoint.iteration === training.iteration)
+            t.restore(structuredClone(this.checkpoint.history));
           t.els.progress.value = bar;
           t.els.progressText.textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
         }
@@ -406,9 +475,17 @@ export class CnnWidget extends HTMLElement {
         if (!this.info && !this.training) return;
         this.say(restartText(ev, this.slot_), ev.problems.length ? 'error' : '');
         const d = this.views.draw;
-        if (d && d.image && !this.training) this.predict(d.image, 'restart').then((p) => d.showProbs(p), () => {});
+        if (d && d.image && !this.training)
+          this.predict(d.image, 'restart').then(
+            (p) => d.showProbs(p),
+            () => {},
+          );
       }),
-      client.on('error', ({ message }) => this.report(new Error(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`))),
+      client.on('error', ({ message }) =>
+        this.report(
+          new Error(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`),
+        ),
+      ),
     ];
   }
 
@@ -424,7 +501,9 @@ export class CnnWidget extends HTMLElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
-  setState_(s) { this.dataset.state = s; }
+  setState_(s) {
+    this.dataset.state = s;
+  }
 
   say(text, kind = '') {
     const m = this.ui && this.ui.msg;
@@ -463,7 +542,7 @@ export class CnnWidget extends HTMLElement {
         valid[name] = true;
       } catch (e) {
         problems.push(e.message);
-        if (name === 'model') exp.model = null;   // no model rather than another one
+        if (name === 'model') exp.model = null; // no model rather than another one
       }
     };
     attr('mode', X.checkMode);
@@ -488,11 +567,16 @@ export class CnnWidget extends HTMLElement {
 
   panelList(mode, problems) {
     if (!this.hasAttribute('panels')) return DEFAULT_PANELS[mode];
-    const items = this.getAttribute('panels').split(',').map((s) => s.trim()).filter(Boolean);
+    const items = this.getAttribute('panels')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const known = PANELS[mode];
     const bad = items.map((s) => s.replace(/^-/, '')).filter((s) => !known.includes(s));
     if (bad.length) {
-      problems.push(`panels: ${bad.map(X.quote).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a panel of the ${mode} mode (its panels: ${known.join(', ')})`);
+      problems.push(
+        `panels: ${bad.map(X.quote).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a panel of the ${mode} mode (its panels: ${known.join(', ')})`,
+      );
       return null;
     }
     if (items.length && items.every((s) => s.startsWith('-'))) {
@@ -580,22 +664,25 @@ export class CnnWidget extends HTMLElement {
     };
     const p = this.loadChain.then(run, run);
     this.loadChain = p.catch(() => {});
-    return p.then(({ init, info, label }) => {
-      if (token !== this.loadToken) return;
-      this.loadedKey = key;
-      this.onModel(info, init, label, fresh);
-      this.readyResolve();
-    }, (e) => {
-      if (token === this.loadToken && !fresh) {
-        this.info = null;
-        this.setState_('error');
-        this.ui.modelName.textContent = 'no model';
-        this.ui.engine.hidden = true;
-        this.report(e);
-        this.readyReject(e);
-      }
-      throw e;
-    });
+    return p.then(
+      ({ init, info, label }) => {
+        if (token !== this.loadToken) return;
+        this.loadedKey = key;
+        this.onModel(info, init, label, fresh);
+        this.readyResolve();
+      },
+      (e) => {
+        if (token === this.loadToken && !fresh) {
+          this.info = null;
+          this.setState_('error');
+          this.ui.modelName.textContent = 'no model';
+          this.ui.engine.hidden = true;
+          this.report(e);
+          this.readyReject(e);
+        }
+        throw e;
+      },
+    );
   }
 
   onModel(info, init, label, fresh) {
@@ -617,9 +704,18 @@ export class CnnWidget extends HTMLElement {
     }
     if (draw) {
       if (draw.image) draw.show(draw.image);
-      else if (this.exp.mode === 'network') this.showImage(SAMPLE, 'A handwritten 2 from the MNIST test set. Draw your own digit, or pick another test image.');
+      else if (this.exp.mode === 'network')
+        this.showImage(
+          SAMPLE,
+          'A handwritten 2 from the MNIST test set. Draw your own digit, or pick another test image.',
+        );
     }
-    this.emit('ready', { model: info.name, parameters: info.total_params, layers: info.layers.length, engine: init.variant });
+    this.emit('ready', {
+      model: info.name,
+      parameters: info.total_params,
+      layers: info.layers.length,
+      engine: init.variant,
+    });
   }
 
   async predict(image, source) {
@@ -647,7 +743,10 @@ export class CnnWidget extends HTMLElement {
       this.say('');
       const k = Math.floor(Math.random() * d.test.n);
       const r = await this.entry.client.request('testImages', { indices: [k] });
-      this.showImage(Float32Array.from(r.pixels, (v) => v / 255), `Test image ${fmtInt(k)} of MNIST, labelled ${r.labels[0]}.`);
+      this.showImage(
+        Float32Array.from(r.pixels, (v) => v / 255),
+        `Test image ${fmtInt(k)} of MNIST, labelled ${r.labels[0]}.`,
+      );
     } catch (e) {
       this.waitingData = false;
       this.ui.caption.textContent = e.message;
@@ -671,7 +770,9 @@ export class CnnWidget extends HTMLElement {
 
   onEpoch({ record, test }) {
     this.showResults((t) => t.epoch(record, test));
-    this.say(`Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`);
+    this.say(
+      `Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`,
+    );
     this.emit('epoch', { record, test });
   }
 
@@ -680,8 +781,13 @@ export class CnnWidget extends HTMLElement {
     this.paused = false;
     this.controls();
     this.setState_('ready');
-    if (status === 'diverged' || status === 'failed') this.say(`${message} Lower the learning rate and start again.`, 'error');
-    else this.say(`${status === 'early_stopped' ? 'Stopped early' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`, 'ok');
+    if (status === 'diverged' || status === 'failed')
+      this.say(`${message} Lower the learning rate and start again.`, 'error');
+    else
+      this.say(
+        `${status === 'early_stopped' ? 'Stopped early' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`,
+        'ok',
+      );
     if (test) this.showResults((t) => t.results(test));
     const detail = { status, message, test };
     this.emit('done', detail);
@@ -691,13 +797,15 @@ export class CnnWidget extends HTMLElement {
       this.release();
       return;
     }
-    this.schedule();  // attributes changed during the training take effect now
+    this.schedule(); // attributes changed during the training take effect now
     try {
       this.info = await this.entry.client.request('modelInfo', { slot: this.slot_ });
       if (this.views.network) this.views.network.setModel(this.info);
       if (this.views.draw && this.views.draw.image) this.views.draw.show(this.views.draw.image);
       if (test) this.ui.modelName.textContent = `${this.info.name} — trained here (${fmtPct(test.accuracy)})`;
-    } catch (e) { /* the model stays as it was */ }
+    } catch (e) {
+      /* the model stays as it was */
+    }
   }
 
   controls() {
@@ -742,65 +850,153 @@ export class CnnWidget extends HTMLElement {
   build(mode) {
     this.builtMode = mode;
     this.views = {};
-    const ui = this.ui = {};
+    const ui = (this.ui = {});
     ui.modelName = el('span', { class: 'model-name', text: '…' });
     ui.engine = el('span', { class: 'badge', text: 'loading…' });
-    const header = el('div', { class: 'head', 'data-panel': 'header' },
-      el('strong', { class: 'title', text: TITLES[mode] }), ui.modelName, ui.engine);
+    const header = el(
+      'div',
+      { class: 'head', 'data-panel': 'header' },
+      el('strong', { class: 'title', text: TITLES[mode] }),
+      ui.modelName,
+      ui.engine,
+    );
     ui.problems = el('ul', { class: 'problems', role: 'alert', hidden: true });
     ui.msg = el('p', { class: 'msg', role: 'status', 'aria-live': 'polite' });
     const body = el('div', { class: `body ${mode}` });
     if (mode === 'train') this.buildTrain(body);
     else this.buildDraw(body, mode);
     ui.shareMsg = el('span', { class: 'muted share-msg', role: 'status' });
-    ui.shareOut = el('textarea', { class: 'share-out', readonly: true, rows: 2, hidden: true, spellcheck: 'false', 'aria-label': 'Link or embed code to copy' });
-    const share = el('div', { class: 'share', 'data-panel': 'share' },
-      el('div', { class: 'row' },
-        el('button', { type: 'button', text: 'Copy link', title: 'A link that opens exactly this experiment (model, settings, seed)', onclick: () => this.copy('link') }),
-        el('button', { type: 'button', text: 'Copy embed code', title: 'HTML that puts this widget, with these settings, on another page', onclick: () => this.copy('embed') }),
-        ui.shareMsg),
-      ui.shareOut);
+    ui.shareOut = el('textarea', {
+      class: 'share-out',
+      readonly: true,
+      rows: 2,
+      hidden: true,
+      spellcheck: 'false',
+      'aria-label': 'Link or embed code to copy',
+    });
+    const share = el(
+      'div',
+      { class: 'share', 'data-panel': 'share' },
+      el(
+        'div',
+        { class: 'row' },
+        el('button', {
+          type: 'button',
+          text: 'Copy link',
+          title: 'A link that opens exactly this experiment (model, settings, seed)',
+          onclick: () => this.copy('link'),
+        }),
+        el('button', {
+          type: 'button',
+          text: 'Copy embed code',
+          title: 'HTML that puts this widget, with these settings, on another page',
+          onclick: () => this.copy('embed'),
+        }),
+        ui.shareMsg,
+      ),
+      ui.shareOut,
+    );
     this.frame.replaceChildren(header, ui.problems, body, ui.msg, share);
     this.frame.dataset.mode = mode;
     this.controls();
-    if (this.info) this.modelKey = null;  // the new views need the model
+    if (this.info) this.modelKey = null; // the new views need the model
   }
 
   buildDraw(body, mode) {
     const ui = this.ui;
-    const pad = el('canvas', { class: 'pad', width: 280, height: 280, tabindex: 0, role: 'img',
-      'aria-label': 'Drawing pad: draw one digit with the mouse, a finger or a pen. Delete clears it.' });
+    const pad = el('canvas', {
+      class: 'pad',
+      width: 280,
+      height: 280,
+      tabindex: 0,
+      role: 'img',
+      'aria-label': 'Drawing pad: draw one digit with the mouse, a finger or a pen. Delete clears it.',
+    });
     const hint = el('p', { class: 'pad-hint', text: 'Draw a digit here' });
     const clear = el('button', { type: 'button', text: 'Clear', title: 'Erase the drawing (Delete key on the pad)' });
-    const padPanel = el('div', { class: 'pad-panel', 'data-panel': 'pad' }, el('div', { class: 'pad-wrap' }, pad, hint));
-    const preview = el('canvas', { class: 'input28', width: 28, height: 28, role: 'img', 'aria-label': 'The 28×28 input the network sees' });
+    const padPanel = el(
+      'div',
+      { class: 'pad-panel', 'data-panel': 'pad' },
+      el('div', { class: 'pad-wrap' }, pad, hint),
+    );
+    const preview = el('canvas', {
+      class: 'input28',
+      width: 28,
+      height: 28,
+      role: 'img',
+      'aria-label': 'The 28×28 input the network sees',
+    });
     const top = el('span', { class: 'top-class', text: '?' });
     const topConf = el('span', { class: 'muted top-conf', text: 'Draw a digit in the box' });
     const bars = el('ol', { class: 'bars', 'aria-label': 'Probability of each class' });
-    const inputPanel = el('div', { class: 'input-panel', 'data-panel': 'input' },
-      el('figure', {}, preview, el('figcaption', { text: 'What the network sees: 28×28' })));
-    const side = el('div', { class: 'side' }, inputPanel,
+    const inputPanel = el(
+      'div',
+      { class: 'input-panel', 'data-panel': 'input' },
+      el('figure', {}, preview, el('figcaption', { text: 'What the network sees: 28×28' })),
+    );
+    const side = el(
+      'div',
+      { class: 'side' },
+      inputPanel,
       el('div', { class: 'verdict', 'aria-live': 'polite' }, top, topConf),
-      el('div', { class: 'row' }, clear,
-        mode === 'network' ? el('button', { type: 'button', text: 'Test image', title: 'Show a random image of the MNIST test set (downloads it once, 1.6 MB)', onclick: () => this.testImage() }) : null));
-    const probsPanel = el('div', { class: 'probs-panel', 'data-panel': 'probs' },
-      el('p', { class: 'sub', text: 'Class probabilities' }), bars);
+      el(
+        'div',
+        { class: 'row' },
+        clear,
+        mode === 'network'
+          ? el('button', {
+              type: 'button',
+              text: 'Test image',
+              title: 'Show a random image of the MNIST test set (downloads it once, 1.6 MB)',
+              onclick: () => this.testImage(),
+            })
+          : null,
+      ),
+    );
+    const probsPanel = el(
+      'div',
+      { class: 'probs-panel', 'data-panel': 'probs' },
+      el('p', { class: 'sub', text: 'Class probabilities' }),
+      bars,
+    );
     const top3 = el('div', { class: 'draw-row' }, padPanel, side, probsPanel);
     body.append(top3);
-    this.views.draw = new DrawView({ pad, preview, clear, bars, top, topConf, hint }, (input) => this.predict(input, 'draw'));
+    this.views.draw = new DrawView({ pad, preview, clear, bars, top, topConf, hint }, (input) =>
+      this.predict(input, 'draw'),
+    );
     this.views.draw.clear();
     if (mode !== 'network') return;
     ui.caption = el('p', { class: 'muted caption' });
-    const scaling = el('select', { title: 'Scale each map to its own range, or all maps of a layer to the layer\'s range' },
-      el('option', { value: 'map', text: 'per map' }), el('option', { value: 'layer', text: 'per layer' }));
-    const diagram = el('div', { class: 'net-diagram', role: 'group', 'aria-label': 'Layers of the model; select one to inspect it' });
+    const scaling = el(
+      'select',
+      { title: "Scale each map to its own range, or all maps of a layer to the layer's range" },
+      el('option', { value: 'map', text: 'per map' }),
+      el('option', { value: 'layer', text: 'per layer' }),
+    );
+    const diagram = el('div', {
+      class: 'net-diagram',
+      role: 'group',
+      'aria-label': 'Layers of the model; select one to inspect it',
+    });
     const detail = el('div', { class: 'layer-detail', 'aria-live': 'polite', 'data-panel': 'detail' });
-    body.append(ui.caption,
-      el('div', { class: 'diagram-panel', 'data-panel': 'diagram' },
-        el('div', { class: 'toolbar' }, el('label', { class: 'field' }, 'Colour scale ', scaling),
-          el('span', { class: 'muted', text: 'Columns are layers, left to right; each small square is one feature map for this input. Select a layer.' })),
-        diagram),
-      detail);
+    body.append(
+      ui.caption,
+      el(
+        'div',
+        { class: 'diagram-panel', 'data-panel': 'diagram' },
+        el(
+          'div',
+          { class: 'toolbar' },
+          el('label', { class: 'field' }, 'Colour scale ', scaling),
+          el('span', {
+            class: 'muted',
+            text: 'Columns are layers, left to right; each small square is one feature map for this input. Select a layer.',
+          }),
+        ),
+        diagram,
+      ),
+      detail,
+    );
     const api = {
       activations: (input) => this.entry.client.request('activations', { input, slot: this.slot_ }),
       weights: (layer) => this.entry.client.request('weights', { layer, slot: this.slot_ }),
@@ -824,18 +1020,37 @@ export class CnnWidget extends HTMLElement {
 
   buildTrain(body) {
     const ui = this.ui;
-    const field = (label, control, tip) => el('label', { class: 'field', title: tip }, el('span', { text: label }), control);
+    const field = (label, control, tip) =>
+      el('label', { class: 'field', title: tip }, el('span', { text: label }), control);
     const num = (id, attrs) => el('input', { id, type: 'number', ...attrs });
-    const optimizer = el('select', { id: 'optimizer' }, ...[
-      ['sgd', 'SGD'], ['momentum', 'SGD + momentum'], ['nesterov', 'SGD + Nesterov'], ['adagrad', 'AdaGrad'],
-      ['adadelta', 'AdaDelta'], ['rmsprop', 'RMSProp'], ['adam', 'Adam'], ['radam', 'RAdam'], ['lookahead', 'Lookahead (Adam)'],
-    ].map(([v, t]) => el('option', { value: v, text: t })));
-    ui.form = el('form', { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
+    const optimizer = el(
+      'select',
+      { id: 'optimizer' },
+      ...[
+        ['sgd', 'SGD'],
+        ['momentum', 'SGD + momentum'],
+        ['nesterov', 'SGD + Nesterov'],
+        ['adagrad', 'AdaGrad'],
+        ['adadelta', 'AdaDelta'],
+        ['rmsprop', 'RMSProp'],
+        ['adam', 'Adam'],
+        ['radam', 'RAdam'],
+        ['lookahead', 'Lookahead (Adam)'],
+      ].map(([v, t]) => el('option', { value: v, text: t })),
+    );
+    ui.form = el(
+      'form',
+      { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
       field('Optimizer', optimizer, 'The update rule of mini-batch gradient descent'),
       field('Learning rate', num('lr', { min: 0, step: 'any' }), 'Step size of each update'),
       field('Batch size', num('batch', { min: 1, max: 4096, step: 1 }), 'Images per mini-batch'),
       field('Epochs', num('epochs', { min: 1, max: 1000, step: 1 }), 'Passes over the training set'),
-      field('Seed', num('seed', { min: 0, step: 1 }), 'Seed of the shuffling and augmentation: the same seed gives the same run'));
+      field(
+        'Seed',
+        num('seed', { min: 0, step: 1 }),
+        'Seed of the shuffling and augmentation: the same seed gives the same run',
+      ),
+    );
     ui.form.addEventListener('change', (e) => {
       const k = e.target.id;
       if (!Object.hasOwn(X.HYPER, k)) return;
@@ -849,39 +1064,80 @@ export class CnnWidget extends HTMLElement {
       }
     });
     const btn = (text, title, fn, cls) => el('button', { type: 'button', text, title, class: cls, onclick: fn });
-    ui.start = btn('Start', 'Train this model on MNIST with these settings (fresh weights)', () => this.train().catch(() => {}), 'primary');
+    ui.start = btn(
+      'Start',
+      'Train this model on MNIST with these settings (fresh weights)',
+      () => this.train().catch(() => {}),
+      'primary',
+    );
     ui.pause = btn('Pause', 'Pause after the current mini-batch', () => this.pause().catch((e) => this.report(e)));
     ui.resume = btn('Resume', 'Continue from where it paused', () => this.resume().catch((e) => this.report(e)));
-    ui.stop = btn('Stop', 'End the training and keep the weights learned so far', () => this.stop().catch((e) => this.report(e)));
-    const controls = el('div', { class: 'controls', 'data-panel': 'controls' }, ui.form,
-      el('div', { class: 'row run' }, ui.start, ui.pause, ui.resume, ui.stop));
+    ui.stop = btn('Stop', 'End the training and keep the weights learned so far', () =>
+      this.stop().catch((e) => this.report(e)),
+    );
+    const controls = el(
+      'div',
+      { class: 'controls', 'data-panel': 'controls' },
+      ui.form,
+      el('div', { class: 'row run' }, ui.start, ui.pause, ui.resume, ui.stop),
+    );
     const progress = el('progress', { max: 1, value: 0, 'aria-label': 'Training progress' });
     const progressText = el('span', { class: 'muted', text: 'Not started' });
     const lossChart = el('div', { class: 'chart', 'aria-label': 'Loss per iteration, raw and smoothed' });
     const accChart = el('div', { class: 'chart', 'aria-label': 'Training, validation and test accuracy per epoch' });
     const e = {
-      testAcc: el('p', { class: 'big' }), testNote: el('p', { class: 'muted' }),
-      confusion: el('canvas', { class: 'confusion', role: 'img' }), perClass: el('ol', { class: 'bars small' }),
-      wrong: el('div', { class: 'wrong-grid' }), wrongNote: el('p', { class: 'muted' }),
+      testAcc: el('p', { class: 'big' }),
+      testNote: el('p', { class: 'muted' }),
+      confusion: el('canvas', { class: 'confusion', role: 'img' }),
+      perClass: el('ol', { class: 'bars small' }),
+      wrong: el('div', { class: 'wrong-grid' }),
+      wrongNote: el('p', { class: 'muted' }),
     };
-    const results = el('div', { class: 'results' },
-      el('div', { class: 'result-block' }, el('p', { class: 'sub', text: 'Test set' }), e.testAcc, e.testNote, el('p', { class: 'sub', text: 'Per-class accuracy' }), e.perClass),
+    const results = el(
+      'div',
+      { class: 'results' },
+      el(
+        'div',
+        { class: 'result-block' },
+        el('p', { class: 'sub', text: 'Test set' }),
+        e.testAcc,
+        e.testNote,
+        el('p', { class: 'sub', text: 'Per-class accuracy' }),
+        e.perClass,
+      ),
       el('div', { class: 'result-block' }, el('p', { class: 'sub', text: 'Confusion matrix' }), e.confusion),
-      el('div', { class: 'result-block grow' }, el('p', { class: 'sub', text: 'Misclassified test images' }), e.wrongNote, e.wrong));
-    body.append(controls,
+      el(
+        'div',
+        { class: 'result-block grow' },
+        el('p', { class: 'sub', text: 'Misclassified test images' }),
+        e.wrongNote,
+        e.wrong,
+      ),
+    );
+    body.append(
+      controls,
       el('div', { class: 'progress-row', 'data-panel': 'progress' }, progress, progressText),
-      el('div', { class: 'charts' },
+      el(
+        'div',
+        { class: 'charts' },
         el('div', { class: 'chart-panel', 'data-panel': 'loss' }, lossChart),
-        el('div', { class: 'chart-panel', 'data-panel': 'accuracy' }, accChart)),
-      el('div', { 'data-panel': 'results' }, results));
+        el('div', { class: 'chart-panel', 'data-panel': 'accuracy' }, accChart),
+      ),
+      el('div', { 'data-panel': 'results' }, results),
+    );
     if (!this.root.querySelector('link.uplot')) {
-      this.root.insertBefore(el('link', { rel: 'stylesheet', class: 'uplot', href: `${ROOT}vendor/uplot/uPlot.min.css` }), this.frame);
+      this.root.insertBefore(
+        el('link', { rel: 'stylesheet', class: 'uplot', href: `${ROOT}vendor/uplot/uPlot.min.css` }),
+        this.frame,
+      );
     }
     const api = { testImages: (q) => this.entry.client.request('testImages', q) };
-    import('../views/train.js').then(({ TrainView }) => {
-      if (this.ui !== ui) return;
-      this.views.train = new TrainView({ lossChart, accChart, progress, progressText, results, ...e }, api);
-    }).catch((err) => this.report(err));
+    import('../views/train.js')
+      .then(({ TrainView }) => {
+        if (this.ui !== ui) return;
+        this.views.train = new TrainView({ lossChart, accChart, progress, progressText, results, ...e }, api);
+      })
+      .catch((err) => this.report(err));
   }
 }
 

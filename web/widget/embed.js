@@ -1,7 +1,26 @@
 // embed.html's script: the URL's query and hash become the widget's attributes (as data: set with
 // setAttribute, checked by the widget, shown only as text), then the widget module loads.
-const NAMES = ['mode', 'model', 'data', 'panels', 'size', 'width', 'height', 'experiment', 'optimizer', 'lr',
-  'schedule', 'batch', 'epochs', 'iterations', 'seed', 'augment', 'l1', 'l2', 'validation'];
+const NAMES = [
+  'mode',
+  'model',
+  'data',
+  'panels',
+  'size',
+  'width',
+  'height',
+  'experiment',
+  'optimizer',
+  'lr',
+  'schedule',
+  'batch',
+  'epochs',
+  'iterations',
+  'seed',
+  'augment',
+  'l1',
+  'l2',
+  'validation',
+];
 
 function configure(w) {
   const q = new URLSearchParams(location.search);
