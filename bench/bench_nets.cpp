@@ -34,8 +34,10 @@
 
 #include "loss.h"
 #include "model.h"
+#include "optim/optimizer.h"
 #include "parallel.h"
 #include "profile.h"
+#include "train_step.h"
 
 using namespace cnn;
 using Clock = std::chrono::steady_clock;
@@ -120,28 +122,27 @@ class Batches {
   std::vector<int> y_;
 };
 
-float train_step(Model& m, const Tensor& x, const std::vector<int>& y, Tensor& grad, float lr) {
-  m.zero_grad();
-  const Tensor& out = m.forward(x, true);
-  const float loss = compute_loss(LossKind::softmax_cross_entropy, out, y, &grad);
-  m.backward(grad);
-  for (auto& p : m.params())
-    for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] -= lr * p.grad->data()[i];
-  return loss;
-}
+// The engine's one training step (train_step.h) with plain SGD, as the trainer runs it.
+struct Sgd {
+  std::unique_ptr<Optimizer> opt = make_optimizer({{"type", "sgd"}, {"lr", 0.01}});
+  Tensor grad;
+  float step(Model& m, const Tensor& x, const std::vector<int>& y) {
+    return cnn::train_step(m, x, y, m.params(), *opt, grad).loss;
+  }
+};
 
-// --profile: training steps of a chain model replayed layer by layer (cnn::profile_training).
+// --profile: training steps timed per phase and per layer (cnn::profile_training).
 int profile(Model& m, const Mnist& data, int batch, double seconds) {
   Batches it(data, batch);
   const BatchSource next = [&](int, const Tensor*& x, const std::vector<int>*& labels) {
     x = &it.next();
     labels = &it.labels();
   };
-  // Allocations of whole training steps as bench's train_step does them (Model::forward/backward).
-  Tensor grad;
+  // Allocations of whole training steps (the engine's train_step).
+  Sgd sgd;
   auto model_step = [&] {
     const Tensor& x = it.next();
-    train_step(m, x, it.labels(), grad, 0.01f);
+    sgd.step(m, x, it.labels());
   };
   for (int i = 0; i < 3; ++i) model_step();
   const std::size_t a0 = g_allocs, b0 = g_alloc_bytes;
@@ -249,12 +250,12 @@ int main(int argc, char** argv) {
 
     for (int b : batches) {
       Batches it(data, b);
-      Tensor grad;
+      Sgd sgd;
       float sink = 0;  // accumulated, then stored in g_sink so nothing is optimized away
       const double train = rate(
           [&] {
             const Tensor& x = it.next();
-            sink += train_step(model, x, it.labels(), grad, 0.01f);
+            sink += sgd.step(model, x, it.labels());
           },
           b, seconds);
       const double infer = rate([&] { sink += model.forward(it.next(), false).data()[0]; }, b, seconds * 0.75);

@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <map>
@@ -187,9 +188,22 @@ const Tensor& Model::forward(const Tensor& x, bool training) {
     Node& n = nodes_[i];
     in_.clear();
     for (int j : n.inputs) in_.push_back(&nodes_[j].out);
-    n.layer->forward(in_, n.out, training);
+    if (forward_s_) {
+      const auto t0 = std::chrono::steady_clock::now();
+      n.layer->forward(in_, n.out, training);
+      (*forward_s_)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } else {
+      n.layer->forward(in_, n.out, training);
+    }
   }
   return nodes_.back().out;
+}
+
+void Model::time_layers(std::vector<double>* forward_s, std::vector<double>* backward_s) {
+  forward_s_ = forward_s;
+  backward_s_ = backward_s;
+  if (forward_s_) forward_s_->resize(nodes_.size(), 0.0);
+  if (backward_s_) backward_s_->resize(nodes_.size(), 0.0);
 }
 
 void Model::backward(const Tensor& dout) {
@@ -213,7 +227,13 @@ void Model::backward(const Tensor& dout) {
       in.push_back(&nodes_[n.inputs[k]].out);
       dx.push_back(n.inputs[k] == 0 ? nullptr : &n.dx[k]);  // no gradient for the data
     }
-    n.layer->backward(in, n.out, n.grad, dx);
+    if (backward_s_) {
+      const auto t0 = std::chrono::steady_clock::now();
+      n.layer->backward(in, n.out, n.grad, dx);
+      (*backward_s_)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } else {
+      n.layer->backward(in, n.out, n.grad, dx);
+    }
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int j = n.inputs[k];
       if (j == 0) continue;

@@ -63,6 +63,9 @@ class Model {
   // not fit the engine's limits (kMaxTensorElements, kMemoryBytes in size_limits.h). Called when the model is
   // built (batch 1) and by forward for each larger batch than checked before.
   void check_memory(std::size_t batch);
+  // Per-layer timing (the profile): when set, forward and backward add each node's seconds at its
+  // index (the vectors are resized to size()). Null pointers switch it off.
+  void time_layers(std::vector<double>* forward_s, std::vector<double>* backward_s);
   // Back-propagates dL/doutput; parameter gradients are ADDED (call zero_grad first).
   void backward(const Tensor& dout);
   void zero_grad();
@@ -120,6 +123,7 @@ class Model {
   std::vector<Tensor*> dx_;
   std::vector<char> has_;
   std::size_t checked_batch_ = 0;  // the largest batch check_memory accepted
+  std::vector<double>*forward_s_ = nullptr, *backward_s_ = nullptr;
 };
 
 }  // namespace cnn

@@ -18,12 +18,10 @@ struct StepProfile {
 // The images and labels of training step k (both stay valid until the next call).
 using BatchSource = std::function<void(int step, const Tensor*& x, const std::vector<int>*& labels)>;
 
-// Replays training steps of a chain model (each layer fed by the previous one; anything else is
-// refused with an Error) with a timer around each call: zero_grad, every layer's forward
-// (training), softmax cross-entropy, every layer's backward, a plain SGD update (lr 0.01) - the
-// calls Model::forward and backward make. `warmup` untimed steps first, then timed steps until
-// both `min_steps` and `seconds` are reached. Nothing is allocated per step once the layers'
-// scratch has grown (the first step).
+// Runs the engine's training step (train_step.h: softmax cross-entropy, plain SGD with lr 0.01) with
+// its phases timed and each layer's forward and backward timed by the model (Model::time_layers).
+// `warmup` untimed steps first, then timed steps until both `min_steps` and `seconds` are reached.
+// Any model, graphs included. Nothing is allocated per step once the layers' scratch has grown.
 StepProfile profile_training(Model& m, const BatchSource& batch, int warmup, int min_steps, double seconds);
 
 }  // namespace cnn

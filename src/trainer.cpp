@@ -208,25 +208,22 @@ bool Trainer::step() {
   opt_->set_lr(lr);
   batch(train_, order_.data() + in_epoch_ * static_cast<long>(b), b, x_, y_, pre_,
         cfg_.augment.any() ? &cfg_.augment : nullptr, &augment_rng_);
-  model_.zero_grad();
-  const Tensor& out = model_.forward(x_, true);
   const std::size_t C = shape_size(model_.output_shape());
-  float loss = compute_loss(cfg_.loss, out, y_, &grad_);
-  for (std::size_t i = 0; i < b; ++i) correct_ += argmax(out.data() + i * C, C) == y_[i];
-  model_.backward(grad_);
-  const std::vector<Param>& params = trainable_;
-  loss += static_cast<float>(cfg_.reg.apply(params, true));
-  bool finite = std::isfinite(loss);
-  for (std::size_t k = 0; finite && k < params.size(); ++k) {
-    float s = 0.0f;
-    const float* g = params[k].grad->data();
-    for (std::size_t i = 0; i < params[k].grad->size(); ++i) s += g[i] * 0.0f;  // NaN/inf propagate
-    finite = std::isfinite(s);
-  }
   // A finite loss can explode too (ReLUs die, logits of 1e30): a thousand times the loss of a
   // uniform guess, ln(C), counts as diverged as well.
   const double explode = 1000.0 * std::max(1.0, std::log(static_cast<double>(C)));
-  if (!finite || loss > explode) {
+  step_options_.loss = cfg_.loss;
+  step_options_.reg = cfg_.reg;
+  step_options_.max_loss = static_cast<float>(explode);
+  if (!step_options_.on_output)
+    step_options_.on_output = [this](const Tensor& out) {
+      const std::size_t n = out.shape()[0], classes = shape_size(model_.output_shape());
+      for (std::size_t i = 0; i < n; ++i) correct_ += argmax(out.data() + i * classes, classes) == y_[i];
+    };
+  const StepResult r = train_step(model_, x_, y_, trainable_, *opt_, grad_, step_options_);
+  const float loss = r.loss;
+  const bool finite = r.finite;
+  if (!r.updated) {
     std::ostringstream what;
     if (finite)
       what << "exploded to " << loss << " (over 1000 times the loss of a uniform guess)";
@@ -244,7 +241,6 @@ bool Trainer::step() {
                ").";
     return false;
   }
-  opt_->step(params);
   ++iteration_;
   ++in_epoch_;
   loss_sum_ += loss;

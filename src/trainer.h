@@ -19,6 +19,7 @@
 #include "model.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train_step.h"
 
 namespace cnn {
 
@@ -138,6 +139,7 @@ class Trainer {
   int since_best_ = 0;
   json best_params_;
   Tensor x_, grad_;
+  StepOptions step_options_;  // train_step's options, kept so that a step allocates nothing
   std::vector<int> y_;
 };
 

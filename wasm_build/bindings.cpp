@@ -17,7 +17,7 @@
 //   m.trainStep(Float32Array x, Int32Array labels, batch, {lr, loss, l1, l2}) -> loss (plain SGD)
 //   m.profile(Float32Array x, Int32Array labels, batch, seconds) -> JSON text {batch, steps, step_ms,
 //                             layers: [{name, type, macs (per batch), forward_ms, backward_ms}]}: where
-//                             a training step's time goes (profile.h; chain models only)
+//                             a training step's time goes (profile.h)
 //   m.paramNames()         -> JSON text [{name, shape}]
 //   m.getParam(name) / m.setParam(name, Float32Array)
 //   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward/predict
@@ -81,6 +81,7 @@
 #include "parallel.h"
 #include "profile.h"
 #include "serialize.h"
+#include "train_step.h"
 #include "trainer.h"
 
 using emscripten::val;
@@ -293,21 +294,16 @@ class ModelHandle {
       const Regularization reg{opts["l1"].isUndefined() ? 0.0f : opts["l1"].as<float>(),
                                opts["l2"].isUndefined() ? 0.0f : opts["l2"].as<float>()};
       if (!(lr > 0.0f)) throw Error("learning rate must be positive");
-      Model& m = model();
-      m.zero_grad();
-      const Tensor& out = m.forward(x, true);
-      const float loss = compute_loss(kind, out, y, &grad_);
-      m.backward(grad_);
-      auto params = m.params();
-      const double penalty = reg.apply(params, true);
       if (!sgd_) sgd_ = make_optimizer({{"type", "sgd"}, {"lr", lr}});
       sgd_->set_lr(lr);
-      sgd_->step(params);
-      return static_cast<double>(loss) + penalty;
+      StepOptions o;
+      o.loss = kind;
+      o.reg = reg;
+      return static_cast<double>(train_step(model(), x, y, model().params(), *sgd_, grad_, o).loss);
     });
   }
 
-  // Per-layer times of training steps on one batch (profile.h; chain models only).
+  // Per-layer times of training steps on one batch (profile.h).
   std::string profile(const val& input, const val& labels, int batch, double seconds) {
     return guard([&] {
       const Tensor x = batch_tensor(input, batch);
