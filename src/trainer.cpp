@@ -167,7 +167,6 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
   for (const std::string& f : cfg_.freeze)
     if (model_.find(f) < 1) throw Error("freeze: the model has no layer named '" + f + "'");
   opt_ = make_optimizer(cfg_.optimizer);
-  sched_ = make_schedule(cfg_.schedule, opt_->lr());
   shuffle_rng_.seed(cfg_.seed);
   augment_rng_.seed(cfg_.seed * 2654435761u + 1u);
   const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(cfg_.batch), train_.n);
@@ -179,6 +178,8 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
                 " iterations; this engine plans at most 1,000,000,000 (fewer epochs or a larger batch)");
   epochs_ = cfg_.iterations > 0 ? static_cast<int>((cfg_.iterations + per_epoch_ - 1) / per_epoch_) : cfg_.epochs;
   total_ = cfg_.iterations > 0 ? cfg_.iterations : per_epoch_ * cfg_.epochs;
+  cfg_.schedule = resolve_schedule(cfg_.schedule, total_);  // the sizes it leaves out, from the run's length
+  sched_ = make_schedule(cfg_.schedule, opt_->lr());
   progress_.total_iterations = total_;
   progress_.epochs = epochs_;
   progress_.iterations_per_epoch = per_epoch_;

@@ -203,4 +203,29 @@ TEST(Trainer, RefusesDataThatDoesNotFit) {
   }
 }
 
+// The presets have one owner, the engine: the page, the widget and the command line send names.
+TEST(Trainer, ResolvesSchedulePresetsFromTheRunAndAugmentationPresetsByName) {
+  const Dataset train = bars(100, 3);  // 12 iterations an epoch with batch 8
+  Preprocess pre;
+  Model m = Model::from_string(kNet);
+  Trainer t(m, train, nullptr, pre,
+            TrainConfig::from_json({{"epochs", 5}, {"batch", 8}, {"schedule", "cosine"}, {"augment", "digits"}}));
+  EXPECT_EQ(t.config().schedule, json({{"type", "cosine"}, {"total", 60}, {"warmup", 6}}));
+  EXPECT_EQ(t.config().augment.to_json(),
+            AugmentConfig::from_json({{"translate", 2}, {"rotate", 10}, {"scale", 0.1}}).to_json());
+  Model m2 = Model::from_string(kNet);
+  Trainer t2(m2, train, nullptr, pre,
+             TrainConfig::from_json({{"epochs", 5}, {"batch", 8}, {"schedule", {{"type", "cosine"}, {"warmup", 0}}}}));
+  EXPECT_EQ(t2.config().schedule, json({{"type", "cosine"}, {"warmup", 0}, {"total", 60}}));  // given sizes kept
+  Model m3 = Model::from_string(kNet);
+  Trainer t3(m3, train, nullptr, pre, TrainConfig::from_json({{"epochs", 5}, {"batch", 8}, {"schedule", "step"}}));
+  EXPECT_EQ(t3.config().schedule, json({{"type", "step"}, {"step_size", 20}}));
+  try {
+    AugmentConfig::from_json("wild");
+    ADD_FAILURE() << "an unknown preset was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("known: none, digits, strong"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace cnn::test

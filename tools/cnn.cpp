@@ -14,6 +14,7 @@
 #include <new>
 #include <sstream>
 
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "data/npy.h"
 #include "ensemble.h"
@@ -59,7 +60,8 @@ const char* kTrainOptionsHelp =
     "  --data mnist | --images <idx> --labels <idx>   data (default mnist)\n"
     "  --epochs N (default 1) | --iterations N        length of training\n"
     "  --batch N (64)  --optimizer sgd|adam|... (sgd)  --lr X  --momentum X  --schedule constant|step|cosine|...\n"
-    "  --warmup N (cosine)  --l1 X  --l2 X  --weight-decay X  --augment '<json>' | digits  --seed N\n"
+    "  --warmup N (cosine; default min(iterations/10, 500))  --l1 X  --l2 X  --weight-decay X\n"
+    "  --augment none|digits|strong|'<json>'  --seed N\n"
     "  --validation N (5000 training images held out for validation)  --subset N (train on the first N\n"
     "    images of the training split only)\n";
 
@@ -288,8 +290,8 @@ std::string duration(double s) {
   return b;
 }
 
-// The training configuration (TrainConfig JSON) of the common options; train_n sizes the schedules.
-json train_config(const Args& a, std::size_t train_n) {
+// The training configuration (TrainConfig JSON) of the common options; the engine resolves the presets.
+json train_config(const Args& a) {
   json tc = json::object();
   auto num = [&](const char* k, double def, double lo, double hi) { return number(a, k, def, lo, hi); };
   tc["epochs"] = static_cast<int>(num("--epochs", 1, 1, 100000));
@@ -305,25 +307,20 @@ json train_config(const Args& a, std::size_t train_n) {
   tc["seed"] = static_cast<int>(num("--seed", 1, 0, 2147483647));
   tc["patience"] = static_cast<int>(num("--patience", 0, 0, 100000));
   if (a.count("--augment")) {
+    // A preset's name (the engine owns them: augment.h) or a JSON object.
     const std::string s = a.at("--augment");
     try {
-      tc["augment"] =
-          s == "digits" ? json{{"translate", 2}, {"rotate", 10}, {"scale", 0.1}} : parse_json(s, "--augment");
-    } catch (const Error&) {
-      throw Usage("--augment must be 'digits' or a JSON object such as '{\"translate\":2}'");
+      tc["augment"] = !s.empty() && s[0] == '{' ? parse_json(s, "--augment") : json(s);
+      AugmentConfig::from_json(tc["augment"]);
+    } catch (const Error& e) {
+      throw Usage(std::string("--augment must be none, digits, strong or a JSON object such as '{\"translate\":2}' (") +
+                  e.what() + ")");
     }
   }
-  const long batch = tc["batch"].get<int>();
-  const long iters_hint = tc["iterations"].get<long>() > 0
-                              ? tc["iterations"].get<long>()
-                              : tc["epochs"].get<int>() * static_cast<long>(train_n / static_cast<std::size_t>(batch));
   if (a.count("--schedule")) {
+    // The sizes come from the run's length in the engine (schedule.h resolve_schedule); --warmup overrides.
     json sc{{"type", a.at("--schedule")}};
-    if (sc["type"] == "cosine")
-      sc["total"] = std::max<long>(1, iters_hint), sc["warmup"] = static_cast<long>(num("--warmup", 0, 0, 1e9));
-    if (sc["type"] == "step") sc["step_size"] = std::max<long>(1, iters_hint / 3);
-    if (sc["type"] == "exponential") sc["gamma"] = std::pow(0.01, 1.0 / std::max<long>(1, iters_hint));
-    if (sc["type"] == "inverse_time") sc["k"] = 10.0 / std::max<long>(1, iters_hint);
+    if (a.count("--warmup")) sc["warmup"] = static_cast<long>(num("--warmup", 0, 0, 1e9));
     tc["schedule"] = sc;
   }
   return tc;
@@ -521,7 +518,7 @@ int cmd_search(const Args& a) {
   Data d = load_data(a);
   const auto [train, val] = train_split(a, d.train);
   if (val.n == 0) throw Usage("--validation must be at least 1: trials are scored on the validation split");
-  const json tc = train_config(a, train.n);
+  const json tc = train_config(a);
   try {
     validate_space(space, desc, tc);
   } catch (const Error& e) {
@@ -644,7 +641,7 @@ int cmd_train(const Args& a) {
   if (resume && source_doc.contains("training")) {
     cfg = TrainConfig::from_json(source_doc["training"]["config"]);
   } else {
-    json tc = train_config(a, train.n);
+    json tc = train_config(a);
     if (!freeze.empty()) tc["freeze"] = freeze;
     cfg = TrainConfig::from_json(tc);
   }

@@ -347,7 +347,7 @@ function controls() {
 // same code as shared links and the widget (lib/experiment.js).
 function readConfig(ntrain) {
   const exp = { ...experiment.DEFAULTS, ...experiment.readForm(document) };
-  return experiment.trainConfig(exp, ntrain);
+  return experiment.trainConfig(exp);
 }
 
 async function startTraining() {

@@ -29,6 +29,16 @@ void AugmentConfig::validate() const {
 
 AugmentConfig AugmentConfig::from_json(const json& j) {
   if (j.is_null()) return {};
+  if (j.is_string()) {
+    // The presets, here only: the page, the widget and the command line name them.
+    const std::string name = j.get<std::string>();
+    if (name == "none") return {};
+    if (name == "digits") return from_json({{"translate", 2}, {"rotate", 10}, {"scale", 0.1}});
+    if (name == "strong")
+      return from_json(
+          {{"translate", 2}, {"rotate", 12}, {"scale", 0.12}, {"brightness", 0.1}, {"contrast", 0.1}, {"cutout", 6}});
+    throw Error(std::string(kWhere) + ": unknown preset '" + name + "' (known: none, digits, strong; or an object)");
+  }
   if (!j.is_object()) throw Error(std::string(kWhere) + ": expected a JSON object, got " + j.dump());
   static const char* known[] = {"translate", "crop", "rotate", "scale", "flip", "brightness", "contrast", "cutout"};
   for (auto it = j.begin(); it != j.end(); ++it)

@@ -46,7 +46,9 @@ struct AugmentConfig {
   // Throws cnn::Error for out-of-range values.
   void validate() const;
   // {"translate":2,"crop":0,"rotate":10,"scale":0.1,"flip":false,"brightness":0.1,"contrast":0.1,"cutout":8}
-  // Missing keys keep the defaults (off); unknown keys are an error.
+  // Missing keys keep the defaults (off); unknown keys are an error. Or a preset's name, owned here:
+  //   "none"; "digits" {translate 2, rotate 10, scale 0.1};
+  //   "strong" {translate 2, rotate 12, scale 0.12, brightness 0.1, contrast 0.1, cutout 6}.
   static AugmentConfig from_json(const json& j);
   json to_json() const;
 };

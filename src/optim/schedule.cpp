@@ -98,6 +98,24 @@ class Cosine : public Schedule {
 
 std::vector<std::string> schedule_types() { return {"constant", "step", "exponential", "inverse_time", "cosine"}; }
 
+json resolve_schedule(const json& cfg_in, long total) {
+  json cfg = cfg_in.is_string() ? json{{"type", cfg_in}} : cfg_in;
+  if (!cfg.is_object() || !cfg.contains("type") || !cfg["type"].is_string()) return cfg;  // make_schedule says why
+  const std::string type = cfg["type"].get<std::string>();
+  const long T = std::max<long>(1, total);
+  if (type == "cosine") {
+    if (!cfg.contains("total")) cfg["total"] = T;
+    if (!cfg.contains("warmup")) cfg["warmup"] = std::min<long>(T / 10, 500);
+  } else if (type == "step") {
+    if (!cfg.contains("step_size")) cfg["step_size"] = std::max<long>(1, T / 3);
+  } else if (type == "exponential") {
+    if (!cfg.contains("gamma")) cfg["gamma"] = std::pow(0.01, 1.0 / static_cast<double>(T));
+  } else if (type == "inverse_time") {
+    if (!cfg.contains("k")) cfg["k"] = 10.0 / static_cast<double>(T);
+  }
+  return cfg;
+}
+
 std::unique_ptr<Schedule> make_schedule(const json& cfg_in, float base_lr) {
   const json cfg = cfg_in.is_string() ? json{{"type", cfg_in}} : cfg_in;
   std::string known;

@@ -50,6 +50,11 @@ class Schedule {
 };
 
 std::unique_ptr<Schedule> make_schedule(const json& cfg, float base_lr);
+// The sizes a schedule leaves out, filled from the run's length (the presets, owned here; the page, the
+// widget and the command line give only the type): cosine total = the run's iterations and warmup =
+// min(total / 10, 500); step step_size = total / 3; exponential gamma = 0.01^(1/total) (the rate falls
+// 100-fold over the run); inverse_time k = 10 / total. Given sizes are kept. A name is {"type": name}.
+json resolve_schedule(const json& cfg, long total_iterations);
 // "constant", "step", "exponential", "inverse_time", "cosine".
 std::vector<std::string> schedule_types();
 

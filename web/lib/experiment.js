@@ -294,9 +294,9 @@ export function toUrl(exp, page) {
 }
 
 // ---- the engine's training configuration ------------------------------------------------------
-// The same mapping as the app's Train card: optimizer names to the engine's optimizer objects, a
-// schedule sized to the run, the augmentation presets.
-export function trainConfig(exp, ntrain) {
+// The same mapping as the app's Train card: optimizer names to the engine's optimizer objects; the
+// schedule and the augmentation by name (the engine sizes and resolves them).
+export function trainConfig(exp) {
   const { lr } = exp;
   const optimizer = {
     sgd: { type: 'sgd', lr },
@@ -309,19 +309,10 @@ export function trainConfig(exp, ntrain) {
     radam: { type: 'radam', lr },
     lookahead: { type: 'lookahead', k: 5, alpha: 0.5, inner: { type: 'adam', lr } },
   }[exp.optimizer];
-  const trainN = Math.max(1, ntrain - exp.validation);
-  const iters = exp.iterations > 0 ? exp.iterations : exp.epochs * Math.max(1, Math.floor(trainN / exp.batch));
+  // The schedule's sizes (from the run's length) and the augmentation presets are the engine's
+  // (src/optim/schedule.h resolve_schedule, src/data/augment.h): only their names go from here.
   const schedule = { type: exp.schedule };
-  if (exp.schedule === 'cosine')
-    Object.assign(schedule, { total: iters, warmup: Math.min(Math.floor(iters / 10), 500) });
-  if (exp.schedule === 'step') schedule.step_size = Math.max(1, Math.floor(iters / 3));
-  if (exp.schedule === 'exponential') schedule.gamma = Math.pow(0.01, 1 / Math.max(1, iters));
-  if (exp.schedule === 'inverse_time') schedule.k = 10 / Math.max(1, iters);
-  const augment = {
-    none: {},
-    digits: { translate: 2, rotate: 10, scale: 0.1 },
-    strong: { translate: 2, rotate: 12, scale: 0.12, brightness: 0.1, contrast: 0.1, cutout: 6 },
-  }[exp.augment];
+  const augment = exp.augment;
   const config = {
     epochs: exp.epochs,
     batch: exp.batch,

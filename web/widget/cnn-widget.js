@@ -375,7 +375,7 @@ export class CnnWidget extends HTMLElement {
         throw new X.ExperimentError(
           `validation images (${exp.validation}) must be fewer than the training images (${fmtInt(d.train.n)})`,
         );
-      const config = X.trainConfig(exp, d.train.n);
+      const config = X.trainConfig(exp);
       if (this.views.train) this.views.train.reset();
       const done = new Promise((resolve) => {
         this.doneResolve = resolve;
