@@ -52,7 +52,9 @@ test('the engine worker is killed mid-training: the page says so, a new worker r
   await page.goto('/');
   await ready(page);
   expect(workers.length).toBe(1);
-  await startConvnetjs(page);
+  // Three epochs (about 5,000 iterations): the run must still be going when the test stops it, on a
+  // quiet machine too (one epoch ended before the Stop there).
+  await startConvnetjs(page, '3');
   await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
     timeout: 60000,
   });
@@ -151,7 +153,7 @@ test('closing the tab mid-training and opening the page again resumes from the l
   test.setTimeout(240000);
   await page.goto('/');
   await ready(page);
-  await startConvnetjs(page, '2');
+  await startConvnetjs(page, '4');  // still running at the reload below, however fast the machine
   await page.locator('#train-card').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
     timeout: 60000,
