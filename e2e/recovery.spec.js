@@ -153,7 +153,7 @@ test('closing the tab mid-training and opening the page again resumes from the l
   test.setTimeout(240000);
   await page.goto('/');
   await ready(page);
-  await startConvnetjs(page, '4');  // still running at the reload below, however fast the machine
+  await startConvnetjs(page, '4'); // still running at the reload below, however fast the machine
   await page.locator('#train-card').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => Number(document.documentElement.dataset.checkpointIteration) > 0, null, {
     timeout: 60000,
