@@ -38,9 +38,12 @@
 //     left their Embind handles behind) — ~1,100 engine errors in the CI loop, +600 kB.
 //   - the engine's allocations (dlmalloc's in-use bytes, Module.heapStats): 64 kB. Unlike the memory's
 //     size this moves with every byte the engine keeps; a training step allocates nothing after the
-//     first and a classification frees all it takes, so between slices it is flat (measured: the same
-//     to the byte, or a few kB while a checkpoint is being written). 64 kB catches a leak of one byte
-//     per classification in the CI loop.
+//     first and a classification frees all it takes. During training it moves between two levels
+//     about 1.3 MB apart (an epoch's test evaluation and a checkpoint's bytes come and go), so training
+//     is checked peak to peak: the highest sample up to the warm-up against the highest after it
+//     (measured: +5 to +9 kB; tolerance 256 kB, which catches 15 bytes per training iteration after
+//     the warm-up in the CI run). Classifying is flat (measured: +0; tolerance 64 kB, which catches a
+//     leak of one byte per classification in the CI loop).
 //   - workers: the same number at the end as after the warm-up.
 'use strict';
 const { spawn } = require('child_process');
@@ -63,7 +66,7 @@ const engineDir = opt('--engine-dir', null);
 const SAMPLE_S = 30;
 const WARMUP_S = 45;
 const WARMUP_CLASSIFY = 2000;
-const TOL = { wasm: 0, malloc: 64 * 1024, pageJs: 1024 * 1024, workerJs: 512 * 1024 };
+const TOL = { wasm: 0, malloc: 64 * 1024, mallocTraining: 256 * 1024, pageJs: 1024 * 1024, workerJs: 512 * 1024 };
 const root = path.join(__dirname, '..');
 
 const MB = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1048576).toFixed(1)} MB`);
@@ -167,6 +170,11 @@ async function main() {
     times.sort((a, b) => a.t - b.t);
     let warm = null;
     let last = null;
+    // The engine's allocations move between two levels within an epoch (about 1.3 MB, the test set's
+    // evaluation and the checkpoint's bytes come and go), so they are compared peak to peak: the
+    // highest sample up to the warm-up against the highest after it.
+    let peakWarm = 0;
+    let peakAfter = 0;
     for (const { t, tag } of times) {
       const wait = trainStart + t * 1000 - Date.now();
       if (wait > 0) await page.waitForTimeout(wait);
@@ -175,6 +183,8 @@ async function main() {
         throw new Error(`the training ended early (${done}): ${await page.locator('#train-msg').textContent()}`);
       last = await sample();
       show(tag, last);
+      if (!warm) peakWarm = Math.max(peakWarm, last.malloc);
+      else peakAfter = Math.max(peakAfter, last.malloc);
       if (tag === 'warm-up') warm = last;
     }
     const restarts = await page.evaluate(() => window.cnnApp.restarts.length);
@@ -187,7 +197,7 @@ async function main() {
     if (restarts) failures.push(`the engine was restarted ${restarts} times during the soak`);
     if (warm) {
       check(failures, 'training: wasm heap', warm.wasm, last.wasm, TOL.wasm);
-      check(failures, 'training: engine allocations', warm.malloc, last.malloc, TOL.malloc);
+      check(failures, 'training: engine allocations (peaks)', peakWarm, peakAfter, TOL.mallocTraining);
       check(failures, 'training: page JS heap', warm.pageJs, last.pageJs, TOL.pageJs);
       if (warm.workerJs !== null)
         check(failures, 'training: worker JS heap', warm.workerJs, last.workerJs, TOL.workerJs);
