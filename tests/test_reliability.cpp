@@ -26,21 +26,6 @@ std::string error_of(const std::function<void()>& f) {
     EXPECT_NE(msg_.find(part), std::string::npos) << "message: " << msg_; \
   } while (0)
 
-Dataset bars(std::size_t n, std::uint32_t seed) {
-  Dataset d;
-  d.n = n, d.c = 1, d.h = 8, d.w = 8, d.num_classes = 2;
-  Rng r(seed);
-  for (std::size_t i = 0; i < n; ++i) {
-    const int y = static_cast<int>(r.below(2));
-    d.labels.push_back(y);
-    const int row = (y == 0 ? 1 : 5) + static_cast<int>(r.below(2));
-    for (int h = 0; h < 8; ++h)
-      for (int w = 0; w < 8; ++w)
-        d.pixels.push_back(static_cast<std::uint8_t>(h == row ? 200 + r.below(55) : r.below(60)));
-  }
-  return d;
-}
-
 const char* kNet = R"({"input":[1,8,8],"seed":4,"layers":[
   {"type":"conv2d","name":"c1","filters":4,"kernel":3,"pad":1},{"type":"relu"},
   {"type":"maxpool2d","size":2},{"type":"dropout","name":"drop","p":0.2},{"type":"dense","name":"fc","units":2}]})";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "layer.h"
 #include "model.h"
 
@@ -37,6 +38,23 @@ inline Tensor spaced_tensor(const Shape& s, Rng& rng, float step = 0.05f) {
   for (std::size_t i = n; i > 1; --i) std::swap(v[i - 1], v[rng.below(static_cast<std::uint32_t>(i))]);
   std::copy(v.begin(), v.end(), t.data());
   return t;
+}
+
+// Two classes of 8x8 images: a bright bar in the top or in the bottom half, with noise (the trainer's
+// and the reliability tests' data set).
+inline Dataset bars(std::size_t n, std::uint32_t seed) {
+  Dataset d;
+  d.n = n, d.c = 1, d.h = 8, d.w = 8, d.num_classes = 2;
+  Rng r(seed);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int y = static_cast<int>(r.below(2));
+    d.labels.push_back(y);
+    const int row = (y == 0 ? 1 : 5) + static_cast<int>(r.below(2));
+    for (int h = 0; h < 8; ++h)
+      for (int w = 0; w < 8; ++w)
+        d.pixels.push_back(static_cast<std::uint8_t>(h == row ? 200 + r.below(55) : r.below(60)));
+  }
+  return d;
 }
 
 struct BuiltLayer {
