@@ -43,6 +43,26 @@ std::size_t skip_string(const char* p, std::size_t i, std::size_t n) {
   }
   return n;
 }
+
+// Refuses nesting deeper than kMaxJsonDepth before the parser (and the code walking documents) recurse.
+void check_json_depth(const char* p, std::size_t n, const std::string& what) {
+  int depth = 0;
+  for (std::size_t i = 0; i < n;) {
+    const char c = p[i];
+    if (c == '"') {
+      i = skip_string(p, i, n);
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw Error(what + " nests deeper than " + std::to_string(kMaxJsonDepth) +
+                    " levels of arrays and objects; it is not a file this engine wrote or reads");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+    ++i;
+  }
+}
 }  // namespace
 
 std::int64_t json_int(const json& j, const char* key, std::int64_t def, const std::string& where, std::int64_t lo,
@@ -100,25 +120,6 @@ std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int
   if (v->is_number()) return {one(*v), one(*v)};
   if (v->is_array() && v->size() == 2) return {one((*v)[0]), one((*v)[1])};
   bad(where, key, what, v->dump());
-}
-
-void check_json_depth(const char* p, std::size_t n, const std::string& what) {
-  int depth = 0;
-  for (std::size_t i = 0; i < n;) {
-    const char c = p[i];
-    if (c == '"') {
-      i = skip_string(p, i, n);
-      continue;
-    }
-    if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth)
-        throw Error(what + " nests deeper than " + std::to_string(kMaxJsonDepth) +
-                    " levels of arrays and objects; it is not a file this engine wrote or reads");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-    ++i;
-  }
 }
 
 json parse_json(const char* first, const char* last, const std::string& what) {

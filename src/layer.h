@@ -90,7 +90,6 @@ std::pair<int, int> json_pair(const json& j, const char* key, std::pair<int, int
 // Errors are cnn::Error("<what> is not valid JSON: ...").
 json parse_json(const std::string& text, const std::string& what);
 json parse_json(const char* first, const char* last, const std::string& what);
-void check_json_depth(const char* p, std::size_t n, const std::string& what);
 
 // Builds a layer from its JSON description ({"type": ..., hyperparameters...}); the one table
 // of layer kinds (layers/registry.cpp). Throws cnn::Error for an unknown type or bad values.

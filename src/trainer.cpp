@@ -184,6 +184,15 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
   progress_.epochs = epochs_;
   progress_.iterations_per_epoch = per_epoch_;
   progress_.lr = sched_->lr(0);
+  // The step's options are the configuration's. A finite loss can explode too (ReLUs die, logits of
+  // 1e30): a thousand times the loss of a uniform guess, ln(C), counts as diverged as well.
+  step_options_.loss = cfg_.loss;
+  step_options_.reg = cfg_.reg;
+  step_options_.max_loss = static_cast<float>(1000.0 * std::max(1.0, std::log(static_cast<double>(C))));
+  step_options_.on_output = [this](const Tensor& out) {
+    const std::size_t n = out.shape()[0], classes = shape_size(model_.output_shape());
+    for (std::size_t i = 0; i < n; ++i) correct_ += argmax(out.data() + i * classes, classes) == y_[i];
+  };
   for (const Param& p : model_.params()) {
     const std::string layer = p.name.substr(0, p.name.rfind('.'));
     if (std::find(cfg_.freeze.begin(), cfg_.freeze.end(), layer) == cfg_.freeze.end()) trainable_.push_back(p);
@@ -209,18 +218,6 @@ bool Trainer::step() {
   opt_->set_lr(lr);
   batch(train_, order_.data() + in_epoch_ * static_cast<long>(b), b, x_, y_, pre_,
         cfg_.augment.any() ? &cfg_.augment : nullptr, &augment_rng_);
-  const std::size_t C = shape_size(model_.output_shape());
-  // A finite loss can explode too (ReLUs die, logits of 1e30): a thousand times the loss of a
-  // uniform guess, ln(C), counts as diverged as well.
-  const double explode = 1000.0 * std::max(1.0, std::log(static_cast<double>(C)));
-  step_options_.loss = cfg_.loss;
-  step_options_.reg = cfg_.reg;
-  step_options_.max_loss = static_cast<float>(explode);
-  if (!step_options_.on_output)
-    step_options_.on_output = [this](const Tensor& out) {
-      const std::size_t n = out.shape()[0], classes = shape_size(model_.output_shape());
-      for (std::size_t i = 0; i < n; ++i) correct_ += argmax(out.data() + i * classes, classes) == y_[i];
-    };
   const StepResult r = train_step(model_, x_, y_, trainable_, *opt_, grad_, step_options_);
   const float loss = r.loss;
   const bool finite = r.finite;

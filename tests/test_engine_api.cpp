@@ -10,15 +10,6 @@ namespace cnn::test {
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 // Two classes of 6x6 images: a bright top or bottom half.
 Dataset halves(std::size_t n) {
   std::vector<std::uint8_t> px, lb;

@@ -11,15 +11,6 @@ namespace cnn::test {
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 #define EXPECT_ERROR(expr, part)                                          \
   do {                                                                    \
     const std::string msg_ = error_of([&] { expr; });                     \

@@ -40,6 +40,16 @@ inline Tensor spaced_tensor(const Shape& s, Rng& rng, float step = 0.05f) {
   return t;
 }
 
+// The message of the cnn::Error that f throws; "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Two classes of 8x8 images: a bright bar in the top or in the bottom half, with noise (the trainer's
 // and the reliability tests' data set).
 inline Dataset bars(std::size_t n, std::uint32_t seed) {

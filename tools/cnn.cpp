@@ -669,11 +669,14 @@ int cmd_train(const Args& a) {
     if (with_training) doc["training"] = t.checkpoint();
     return doc;
   };
+  const auto now_s = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
   const bool tty = isatty(fileno(stderr));
   double last_draw = 0;
-  double last_ckpt = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  double last_ckpt = now_s();
   t.on_progress = [&](const Progress& p) {
-    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    const double now = now_s();
     // Within an epoch every --checkpoint-every seconds; at an epoch's end on_epoch writes it (with the
     // epoch's record), so not here.
     if (!ckpt.empty() && ckpt_every > 0 && now - last_ckpt >= ckpt_every && p.iteration % p.iterations_per_epoch != 0 &&
@@ -697,7 +700,7 @@ int cmd_train(const Args& a) {
                 r.val_accuracy, r.images_per_s, duration(r.seconds).c_str());
     std::fflush(stdout);
     if (!ckpt.empty()) write_file(checkpoint_path(ckpt, r.epoch), encode_bundle(document(true)));
-    last_ckpt = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    last_ckpt = now_s();
   };
   t.run();
   if (t.status() == Trainer::Status::diverged) {
