@@ -3,9 +3,9 @@
 // same run, so the figures to read are the ratios. Run: npm run bench:native
 #include <benchmark/benchmark.h>
 
+#include "core/rng.h"
 #include "kernels/gemm.h"
-#include "layers/conv2d.h"
-#include "rng.h"
+#include "nn/layers/conv2d.h"
 
 using namespace cnn;
 

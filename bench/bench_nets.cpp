@@ -32,12 +32,12 @@
 #include <string>
 #include <vector>
 
-#include "loss.h"
-#include "model.h"
-#include "optim/optimizer.h"
-#include "parallel.h"
-#include "profile.h"
-#include "train_step.h"
+#include "core/parallel.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "train/optim/optimizer.h"
+#include "train/profile.h"
+#include "train/train_step.h"
 
 using namespace cnn;
 using Clock = std::chrono::steady_clock;

@@ -1,4 +1,4 @@
-// Saved models and checkpoints (.cnn, src/serialize.h): what the command line does with
+// Saved models and checkpoints (.cnn, src/io/serialize.h): what the command line does with
 // `--model x.cnn` and `cnn train --resume x.cnn`, and the page with an uploaded file
 // (Module.modelFileInfo, Module.loadModel, Training.restore):
 //   model_file_info (the header only), decode_bundle + model_from_document (the weights), the saved
@@ -18,8 +18,8 @@
 #include "data/dataset.h"
 #include "data/preprocess.h"
 #include "fuzz_util.h"
-#include "serialize.h"
-#include "trainer.h"
+#include "io/serialize.h"
+#include "train/trainer.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "model.h"
+#include "nn/model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::init_once();

@@ -1,9 +1,9 @@
-// .npy files (src/data/npy.h, `cnn predict --input`): parse_npy on arbitrary bytes. An accepted file
+// .npy files (src/io/npy.h, `cnn predict --input`): parse_npy on arbitrary bytes. An accepted file
 // must hold exactly prod(shape) values and survive encode_npy -> parse_npy bit for bit.
 #include <cstring>
 
-#include "data/npy.h"
 #include "fuzz_util.h"
+#include "io/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::init_once();

@@ -16,8 +16,8 @@
 #include <exception>
 #include <typeinfo>
 
-#include "parallel.h"
-#include "tensor.h"
+#include "core/parallel.h"
+#include "core/tensor.h"
 
 // A broken invariant of an accepted input.
 #define FUZZ_CHECK(cond)                                                                                \

@@ -2,9 +2,9 @@
 // preprocessing chosen by a training configuration, model files in memory and their header, and
 // time-sliced training with its progress.
 #include "data/dataset.h"
-#include "serialize.h"
+#include "io/serialize.h"
 #include "test_util.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 namespace cnn::test {
 

@@ -3,9 +3,9 @@
 // message (or, for a resume, continue exactly).
 #include <random>
 
-#include "serialize.h"
+#include "io/serialize.h"
 #include "test_util.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 namespace cnn::test {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "data/dataset.h"
-#include "layer.h"
-#include "model.h"
+#include "nn/layer.h"
+#include "nn/model.h"
 
 namespace cnn::test {
 

@@ -14,18 +14,18 @@
 #include <new>
 #include <sstream>
 
+#include "core/parallel.h"
 #include "data/augment.h"
 #include "data/dataset.h"
-#include "data/npy.h"
-#include "ensemble.h"
-#include "gradcheck.h"
-#include "loss.h"
-#include "model.h"
-#include "onnx.h"
-#include "parallel.h"
-#include "search.h"
-#include "serialize.h"
-#include "trainer.h"
+#include "io/npy.h"
+#include "io/onnx.h"
+#include "io/serialize.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "train/ensemble.h"
+#include "train/gradcheck.h"
+#include "train/search.h"
+#include "train/trainer.h"
 
 using namespace cnn;
 

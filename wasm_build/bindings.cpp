@@ -74,15 +74,15 @@
 #include <memory>
 #include <thread>
 
+#include "core/parallel.h"
 #include "data/dataset.h"
-#include "loss.h"
-#include "model.h"
-#include "optim/optimizer.h"
-#include "parallel.h"
-#include "profile.h"
-#include "serialize.h"
-#include "train_step.h"
-#include "trainer.h"
+#include "io/serialize.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "train/optim/optimizer.h"
+#include "train/profile.h"
+#include "train/train_step.h"
+#include "train/trainer.h"
 
 using emscripten::val;
 using namespace cnn;

@@ -26,9 +26,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "layer.h"  // json
-#include "rng.h"
-#include "tensor.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "nn/layer.h"  // json
 
 namespace cnn {
 

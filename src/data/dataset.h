@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/rng.h"
+#include "core/tensor.h"
 #include "data/augment.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
-#include "rng.h"
-#include "tensor.h"
 
 namespace cnn {
 

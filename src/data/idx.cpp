@@ -5,7 +5,7 @@
 #include <fstream>
 #include <limits>
 
-#include "tensor.h"
+#include "core/tensor.h"
 
 namespace cnn {
 

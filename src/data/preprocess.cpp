@@ -6,10 +6,10 @@
 #include <limits>
 #include <numeric>
 
+#include "core/rng.h"
 #include "data/augment.h"
 #include "data/dataset.h"
 #include "kernels/gemm.h"
-#include "rng.h"
 
 namespace cnn {
 

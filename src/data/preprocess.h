@@ -39,8 +39,8 @@
 #include <string>
 #include <vector>
 
-#include "layer.h"  // json
-#include "tensor.h"
+#include "core/tensor.h"
+#include "nn/layer.h"  // json
 
 namespace cnn {
 

@@ -5,13 +5,13 @@
 // and a microkernel keeps an MR x NR tile of C in vector registers across the K loop. Transposes are
 // absorbed by the packing routines, so one microkernel serves A·B, Aᵀ·B and A·Bᵀ. Packing buffers
 // grow once and are reused: no allocation in steady state.
-#include "gemm.h"
+#include "kernels/gemm.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "../parallel.h"
-#include "simd.h"
+#include "core/parallel.h"
+#include "kernels/simd.h"
 
 namespace cnn::kernels {
 

@@ -1,13 +1,13 @@
 // The kernels around the GEMM (ops.h): f32x4 bodies with scalar tails, split over the thread pool
 // into disjoint output ranges when the work is large enough to pay for waking the threads.
-#include "ops.h"
+#include "kernels/ops.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "../parallel.h"
-#include "simd.h"
+#include "core/parallel.h"
+#include "kernels/simd.h"
 
 namespace cnn::kernels {
 

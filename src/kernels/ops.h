@@ -2,7 +2,7 @@
 // update loops. Pointers and sizes in, nothing allocated.
 //
 // Each fast kernel (f32x4 from simd.h, and split over the thread pool where the work is large
-// enough) has a plain scalar reference `<name>_scalar` beside it; tests/test_kernels_nongemm.cpp
+// enough) has a plain scalar reference `<name>_scalar` beside it; tests/kernels/test_kernels_nongemm.cpp
 // compares them over many sizes, odd tails included. Unless a comment says otherwise the fast
 // kernel performs exactly the reference's float operations in the same order on each element, so
 // the two are bit-identical (and identical for any thread count: threads take disjoint outputs).
@@ -86,7 +86,7 @@ void bn_backward_plane_f32_scalar(const float* dy, const float* xhat, std::size_
                                   float* dx);
 
 // ----------------------------------------------------------------------------- optimizers
-// The update rules of src/optim/optimizer.h, element-wise (d = g + wd w):
+// The update rules of src/train/optim/optimizer.h, element-wise (d = g + wd w):
 //   sgd:           w -= lr d
 //   sgd momentum:  b = mu b + d;  w -= lr b                (nesterov: w -= lr (d + mu b))
 //   adam:          m = b1 m + c1 d;  v = b2 v + c2 d d;  w -= step (m / (sqrt(v) / bc2s + eps))

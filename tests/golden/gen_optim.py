@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate golden reference data for the CNN engine's optimizer tests (tests/test_optim.cpp).
+"""Generate golden reference data for the CNN engine's optimizer tests (tests/train/test_optim.cpp).
 
 What it generates (into the directory containing this script, tests/golden/):
   optim.json   {"kind": "optim", "cases": [case, ...]} where each case holds

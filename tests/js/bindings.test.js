@@ -101,7 +101,7 @@ test('the same seed gives the same weights as the native build', async () => {
     JSON.stringify({ input: [1, 4, 4], seed: 42, init: 'kaiming', layers: [{ type: 'dense', units: 3 }] }),
   );
   const w = m.getParam('dense_1.weight');
-  // Rng(42)'s first normals (tests/test_model.cpp) scaled by sqrt(2 / fan_in = 16).
+  // Rng(42)'s first normals (tests/nn/test_model.cpp) scaled by sqrt(2 / fan_in = 16).
   const want = [0.922699571, -0.295231521, -1.32086897, -0.94276005].map((v) => v * Math.sqrt(2 / 16));
   want.forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-6, `${w[i]} vs ${v}`));
   m.delete();

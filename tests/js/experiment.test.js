@@ -111,7 +111,7 @@ test("the training configuration is the same mapping as the app's Train card", (
   });
   const c = X.trainConfig(exp);
   assert.deepEqual(c.optimizer, { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true });
-  // Sizes and presets are resolved by the engine (src/optim/schedule.h, src/data/augment.h).
+  // Sizes and presets are resolved by the engine (src/train/optim/schedule.h, src/data/augment.h).
   assert.deepEqual(c.schedule, { type: 'cosine' });
   assert.equal(c.augment, 'none');
   assert.equal(c.iterations, undefined);

@@ -310,7 +310,7 @@ export function trainConfig(exp) {
     lookahead: { type: 'lookahead', k: 5, alpha: 0.5, inner: { type: 'adam', lr } },
   }[exp.optimizer];
   // The schedule's sizes (from the run's length) and the augmentation presets are the engine's
-  // (src/optim/schedule.h resolve_schedule, src/data/augment.h): only their names go from here.
+  // (src/train/optim/schedule.h resolve_schedule, src/data/augment.h): only their names go from here.
   const schedule = { type: exp.schedule };
   const augment = exp.augment;
   const config = {
