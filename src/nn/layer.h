@@ -11,6 +11,8 @@
 //                        and ADDS dL/dparam into each parameter's gradient.
 //   params()             learnable parameters with their gradients.
 //   macs()               multiply-accumulates per sample for forward, known after infer.
+//   note()               after infer, a remark on how the layer fits its input ("" if none), e.g. a
+//                        convolution whose windows leave rows unread (nn/layers/window.h).
 #pragma once
 
 #include <memory>
@@ -53,6 +55,7 @@ class Layer {
   // Non-learned state that is saved with the model (batch-norm running averages).
   virtual std::vector<std::pair<std::string, Tensor*>> buffers() { return {}; }
   virtual std::int64_t macs() const { return 0; }
+  virtual std::string note() const { return ""; }
   // The layer's hyperparameters as its JSON description (without "name"/"inputs").
   virtual json config() const { return json{{"type", type()}}; }
   // Number of inputs this layer accepts: [min, max].

@@ -301,6 +301,7 @@ json Model::summary_json() {
     r["inputs"] = json::array();
     for (int j : n.inputs) r["inputs"].push_back(nodes_[j].name);
     if (n.layer) r["config"] = n.layer->config();
+    if (n.layer && !n.layer->note().empty()) r["note"] = n.layer->note();
     rows.push_back(r);
   }
   return {{"name", name_}, {"layers", rows}, {"total_params", param_count()}, {"total_macs", macs()}};
@@ -334,6 +335,8 @@ std::string Model::summary() {
   }
   os << rule << "\nTotal params: " << with_commas(param_count()) << "\nTotal MACs per image: " << with_commas(macs())
      << "\n";
+  for (auto& n : nodes_)
+    if (n.layer && !n.layer->note().empty()) os << "Note: " << n.name << " " << n.layer->note() << "\n";
   return os.str();
 }
 

@@ -82,8 +82,8 @@ test('parameters can be read and written', async () => {
 test('errors cross as JS Errors with the C++ message, and the module stays usable', async () => {
   const E = await enginePromise;
   assert.throws(
-    () => new E.Model('{"input":[1,7,7],"layers":[{"type":"conv2d","name":"c","filters":1,"kernel":3,"stride":3}]}'),
-    (e) => e instanceof Error && /conv2d layer 'c'.*not a whole number/.test(e.message),
+    () => new E.Model('{"input":[1,7,7],"layers":[{"type":"conv2d","name":"c","filters":1,"kernel":9}]}'),
+    (e) => e instanceof Error && /conv2d layer 'c'.*larger than the padded input/.test(e.message),
   );
   assert.throws(() => new E.Model('not json'), /not valid JSON/);
   const m = new E.Model(tiny);

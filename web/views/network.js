@@ -70,7 +70,8 @@ export class NetworkView {
       col.className = 'layer-col';
       col.dataset.layer = l.name;
       col.setAttribute('aria-pressed', String(l.name === this.selected));
-      col.title = `${l.name} (${l.type}): output ${l.shape.join('×')}, ${fmtInt(l.params)} parameters, ${fmtInt(l.macs)} MACs per image${l.inputs && l.inputs.length ? `; inputs: ${l.inputs.join(', ')}` : ''}`;
+      col.title = `${l.name} (${l.type}): output ${l.shape.join('×')}, ${fmtInt(l.params)} parameters, ${fmtInt(l.macs)} MACs per image${l.inputs && l.inputs.length ? `; inputs: ${l.inputs.join(', ')}` : ''}${l.note ? `; ${l.note}` : ''}`;
+      if (l.note) col.classList.add('untiled');
       const head = document.createElement('span');
       head.className = 'layer-head';
       const name = document.createElement('strong');
@@ -160,6 +161,8 @@ export class NetworkView {
       `${fmtInt(layer.params)} parameters · ${fmtInt(layer.macs)} multiply-adds per image${layer.inputs && layer.inputs.length ? ` · inputs: ${layer.inputs.join(', ')}` : ''}`,
       'muted',
     );
+    // The engine's remark on how the layer fits its input: windows that leave rows or columns unread.
+    const fit = layer.note ? textEl('p', `This layer ${layer.note}.`, 'untiled-note') : null;
     const mapsH = textEl('h4', 'Activation maps');
     const mapsRange = textEl('p', '', 'muted maps-range');
     const maps = document.createElement('div');
@@ -183,7 +186,20 @@ export class NetworkView {
       legend(cv, map);
       legendRow.append(cv, textEl('span', label, 'muted'));
     }
-    d.replaceChildren(title, facts, legendRow, mapsH, mapsRange, maps, histH, hist, filtersH, filtersNote, filters);
+    d.replaceChildren(
+      title,
+      facts,
+      ...(fit ? [fit] : []),
+      legendRow,
+      mapsH,
+      mapsRange,
+      maps,
+      histH,
+      hist,
+      filtersH,
+      filtersNote,
+      filters,
+    );
     this.renderMaps(maps, hist, mapsRange, layer);
     if (!layer.params) {
       filtersNote.textContent = 'This layer has no learned parameters.';

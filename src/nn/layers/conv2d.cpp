@@ -2,6 +2,7 @@
 
 #include "core/parallel.h"
 #include "kernels/ops.h"
+#include "nn/layers/window.h"
 
 namespace cnn {
 
@@ -42,20 +43,13 @@ json Conv2D::config() const {
   return j;
 }
 
-// The output size along one axis, (in - f + 2p)/s + 1; refused when the filter does not tile.
+// The output size along one axis, floor((in - f + 2p)/s) + 1 (window.h); refused only when the filter
+// is larger than the padded input.
 int Conv2D::out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const {
-  const std::string where = " (input " + shape_str(input) + ")";
-  const int span = in - f + 2 * p;
-  if (span < 0)
+  if (in - f + 2 * p < 0)
     fail(std::string("the ") + std::to_string(f) + " filter " + axis + " is larger than the padded input " + axis +
-         " " + std::to_string(in + 2 * p) + where);
-  if (span % s != 0)
-    fail(std::string("output ") + axis + " (" + std::to_string(in) + " - " + std::to_string(f) + " + 2*" +
-         std::to_string(p) + ")/" + std::to_string(s) + " + 1 = " + std::to_string(span) + "/" + std::to_string(s) +
-         " + 1 is not a whole number: stride " + std::to_string(s) + " does not fit a " + std::to_string(in) +
-         " input with a " + std::to_string(f) + " filter and padding " + std::to_string(p) +
-         "; change the stride or the padding" + where);
-  return span / s + 1;
+         " " + std::to_string(in + 2 * p) + " (input " + shape_str(input) + ")");
+  return (in - f + 2 * p) / s + 1;
 }
 
 Shape Conv2D::infer(const std::vector<Shape>& in) {
@@ -71,6 +65,7 @@ Shape Conv2D::infer(const std::vector<Shape>& in) {
     fail("filters " + std::to_string(filters_) + " are not divisible by groups " + std::to_string(groups_));
   const int OH = out_size("height", H, fh_, sh_, ph_, s);
   const int OW = out_size("width", W, fw_, sw_, pw_, s);
+  note_ = untiled_note(H, W, fh_, fw_, sh_, sw_, ph_, pw_, fit_axis(H, fh_, sh_, ph_), fit_axis(W, fw_, sw_, pw_));
   // The workspaces of one image (the lowered input, the padded input) must fit one tensor too.
   const std::uint64_t lowered = mul_sat(mul_sat(static_cast<std::uint64_t>(C), static_cast<std::uint64_t>(fh_) * fw_),
                                         static_cast<std::uint64_t>(OH) * OW);

@@ -1,7 +1,7 @@
 // Conv2D: K filters of FH x FW over C input channels, stride S, zero padding P, optional groups.
-//   x {N, C, H, W} -> y {N, K, OH, OW},  OH = (H - FH + 2*PH) / SH + 1 (likewise OW).
-// A configuration where (H - FH + 2P) is not a multiple of S is refused (the notes' 7x7 input,
-// 3x3 filter, stride 3 case): the filter would not tile the input.
+//   x {N, C, H, W} -> y {N, K, OH, OW},  OH = floor((H - FH + 2*PH) / SH) + 1 (likewise OW), as
+// PyTorch, Keras and ONNX compute it. When the division is not exact (the notes' 7x7 input, 3x3
+// filter, stride 3 case) the last rows or columns are never read; note() says which (window.h).
 // weight {K, C/groups, FH, FW}, bias {K} (PyTorch's layout). Parameters: F*F*C/groups*K + K.
 // depthwise_conv2d is the same layer with groups = C and K = C * multiplier (MobileNet).
 #pragma once
@@ -21,6 +21,7 @@ class Conv2D : public Layer {
                 const std::vector<Tensor*>& dx) override;
   std::vector<Param> params() override;
   std::int64_t macs() const override { return macs_; }
+  std::string note() const override { return note_; }
   json config() const override;
 
   Tensor weight, bias, dweight, dbias;
@@ -33,6 +34,7 @@ class Conv2D : public Layer {
   kernels::ConvGeom g_{};  // per group: g_.C = channels per group
   std::int64_t macs_ = 0;
   bool pointwise() const;
+  std::string note_;
   int out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const;
   std::vector<float> col_, dcol_, tmp_, wflip_;  // workspaces, grown once
   // Stride 1: the offset of each (c, i, j) row in the padded input (forward) or padded dY (dx).

@@ -1,6 +1,7 @@
 #include "nn/layers/pool.h"
 
 #include "kernels/ops.h"
+#include "nn/layers/window.h"
 
 namespace cnn {
 
@@ -12,6 +13,10 @@ Pool2D::Pool2D(const json& cfg) {
   std::tie(sh_, sw_) = json_pair(cfg, "stride", {fh_, fw_}, where, 1, kMaxDim);
   if (fh_ < 1 || fw_ < 1) throw Error(where + ": size must be at least 1");
   if (sh_ < 1 || sw_ < 1) throw Error(where + ": stride must be at least 1");
+  if (cfg.contains("ceil_mode") && cfg["ceil_mode"] != false)
+    throw Error(where +
+                ": ceil_mode is not supported; the output size is floor((H - F)/S) + 1, as by default in "
+                "PyTorch, Keras and ONNX");
 }
 
 json Pool2D::config() const {
@@ -25,8 +30,10 @@ Shape Pool2D::infer(const std::vector<Shape>& in) {
   W_ = static_cast<int>(s[2]);
   if (H_ < fh_ || W_ < fw_)
     fail("window " + std::to_string(fh_) + "x" + std::to_string(fw_) + " is larger than the input " + shape_str(s));
-  OH_ = (H_ - fh_) / sh_ + 1;
-  OW_ = (W_ - fw_) / sw_ + 1;
+  const AxisFit fh = fit_axis(H_, fh_, sh_, 0), fw = fit_axis(W_, fw_, sw_, 0);
+  OH_ = fh.out;
+  OW_ = fw.out;
+  note_ = untiled_note(H_, W_, fh_, fw_, sh_, sw_, 0, 0, fh, fw);
   macs_ = static_cast<std::int64_t>(C_) * OH_ * OW_ * fh_ * fw_;
   return {static_cast<std::size_t>(C_), static_cast<std::size_t>(OH_), static_cast<std::size_t>(OW_)};
 }
