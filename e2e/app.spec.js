@@ -100,7 +100,7 @@ test('bad input gets a clear message and the page keeps working', async ({ page 
   await expect(page.locator('#json-msg')).toContainText('not valid JSON');
   await page.fill(
     '#model-json',
-    '{"input": [1, 7, 7], "layers": [{"type": "conv2d", "name": "c", "filters": 1, "kernel": 3, "stride": 3}]}',
+    '{"input": [1, 7, 7], "layers": [{"type": "conv2d", "name": "c", "filters": 1, "kernel": 9}]}',
   );
   await page.click('#apply-json');
   await expect(page.locator('#json-msg')).toContainText("conv2d layer 'c'");

@@ -47,7 +47,7 @@ TEST(Model, ClearErrors) {
   };
   EXPECT_NE(msg("{not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(msg(R"({"input":[1,28],"layers":[{"type":"relu"}]})").find("[C, H, W]"), std::string::npos);
-  EXPECT_NE(msg(R"({"input":[1,7,7],"layers":[{"type":"conv2d","name":"c1","filters":2,"kernel":3,"stride":3}]})")
+  EXPECT_NE(msg(R"({"input":[1,7,7],"layers":[{"type":"conv2d","name":"c1","filters":2,"kernel":9}]})")
                 .find("conv2d layer 'c1'"),
             std::string::npos);
   EXPECT_NE(msg(R"({"input":[1,8,8],"layers":[{"type":"add","inputs":["nope","input"]}]})").find("not an earlier"),
