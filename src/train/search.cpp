@@ -78,11 +78,6 @@ std::string csv_value(const json& v) {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
-const std::vector<std::string>& optimizer_kinds() {
-  static const std::vector<std::string> k{"sgd", "adagrad", "adadelta", "rmsprop", "adam", "radam"};
-  return k;
-}
-
 // The options an optimizer kind accepts (its full configuration's keys); empty when unknown.
 std::set<std::string> accepted_options(const std::string& type) {
   std::set<std::string> out;
@@ -302,7 +297,7 @@ void apply_trial(const json& params, json& desc, json& tc) {
     } else if (opt_short.count(k) || starts_with(k, "optimizer.")) {
       const std::string o = opt_short.count(k) ? k : k.substr(10);
       bool known = false;
-      for (const auto& kind : optimizer_kinds()) known = known || accepted_options(kind).count(o);
+      for (const auto& kind : optimizer_types()) known = known || accepted_options(kind).count(o);
       if (!known) throw Error("search: no optimizer has an option '" + o + "'");
       opt[o] = v;
       set_by_trial.insert(o);

@@ -197,83 +197,112 @@ void Lookahead::reset() {
 
 // ----------------------------------------------------------------------------- factory
 
+namespace {
+// The one table of optimizer kinds: name -> a constructor that reads its own options (and refuses
+// the ones it does not know, o.done()). optimizer_types(), the error messages, the CLI's help and
+// search's option check all come from it.
+using OptimizerFactory = std::unique_ptr<Optimizer> (*)(Options&, const std::string& type);
+
+std::unique_ptr<Optimizer> make_sgd(Options& o, const std::string&) {
+  SgdOptions s;
+  s.lr = o.num("lr", s.lr);
+  s.momentum = o.num("momentum", s.momentum);
+  s.nesterov = o.flag("nesterov", s.nesterov);
+  s.weight_decay = o.num("weight_decay", s.weight_decay);
+  o.done();
+  return std::make_unique<Sgd>(s);
+}
+
+std::unique_ptr<Optimizer> make_adagrad(Options& o, const std::string&) {
+  AdagradOptions s;
+  s.lr = o.num("lr", s.lr);
+  s.eps = o.num("eps", s.eps);
+  s.initial_accumulator = o.num("initial_accumulator", s.initial_accumulator);
+  s.weight_decay = o.num("weight_decay", s.weight_decay);
+  o.done();
+  return std::make_unique<Adagrad>(s);
+}
+
+std::unique_ptr<Optimizer> make_adadelta(Options& o, const std::string&) {
+  AdadeltaOptions s;
+  s.lr = o.num("lr", s.lr);
+  s.rho = o.num("rho", s.rho);
+  s.eps = o.num("eps", s.eps);
+  s.weight_decay = o.num("weight_decay", s.weight_decay);
+  o.done();
+  return std::make_unique<Adadelta>(s);
+}
+
+std::unique_ptr<Optimizer> make_rmsprop(Options& o, const std::string&) {
+  RmspropOptions s;
+  s.lr = o.num("lr", s.lr);
+  const bool alias = o.has("decay");
+  if (alias && o.has("alpha")) throw Error(o.where() + ": give 'alpha' or its alias 'decay', not both");
+  s.alpha = alias ? o.num("decay") : o.num("alpha", s.alpha);
+  o.num(alias ? "alpha" : "decay", 0.0);  // absent; marks it as a known option
+  s.eps = o.num("eps", s.eps);
+  s.momentum = o.num("momentum", s.momentum);
+  s.weight_decay = o.num("weight_decay", s.weight_decay);
+  o.done();
+  return std::make_unique<Rmsprop>(s);
+}
+
+// Adam and RAdam share their options.
+std::unique_ptr<Optimizer> make_adam(Options& o, const std::string& type) {
+  AdamOptions s;
+  s.lr = o.num("lr", s.lr);
+  s.beta1 = o.num("beta1", s.beta1);
+  s.beta2 = o.num("beta2", s.beta2);
+  s.eps = o.num("eps", s.eps);
+  s.weight_decay = o.num("weight_decay", s.weight_decay);
+  o.done();
+  if (type == "radam") return std::make_unique<RAdam>(s);
+  return std::make_unique<Adam>(s);
+}
+
+std::unique_ptr<Optimizer> make_lookahead(Options& o, const std::string&) {
+  const long k = o.integer("k", 5);
+  const double alpha = o.num("alpha", 0.5);
+  const json& inner_cfg = o.sub("inner");
+  o.done();
+  std::unique_ptr<Optimizer> inner;
+  try {
+    inner = make_optimizer(inner_cfg);
+  } catch (const Error& e) {
+    throw Error(o.where() + ": option 'inner': " + e.what());
+  }
+  return std::make_unique<Lookahead>(std::move(inner), k, alpha);
+}
+
+struct OptimizerKind {
+  const char* name;
+  OptimizerFactory make;
+};
+constexpr OptimizerKind kOptimizers[] = {
+    {"sgd", make_sgd},   {"adagrad", make_adagrad}, {"adadelta", make_adadelta},   {"rmsprop", make_rmsprop},
+    {"adam", make_adam}, {"radam", make_adam},      {"lookahead", make_lookahead},
+};
+}  // namespace
+
 std::vector<std::string> optimizer_types() {
-  return {"sgd", "adagrad", "adadelta", "rmsprop", "adam", "radam", "lookahead"};
+  std::vector<std::string> names;
+  for (const auto& k : kOptimizers) names.push_back(k.name);
+  return names;
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const json& cfg_in) {
   const json cfg = cfg_in.is_string() ? json{{"type", cfg_in}} : cfg_in;
   std::string known;
-  for (const auto& t : optimizer_types()) known += (known.empty() ? "" : ", ") + t;
+  for (const auto& k : kOptimizers) known += (known.empty() ? "" : ", ") + std::string(k.name);
   if (!cfg.is_object() || !cfg.contains("type") || !cfg["type"].is_string())
     throw Error("optimizer configuration needs a \"type\" (one of " + known + "), got " + cfg.dump());
   const std::string type = cfg["type"].get<std::string>();
-  Options o(cfg, "optimizer '" + type + "'");
-  std::unique_ptr<Optimizer> opt;
-  if (type == "sgd") {
-    SgdOptions s;
-    s.lr = o.num("lr", s.lr);
-    s.momentum = o.num("momentum", s.momentum);
-    s.nesterov = o.flag("nesterov", s.nesterov);
-    s.weight_decay = o.num("weight_decay", s.weight_decay);
-    o.done();
-    opt = std::make_unique<Sgd>(s);
-  } else if (type == "adagrad") {
-    AdagradOptions s;
-    s.lr = o.num("lr", s.lr);
-    s.eps = o.num("eps", s.eps);
-    s.initial_accumulator = o.num("initial_accumulator", s.initial_accumulator);
-    s.weight_decay = o.num("weight_decay", s.weight_decay);
-    o.done();
-    opt = std::make_unique<Adagrad>(s);
-  } else if (type == "adadelta") {
-    AdadeltaOptions s;
-    s.lr = o.num("lr", s.lr);
-    s.rho = o.num("rho", s.rho);
-    s.eps = o.num("eps", s.eps);
-    s.weight_decay = o.num("weight_decay", s.weight_decay);
-    o.done();
-    opt = std::make_unique<Adadelta>(s);
-  } else if (type == "rmsprop") {
-    RmspropOptions s;
-    s.lr = o.num("lr", s.lr);
-    const bool alias = o.has("decay");
-    if (alias && o.has("alpha")) throw Error(o.where() + ": give 'alpha' or its alias 'decay', not both");
-    s.alpha = alias ? o.num("decay") : o.num("alpha", s.alpha);
-    o.num(alias ? "alpha" : "decay", 0.0);  // absent; marks it as a known option
-    s.eps = o.num("eps", s.eps);
-    s.momentum = o.num("momentum", s.momentum);
-    s.weight_decay = o.num("weight_decay", s.weight_decay);
-    o.done();
-    opt = std::make_unique<Rmsprop>(s);
-  } else if (type == "adam" || type == "radam") {
-    AdamOptions s;
-    s.lr = o.num("lr", s.lr);
-    s.beta1 = o.num("beta1", s.beta1);
-    s.beta2 = o.num("beta2", s.beta2);
-    s.eps = o.num("eps", s.eps);
-    s.weight_decay = o.num("weight_decay", s.weight_decay);
-    o.done();
-    if (type == "adam")
-      opt = std::make_unique<Adam>(s);
-    else
-      opt = std::make_unique<RAdam>(s);
-  } else if (type == "lookahead") {
-    const long k = o.integer("k", 5);
-    const double alpha = o.num("alpha", 0.5);
-    const json& inner_cfg = o.sub("inner");
-    o.done();
-    std::unique_ptr<Optimizer> inner;
-    try {
-      inner = make_optimizer(inner_cfg);
-    } catch (const Error& e) {
-      throw Error(o.where() + ": option 'inner': " + e.what());
+  for (const auto& k : kOptimizers)
+    if (type == k.name) {
+      Options o(cfg, "optimizer '" + type + "'");
+      return k.make(o, type);
     }
-    opt = std::make_unique<Lookahead>(std::move(inner), k, alpha);
-  } else {
-    throw Error("unknown optimizer type '" + type + "' (known: " + known + ")");
-  }
-  return opt;
+  throw Error("unknown optimizer type '" + type + "' (known: " + known + ")");
 }
 
 }  // namespace cnn

@@ -96,23 +96,100 @@ class Cosine : public Schedule {
 
 }  // namespace
 
-std::vector<std::string> schedule_types() { return {"constant", "step", "exponential", "inverse_time", "cosine"}; }
+namespace {
+// The one table of schedule kinds: name, the sizes derived from the run's length when the
+// configuration leaves them out (resolve_schedule: the CLI and the page send only a name), and a
+// constructor that reads its own options.
+using ScheduleFactory = std::unique_ptr<Schedule> (*)(Options&, const std::string& where, double base);
+using ScheduleDefaults = void (*)(json& cfg, long total);
+
+std::unique_ptr<Schedule> make_constant(Options& o, const std::string&, double base) {
+  o.done();
+  return std::make_unique<Constant>(base);
+}
+
+std::unique_ptr<Schedule> make_step(Options& o, const std::string& where, double base) {
+  const long step_size = o.integer("step_size");
+  const double gamma = o.num("gamma", 0.1);
+  o.done();
+  require(step_size >= 1, where, "step_size", "an integer >= 1", static_cast<double>(step_size));
+  require(gamma > 0.0, where, "gamma", "a number > 0", gamma);
+  return std::make_unique<StepDecay>(base, step_size, gamma);
+}
+
+std::unique_ptr<Schedule> make_exponential(Options& o, const std::string& where, double base) {
+  const double gamma = o.num("gamma");
+  const double every = o.num("decay_every", 1.0);
+  o.done();
+  require(gamma > 0.0, where, "gamma", "a number > 0", gamma);
+  require(every > 0.0, where, "decay_every", "a number > 0", every);
+  return std::make_unique<Exponential>(base, gamma, every);
+}
+
+std::unique_ptr<Schedule> make_inverse_time(Options& o, const std::string& where, double base) {
+  const double k = o.num("k");
+  o.done();
+  require(k >= 0.0, where, "k", "a number >= 0", k);
+  return std::make_unique<InverseTime>(base, k);
+}
+
+std::unique_ptr<Schedule> make_cosine(Options& o, const std::string& where, double base) {
+  const long total = o.integer("total");
+  const long warmup = o.integer("warmup", 0);
+  const double min_lr = o.num("min_lr", 0.0);
+  o.done();
+  require(warmup >= 0, where, "warmup", "an integer >= 0", static_cast<double>(warmup));
+  require(total > warmup, where, "total", "an integer > warmup", static_cast<double>(total));
+  // base is a float: allow min_lr == the double the user wrote for it.
+  require(min_lr >= 0.0 && min_lr <= base * (1.0 + 1e-6), where, "min_lr", "in [0, base learning rate]", min_lr);
+  return std::make_unique<Cosine>(base, warmup, total, min_lr);
+}
+
+void no_defaults(json&, long) {}
+void step_defaults(json& cfg, long T) {
+  if (!cfg.contains("step_size")) cfg["step_size"] = std::max<long>(1, T / 3);
+}
+void exponential_defaults(json& cfg, long T) {
+  if (!cfg.contains("gamma")) cfg["gamma"] = std::pow(0.01, 1.0 / static_cast<double>(T));
+}
+void inverse_time_defaults(json& cfg, long T) {
+  if (!cfg.contains("k")) cfg["k"] = 10.0 / static_cast<double>(T);
+}
+void cosine_defaults(json& cfg, long T) {
+  if (!cfg.contains("total")) cfg["total"] = T;
+  if (!cfg.contains("warmup")) cfg["warmup"] = std::min<long>(T / 10, 500);
+}
+
+struct ScheduleKind {
+  const char* name;
+  ScheduleDefaults defaults;
+  ScheduleFactory make;
+};
+constexpr ScheduleKind kSchedules[] = {
+    {"constant", no_defaults, make_constant},
+    {"step", step_defaults, make_step},
+    {"exponential", exponential_defaults, make_exponential},
+    {"inverse_time", inverse_time_defaults, make_inverse_time},
+    {"cosine", cosine_defaults, make_cosine},
+};
+
+const ScheduleKind* find_schedule(const std::string& type) {
+  for (const auto& k : kSchedules)
+    if (type == k.name) return &k;
+  return nullptr;
+}
+}  // namespace
+
+std::vector<std::string> schedule_types() {
+  std::vector<std::string> names;
+  for (const auto& k : kSchedules) names.push_back(k.name);
+  return names;
+}
 
 json resolve_schedule(const json& cfg_in, long total) {
   json cfg = cfg_in.is_string() ? json{{"type", cfg_in}} : cfg_in;
   if (!cfg.is_object() || !cfg.contains("type") || !cfg["type"].is_string()) return cfg;  // make_schedule says why
-  const std::string type = cfg["type"].get<std::string>();
-  const long T = std::max<long>(1, total);
-  if (type == "cosine") {
-    if (!cfg.contains("total")) cfg["total"] = T;
-    if (!cfg.contains("warmup")) cfg["warmup"] = std::min<long>(T / 10, 500);
-  } else if (type == "step") {
-    if (!cfg.contains("step_size")) cfg["step_size"] = std::max<long>(1, T / 3);
-  } else if (type == "exponential") {
-    if (!cfg.contains("gamma")) cfg["gamma"] = std::pow(0.01, 1.0 / static_cast<double>(T));
-  } else if (type == "inverse_time") {
-    if (!cfg.contains("k")) cfg["k"] = 10.0 / static_cast<double>(T);
-  }
+  if (const ScheduleKind* k = find_schedule(cfg["type"].get<std::string>())) k->defaults(cfg, std::max<long>(1, total));
   return cfg;
 }
 
@@ -127,44 +204,10 @@ std::unique_ptr<Schedule> make_schedule(const json& cfg_in, float base_lr) {
   const double base = base_lr;
   if (!(base >= 0.0) || !std::isfinite(base))
     throw Error(where + ": the base learning rate must be a finite number >= 0, got " + optim_detail::num_str(base));
+  const ScheduleKind* k = find_schedule(type);
+  if (!k) throw Error("unknown schedule type '" + type + "' (known: " + known + ")");
   Options o(cfg, where);
-  std::unique_ptr<Schedule> s;
-  if (type == "constant") {
-    o.done();
-    s = std::make_unique<Constant>(base);
-  } else if (type == "step") {
-    const long step_size = o.integer("step_size");
-    const double gamma = o.num("gamma", 0.1);
-    o.done();
-    require(step_size >= 1, where, "step_size", "an integer >= 1", static_cast<double>(step_size));
-    require(gamma > 0.0, where, "gamma", "a number > 0", gamma);
-    s = std::make_unique<StepDecay>(base, step_size, gamma);
-  } else if (type == "exponential") {
-    const double gamma = o.num("gamma");
-    const double every = o.num("decay_every", 1.0);
-    o.done();
-    require(gamma > 0.0, where, "gamma", "a number > 0", gamma);
-    require(every > 0.0, where, "decay_every", "a number > 0", every);
-    s = std::make_unique<Exponential>(base, gamma, every);
-  } else if (type == "inverse_time") {
-    const double k = o.num("k");
-    o.done();
-    require(k >= 0.0, where, "k", "a number >= 0", k);
-    s = std::make_unique<InverseTime>(base, k);
-  } else if (type == "cosine") {
-    const long total = o.integer("total");
-    const long warmup = o.integer("warmup", 0);
-    const double min_lr = o.num("min_lr", 0.0);
-    o.done();
-    require(warmup >= 0, where, "warmup", "an integer >= 0", static_cast<double>(warmup));
-    require(total > warmup, where, "total", "an integer > warmup", static_cast<double>(total));
-    // base is a float: allow min_lr == the double the user wrote for it.
-    require(min_lr >= 0.0 && min_lr <= base * (1.0 + 1e-6), where, "min_lr", "in [0, base learning rate]", min_lr);
-    s = std::make_unique<Cosine>(base, warmup, total, min_lr);
-  } else {
-    throw Error("unknown schedule type '" + type + "' (known: " + known + ")");
-  }
-  return s;
+  return k->make(o, where, base);
 }
 
 }  // namespace cnn
