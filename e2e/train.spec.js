@@ -25,7 +25,6 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   await watchLongTasks(page);
   await page.goto('/');
   await ready(page);
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.selectOption('#optimizer', 'adam');
   await page.fill('#lr', '0.002');
   await page.fill('#batch', '32');
@@ -106,7 +105,6 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
 test('a diverging run stops with a clear message and the page keeps working', async ({ page }, info) => {
   await page.goto('/');
   await ready(page);
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.selectOption('#optimizer', 'momentum');
   await page.fill('#lr', '1000000');
   await page.fill('#l2', '0.01');
