@@ -1,4 +1,4 @@
-// Training in the browser: the ConvNetJS net on the real MNIST. The loss falls, the curves and the
+// Training in the browser: the default first net (a new LeNet-5) on the real MNIST. The loss falls, the curves and the
 // progress bar update, pause and resume work, a reload resumes from the IndexedDB checkpoint, the
 // main thread has no long task over 200 ms, and a diverging run is reported.
 const { test, expect } = require('@playwright/test');
@@ -18,7 +18,7 @@ async function watchLongTasks(page) {
 const iteration = (page) =>
   page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
 
-test('trains the ConvNetJS net: loss falls, curves and progress update, pause/resume, reload resumes', async ({
+test('trains the default first net (a new LeNet-5): loss falls, curves and progress update, pause/resume, reload resumes', async ({
   page,
 }, info) => {
   test.setTimeout(240000);
@@ -93,7 +93,7 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   await page.waitForFunction(() => document.documentElement.dataset.trainingDone, null, { timeout: 180000 });
   await expect(page.locator('#train-msg')).toContainText('test accuracy');
   const acc = parseFloat(await page.locator('#test-acc').textContent());
-  console.log(`ConvNetJS net, 1 epoch in the browser: test accuracy ${acc} %`);
+  console.log(`LeNet-5, 1 epoch in the browser: test accuracy ${acc} %`);
   expect(acc).toBeGreaterThan(90);
   await expect(page.locator('#wrong .wrong-item').first()).toBeVisible();
   await page.screenshot({ path: info.outputPath('train-done.png'), fullPage: true });

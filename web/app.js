@@ -19,7 +19,7 @@ const engine = new EngineClient(undefined, window.CNN_ENGINE_OPTIONS || {});
 const session = new Session(engine, { base });
 const api = {
   classify: (input) => engine.classify(input),
-  activations: (input) => engine.activations(input, '', { queue: 'activations' }),
+  activations: (input) => engine.activations(input),
   weights: (layer) => engine.weights(layer),
   testImages: (q) => engine.testImages(q),
 };

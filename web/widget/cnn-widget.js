@@ -613,7 +613,7 @@ export class CnnWidget extends HTMLElement {
 
   async predict(image, source) {
     await this.modelReady;
-    const probs = await this.entry.client.classify(image.slice(), this.slot_, { queue: `classify-${this.slot_}` });
+    const probs = await this.entry.client.classify(image.slice(), this.slot_);
     let top = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i] > probs[top]) top = i;
     this.emit('prediction', { probabilities: Array.from(probs), top, confidence: probs[top], source });
@@ -849,7 +849,7 @@ export class CnnWidget extends HTMLElement {
       detail,
     );
     const api = {
-      activations: (input) => this.entry.client.activations(input, this.slot_, { queue: `activations-${this.slot_}` }),
+      activations: (input) => this.entry.client.activations(input, this.slot_),
       weights: (layer) => this.entry.client.weights(layer, this.slot_),
     };
     const pending = import('../views/network.js').then(({ NetworkView }) => {
