@@ -31,7 +31,7 @@ test('the first run with the defaults learns visibly within a minute; the status
   await ready(page);
   // The Draw card works with the shipped model; Start is labelled with what it trains.
   await expect(page.locator('#model-select option:checked')).toContainText('99.47 %');
-  await expect(page.locator('#train-from option:checked')).toContainText('a new LeNet-5 — untrained (random weights)');
+  await expect(page.locator('#train-from option:checked')).toContainText('new LeNet-5 — untrained (random weights)');
   await recordStatus(page);
   const t0 = Date.now();
   await page.click('#start');

@@ -152,12 +152,24 @@ function fillTrainFrom(label, trained) {
   const name = label.replace(/ — .*$/, '').replace(/ \(.*\)$/, '');
   const options = trained
     ? [
-        [`new:${experiment.FIRST_MODEL}`, `a new ${state.firstLabel} — ${TEXT.untrained}; learns in a minute`],
-        ['fresh', `a new ${name} — ${TEXT.untrained}`],
-        ['finetune', `fine-tune: continue from the trained weights of ${name}`],
+        [`new:${experiment.FIRST_MODEL}`, `new ${state.firstLabel} — ${TEXT.untrained}`],
+        ['fresh', `new ${name} — ${TEXT.untrained}`],
+        ['finetune', `fine-tune the trained ${name}`],
       ]
     : [['current', `${name} — ${TEXT.untrained}`]];
   sel.replaceChildren(...options.map(([v, t]) => new Option(t, v)));
+  showTrainFrom();
+}
+
+function showTrainFrom() {
+  const v = $('#train-from').value;
+  $('#train-from-note').textContent = v.startsWith('new:')
+    ? `Start trains a new ${state.firstLabel} from random weights: it learns visibly within a minute. The model in the header (for drawing) is replaced by it.`
+    : v === 'fresh'
+      ? 'Start trains a new copy of the current architecture from random weights.'
+      : v === 'finetune'
+        ? 'Start continues training the trained weights of the current model (fine-tuning).'
+        : 'Start trains the current model from its random weights.';
 }
 
 async function loadModel(key) {
@@ -216,6 +228,8 @@ $('#model-select').addEventListener('change', async (e) => {
     banner(err.message, [dismiss], 'error');
   }
 });
+
+$('#train-from').addEventListener('change', showTrainFrom);
 
 $('#apply-json').addEventListener('click', async () => {
   const msg = $('#json-msg');

@@ -318,7 +318,6 @@ export class TrainView {
           cap.append(t, document.createTextNode(` (true ${names[imgs.labels[i]]})`));
           fig.append(cv, cap);
           fig.addEventListener('click', () => this.onPick && this.onPick(idx));
-          if (!this.onPick) fig.disabled = true;
           return fig;
         }),
       );
