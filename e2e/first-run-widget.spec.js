@@ -72,6 +72,9 @@ test('train() with no options trains a new untrained LeNet-5 that learns visibly
   const status = await page.evaluate(() => window.__run.then((d) => d.status));
   expect(['stopped', 'finished']).toContain(status);
   await expect(w.locator('.model-name')).toContainText('LeNet-5 — trained here');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.screenshot({ path: '/tmp/shots/widget-first-run-390.png' });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A widget with no attributes at all: train() trains a new LeNet-5, not the shipped model it shows.
   const plain = page.locator('#plain');

@@ -651,10 +651,7 @@ engine.on('restarted', (ev) => {
     );
 });
 engine.on('error', ({ message }) => {
-  const text = /^The engine/.test(message)
-    ? message
-    : `The engine stopped: ${message}. Reload the page; your checkpoints are kept.`;
-  banner(text, [['Reload', () => location.reload()]], 'error');
+  banner(TEXT.engineStopped(message, '; your checkpoints are kept'), [['Reload', () => location.reload()]], 'error');
 });
 
 // ---- start --------------------------------------------------------------------------------------
@@ -678,7 +675,7 @@ async function main() {
         await loadModel(zoo.pretrained ? 'pretrained' : `zoo:${zoo.zoo[0].name}`);
     } catch (e) {
       banner(
-        `The pretrained model could not be loaded (${e.message}); an untrained LeNet-5 is used instead.`,
+        `The pretrained model could not be loaded (${e.message}); LeNet-5 — ${TEXT.untrained} is used instead.`,
         [dismiss],
         'error',
       );

@@ -39,6 +39,9 @@ export const TEXT = {
       ? `${message} Lower the learning rate and start again.`
       : `${status === 'early_stopped' ? 'Stopped early (validation accuracy stopped improving)' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`,
   untrained: 'untrained (random weights)',
+  // The engine gave up restarting (engine-client.js 'error'): `extra` says what is kept.
+  engineStopped: (message, extra = '') =>
+    /^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page${extra}.`,
 };
 
 export class Session {
@@ -102,8 +105,7 @@ export class Session {
       client.on('error', ({ message }) => {
         const was = this.training;
         this.setState({ training: false, paused: false, stopping: false });
-        if (was)
-          this.say(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`, 'error');
+        if (was) this.say(TEXT.engineStopped(message), 'error');
       }),
     ];
   }

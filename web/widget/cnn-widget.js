@@ -20,7 +20,7 @@ import '../lib/digitize.js'; // defines self.CnnDigitize (used by DrawView)
 import { EngineClient, restartText } from '../engine-client.js';
 import { DrawView } from '../views/draw.js';
 import * as X from '../lib/experiment.js';
-import { Session } from '../lib/session.js';
+import { Session, TEXT } from '../lib/session.js';
 import { renderSettings } from '../lib/settings.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
 
@@ -365,11 +365,7 @@ export class CnnWidget extends HTMLElement {
             () => {},
           );
       }),
-      this.entry.client.on('error', ({ message }) =>
-        this.report(
-          new Error(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`),
-        ),
-      ),
+      this.entry.client.on('error', ({ message }) => this.report(new Error(TEXT.engineStopped(message)))),
     ];
     if (this.views.train && !this.views.train.following) this.views.train.following = this.views.train.follow(session);
   }
@@ -582,7 +578,9 @@ export class CnnWidget extends HTMLElement {
     this.info = info;
     this.init = init;
     if (fresh) return;
-    this.ui.modelName.textContent = label;
+    // A trained model in a train widget is fine-tuned by Start (model="pretrained" asks for that): said.
+    const fineTune = this.exp.mode === 'train' && this.session.trained ? ' — Start fine-tunes its trained weights' : '';
+    this.ui.modelName.textContent = `${label}${fineTune}`;
     this.ui.modelName.title = `${info.name}: ${fmtInt(info.total_params)} parameters, ${fmtCompact(info.total_macs)} multiply-adds per image`;
     this.ui.engine.hidden = false;
     this.ui.engine.textContent = init.variant === 'mt' ? `${init.threads} threads` : '1 thread';
@@ -890,7 +888,7 @@ export class CnnWidget extends HTMLElement {
     const btn = (text, title, fn, cls) => el('button', { type: 'button', text, title, class: cls, onclick: fn });
     ui.start = btn(
       'Start',
-      'Train this model on MNIST with these settings (fresh weights)',
+      'Train on MNIST with these settings: a new network from random weights, or the trained model named above when one was chosen (fine-tuning)',
       () => this.train().catch(() => {}),
       'primary',
     );
