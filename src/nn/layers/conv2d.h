@@ -6,7 +6,7 @@
 // depthwise_conv2d is the same layer with groups = C and K = C * multiplier (MobileNet).
 #pragma once
 
-#include "kernels/gemm.h"
+#include "kernels/conv/conv2d.h"
 #include "nn/layer.h"
 
 namespace cnn {
@@ -33,12 +33,9 @@ class Conv2D : public Layer {
   bool use_bias_ = true, depthwise_ = false;
   kernels::ConvGeom g_{};  // per group: g_.C = channels per group
   std::int64_t macs_ = 0;
-  bool pointwise() const;
   std::string note_;
   int out_size(const char* axis, int in, int f, int s, int p, const Shape& input) const;
-  std::vector<float> col_, dcol_, tmp_, wflip_;  // workspaces, grown once
-  // Stride 1: the offset of each (c, i, j) row in the padded input (forward) or padded dY (dx).
-  std::vector<std::ptrdiff_t> rows_, rows_dx_;
+  kernels::Conv2dWorkspace ws_;  // the convolution's buffers, grown once (kernels/conv/conv2d.h)
 };
 
 }  // namespace cnn

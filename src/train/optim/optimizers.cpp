@@ -1,13 +1,13 @@
-// The element-wise update rules (optimizer.h documents each). sgd, adam and radam run the f32x4
-// kernels of kernels/ops.h (split over the thread pool for large params; bit-identical to their
-// scalar references); the others are plain contiguous loops over float arrays with __restrict
-// pointers that the compiler vectorizes. Per-step scalars are computed once in double and rounded
-// to float.
+// The optimizers: options checked, state slots named, and per-step scalars computed once in double
+// and rounded to float; the element-wise update loops are the f32x4 kernels of kernels/optim/ (split
+// over the thread pool for large params; bit-identical to their scalar references).
 #include "train/optim/optimizers.h"
 
 #include <cmath>
 
-#include "kernels/ops.h"
+#include "kernels/optim/adam.h"
+#include "kernels/optim/adaptive.h"
+#include "kernels/optim/sgd.h"
 #include "train/optim/options.h"
 
 namespace cnn {
@@ -73,16 +73,8 @@ json Adagrad::config() const {
           {"weight_decay", o_.weight_decay}};
 }
 
-void Adagrad::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  float* __restrict sum = s.buf[0].data();
-  const float lr = lr_, eps = static_cast<float>(o_.eps);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = g[i] + wd * w[i];
-    sum[i] += d * d;
-    w[i] -= lr * (d / (std::sqrt(sum[i]) + eps));
-  }
+void Adagrad::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
+  kernels::adagrad_update_f32(w, g, s.buf[0].data(), n, lr_, wd, static_cast<float>(o_.eps));
 }
 
 // ----------------------------------------------------------------------------- adadelta
@@ -99,20 +91,9 @@ json Adadelta::config() const {
   return {{"type", "adadelta"}, {"lr", o_.lr}, {"rho", o_.rho}, {"eps", o_.eps}, {"weight_decay", o_.weight_decay}};
 }
 
-void Adadelta::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  float* __restrict sq = s.buf[0].data();
-  float* __restrict acc = s.buf[1].data();
-  const float lr = lr_, eps = static_cast<float>(o_.eps);
-  const float rho = static_cast<float>(o_.rho), c = static_cast<float>(1.0 - o_.rho);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = g[i] + wd * w[i];
-    sq[i] = rho * sq[i] + c * d * d;
-    const float delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * d;
-    acc[i] = rho * acc[i] + c * delta * delta;
-    w[i] -= lr * delta;
-  }
+void Adadelta::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
+  kernels::adadelta_update_f32(w, g, s.buf[0].data(), s.buf[1].data(), n, lr_, wd, static_cast<float>(o_.rho),
+                               static_cast<float>(1.0 - o_.rho), static_cast<float>(o_.eps));
 }
 
 // ----------------------------------------------------------------------------- rmsprop
@@ -135,28 +116,11 @@ json Rmsprop::config() const {
           {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}};
 }
 
-void Rmsprop::update(float* wp, const float* gp, std::size_t n, float wd, Slot& s) {
-  float* __restrict w = wp;
-  const float* __restrict g = gp;
-  float* __restrict sq = s.buf[0].data();
-  const float lr = lr_, eps = static_cast<float>(o_.eps);
-  const float a = static_cast<float>(o_.alpha), c = static_cast<float>(1.0 - o_.alpha);
-  if (s.buf.size() == 1) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const float d = g[i] + wd * w[i];
-      sq[i] = a * sq[i] + c * d * d;
-      w[i] -= lr * (d / (std::sqrt(sq[i]) + eps));
-    }
-    return;
-  }
-  float* __restrict b = s.buf[1].data();
-  const float mu = static_cast<float>(o_.momentum);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = g[i] + wd * w[i];
-    sq[i] = a * sq[i] + c * d * d;
-    b[i] = mu * b[i] + d / (std::sqrt(sq[i]) + eps);
-    w[i] -= lr * b[i];
-  }
+void Rmsprop::update(float* w, const float* g, std::size_t n, float wd, Slot& s) {
+  // The momentum buffer exists only when momentum > 0 (the constructor's slots).
+  kernels::rmsprop_update_f32(w, g, s.buf[0].data(), s.buf.size() > 1 ? s.buf[1].data() : nullptr, n, lr_, wd,
+                              static_cast<float>(o_.alpha), static_cast<float>(1.0 - o_.alpha),
+                              static_cast<float>(o_.eps), static_cast<float>(o_.momentum));
 }
 
 // ----------------------------------------------------------------------------- adam, radam
