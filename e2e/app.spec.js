@@ -79,8 +79,14 @@ test('the network view shows every layer, its activation maps and its filters', 
   await expect(page.locator('#layer-detail .filters canvas').first()).toBeVisible();
   await page.screenshot({ path: info.outputPath(`network-${info.project.name}.png`), fullPage: true });
   // A test image as input.
+  // A test image as input: its prediction is said beside the network and in the Draw card.
   await page.click('#next-test');
-  await expect(page.locator('#net-summary')).toContainText('test image');
+  await expect(page.locator('#net-prediction')).toContainText(
+    /Test image [\d,]+, labelled \d: the network says \d, [\d.]+ % sure/,
+  );
+  console.log(`test image: ${await page.locator('#net-prediction').textContent()}`);
+  await expect(page.locator('#top-conf')).toContainText('% sure');
+  await expect(page.locator('#input-note')).toContainText('Test image');
 });
 
 test('bad input gets a clear message and the page keeps working', async ({ page }) => {

@@ -6,7 +6,6 @@ const { test, expect } = require('@playwright/test');
 const { ready, testDigit, pngGrey, idxSubset } = require('./helpers');
 
 async function trainQuick(page) {
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.fill('#validation', '100');
   await page.fill('#batch', '32');
   await page.selectOption('#augment', 'none');

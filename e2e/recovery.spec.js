@@ -14,7 +14,6 @@ const FAST_WATCHDOG = () => {
 };
 
 async function startConvnetjs(page, epochs = '1') {
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.selectOption('#optimizer', 'adam');
   await page.fill('#lr', '0.002');
   await page.fill('#batch', '32');

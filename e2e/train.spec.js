@@ -1,4 +1,4 @@
-// Training in the browser: the ConvNetJS net on the real MNIST. The loss falls, the curves and the
+// Training in the browser: the default first net (a new LeNet-5) on the real MNIST. The loss falls, the curves and the
 // progress bar update, pause and resume work, a reload resumes from the IndexedDB checkpoint, the
 // main thread has no long task over 200 ms, and a diverging run is reported.
 const { test, expect } = require('@playwright/test');
@@ -18,14 +18,13 @@ async function watchLongTasks(page) {
 const iteration = (page) =>
   page.evaluate(() => (window.cnnApp.lastProgress ? window.cnnApp.lastProgress.iteration : 0));
 
-test('trains the ConvNetJS net: loss falls, curves and progress update, pause/resume, reload resumes', async ({
+test('trains the default first net (a new LeNet-5): loss falls, curves and progress update, pause/resume, reload resumes', async ({
   page,
 }, info) => {
   test.setTimeout(240000);
   await watchLongTasks(page);
   await page.goto('/');
   await ready(page);
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.selectOption('#optimizer', 'adam');
   await page.fill('#lr', '0.002');
   await page.fill('#batch', '32');
@@ -94,7 +93,7 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
   await page.waitForFunction(() => document.documentElement.dataset.trainingDone, null, { timeout: 180000 });
   await expect(page.locator('#train-msg')).toContainText('test accuracy');
   const acc = parseFloat(await page.locator('#test-acc').textContent());
-  console.log(`ConvNetJS net, 1 epoch in the browser: test accuracy ${acc} %`);
+  console.log(`LeNet-5, 1 epoch in the browser: test accuracy ${acc} %`);
   expect(acc).toBeGreaterThan(90);
   await expect(page.locator('#wrong .wrong-item').first()).toBeVisible();
   await page.screenshot({ path: info.outputPath('train-done.png'), fullPage: true });
@@ -106,7 +105,6 @@ test('trains the ConvNetJS net: loss falls, curves and progress update, pause/re
 test('a diverging run stops with a clear message and the page keeps working', async ({ page }, info) => {
   await page.goto('/');
   await ready(page);
-  await page.selectOption('#arch-select', 'zoo:convnetjs');
   await page.selectOption('#optimizer', 'momentum');
   await page.fill('#lr', '1000000');
   await page.fill('#l2', '0.01');

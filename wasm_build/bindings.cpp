@@ -1,65 +1,10 @@
 // The only C++ that knows JavaScript: Embind bindings of the engine. They convert types and
 // forward; everything else is in the engine (src/).
 //
-// From JS (Node or a worker). JSON crosses as text, arrays as copies (typed arrays).
-//
-//   Models
-//   const m = new Module.Model(jsonText);        // throws Error("<C++ message>") on a bad description
-//   m.summary()            -> JSON text: layers with name, type, shape, params, macs; totals
-//   m.layerInfo()          -> JSON text: [{name, type, shape, params, macs, inputs, config,
-//                             param_shapes: [{name, shape}], buffer_shapes: [{name, shape}]}] (one per
-//                             layer, the input first; getParam(`${layer}.${param}`) reads a parameter)
-//   m.description()        -> JSON text of the architecture
-//   m.forward(Float32Array x, batch, training=false) -> Float32Array of the raw output (a copy)
-//   m.predict(Float32Array x, batch) -> Float32Array of softmax probabilities (batch x classes):
-//                             inference mode, x = pixels / 255 in [0, 1], the model's preprocess applied
-//   m.evaluate(dataset, batch) -> JSON text of Evaluation::to_json(true) (the model's preprocess)
-//   m.trainStep(Float32Array x, Int32Array labels, batch, {lr, loss, l1, l2}) -> loss (plain SGD)
-//   m.profile(Float32Array x, Int32Array labels, batch, seconds) -> JSON text {batch, steps, step_ms,
-//                             layers: [{name, type, macs (per batch), forward_ms, backward_ms}]}: where
-//                             a training step's time goes (profile.h)
-//   m.paramNames()         -> JSON text [{name, shape}]
-//   m.getParam(name) / m.setParam(name, Float32Array)
-//   m.activation(name)     -> {shape: [N,C,H,W], data: Float32Array} of the last forward/predict
-//   m.preprocess()         -> JSON text of the fitted preprocessing, "null" when none
-//   m.setPreprocess(text)  -> a fitted state (preprocess() of another model), "null" for none
-//   m.metrics()            -> JSON text of the "metrics" saved with the model ({history, ...}), or "null"
-//   m.save(extraJson)      -> Uint8Array: a model file (architecture, weights, "preprocess", "metrics",
-//                             then the keys of the JSON object extraJson, which win)
-//   m.paramCount(), m.macs(), m.delete()
-//   Module.loadModel(Uint8Array bytes) -> Model, its preprocess and metrics restored
-//   Module.modelFileInfo(Uint8Array bytes) -> JSON text: the file's sections without the weights
-//                             (serialize.h model_file_info: architecture, preprocess, metrics,
-//                             train_config, has_training, training: {config, iteration, ...}, param_count)
-//
-//   Data
-//   const d = new Module.Dataset(Uint8Array pixels, Uint8Array labels, n, c, h, w, numClasses);
-//   d.size(), d.shape() -> [c, h, w], d.numClasses(), d.label(i)
-//   d.image(i)             -> Float32Array of c*h*w pixels / 255
-//   d.split(count, seed)   -> {train: Dataset, validation: Dataset} (count images held out; both must be deleted)
-//
-//   Training
-//   const t = new Module.Training(model, train, validationOrNull, configJson);
-//       configJson: TrainConfig's JSON (trainer.h) plus "preprocess": "standardize" (the default:
-//       per-channel mean/std fitted on train) | "none" | an object (preprocess.h fit_preprocess).
-//       The preprocessing is set on the model. The Training shares ownership of the model and the
-//       datasets: deleting them in JS while it lives is safe (they live until t.delete()).
-//   t.run(maxSteps, maxMillis) -> JSON text {iteration, total_iterations, epoch, epochs,
-//       iterations_per_epoch, loss, smoothed_loss, lr, images_per_s, eta_seconds, status, message,
-//       losses: [this call's iterations], epochs_done: [EpochRecords of the epochs that ended in it]};
-//       stops after maxSteps iterations (no limit when <= 0) or once maxMillis ms have passed (checked
-//       after each iteration; no limit when <= 0), or when training ends.
-//       status: "running" | "finished" | "early_stopped" | "diverged"
-//   t.status(), t.message(), t.history() -> JSON text [EpochRecord]
-//   t.checkpoint()         -> Uint8Array: a model file with "training" and "train_config" that
-//                             Module.loadModel loads and t.restore resumes bit for bit
-//   t.restore(bytes)       -> continues from a checkpoint (same training configuration required)
-//   t.evaluate(dataset)    -> JSON text like m.evaluate
-//
-//   Module.buildInfo()     -> JSON text {simd, threads, version, engine_threads}
-//   Module.setThreads(n)   -> threads the kernels use (pthreads build only)
-//   Module.heapStats()     -> JSON text {arena, in_use, free}: the allocator's bytes (mallinfo)
-//   Module.takeError()     -> the message of the last call's error, "" when none (cleared when read)
+// The API as JavaScript sees it (every class, method and module function, with the shapes of the JSON
+// texts) is declared in cnn_engine.d.ts next to this file; tests/js/dts.test.js checks that the two
+// name the same things. JSON crosses as text, arrays as copies (typed arrays). Model files, checkpoints
+// and the training-configuration check are the engine's (src/io/model_file.h).
 //
 // Errors: every entry point catches its C++ exceptions, keeps the message and returns normally (a
 // default value), so every C++ frame unwinds and every Embind handle of its arguments is released.
@@ -76,6 +21,7 @@
 
 #include "core/parallel.h"
 #include "data/dataset.h"
+#include "io/model_file.h"
 #include "io/serialize.h"
 #include "nn/loss.h"
 #include "nn/model.h"
@@ -146,12 +92,6 @@ val to_u8(const std::vector<std::uint8_t>& b) {
   return val(emscripten::typed_memory_view(b.size(), b.data())).call<val>("slice");
 }
 
-json history_json(const Trainer& t) {
-  json h = json::array();
-  for (const EpochRecord& r : t.history()) h.push_back(r.to_json());
-  return h;
-}
-
 // ---- data --------------------------------------------------------------------------------------
 
 class DatasetHandle {
@@ -209,29 +149,30 @@ class DatasetHandle {
 
 // ---- models ------------------------------------------------------------------------------------
 
-// A model with what is saved along with it. Shared by its JS handle and the Trainings using it.
-struct ModelCore {
-  explicit ModelCore(Model m) : model(std::move(m)) {}
-  Model model;
-  Preprocess pre;                // applied by predict and evaluate; saved under "preprocess" unless identity
-  json metrics = json(nullptr);  // saved under "metrics" when set
-};
+// A model handle holds a model file's model, preprocessing and metrics (what save() writes), shared with
+// the Trainings using it. The page keeps no identity preprocessing: "null" stands for it.
+void set_preprocess(ModelFile& f, Preprocess p) {
+  if (p.is_identity())
+    f.preprocess.reset();
+  else
+    f.preprocess = std::move(p);
+}
 
 class ModelHandle {
  public:
-  explicit ModelHandle(std::shared_ptr<ModelCore> core) : core_(std::move(core)) {}
+  explicit ModelHandle(std::shared_ptr<ModelFile> file) : file_(std::move(file)) {}
   static ModelHandle* create(const std::string& text) {
-    return guard([&] { return new ModelHandle(std::make_shared<ModelCore>(Model::from_string(text))); });
+    return guard([&] { return new ModelHandle(std::make_shared<ModelFile>(Model::from_string(text))); });
   }
+  // A checkpoint loads as its model: what a run adds ("training", "train_config") is Training.restore's.
   static ModelHandle* load(const val& bytes) {
     return guard([&] {
       const auto b = bytes_from(bytes, "loadModel");
-      const json doc = decode_bundle(b.data(), b.size(), "model file");
-      auto core = std::make_shared<ModelCore>(model_from_document(doc, "model file"));
-      if (doc.contains("preprocess") && !doc["preprocess"].is_null())
-        core->pre = preprocess_for(doc["preprocess"], core->model.input_shape());
-      if (doc.contains("metrics")) core->metrics = doc["metrics"];
-      return new ModelHandle(std::move(core));
+      ModelFile f = ModelFile::decode(b.data(), b.size(), "model file");
+      auto file = std::make_shared<ModelFile>(std::move(f.model));
+      if (f.preprocess) set_preprocess(*file, std::move(*f.preprocess));
+      file->metrics = std::move(f.metrics);
+      return new ModelHandle(std::move(file));
     });
   }
 
@@ -274,14 +215,14 @@ class ModelHandle {
   val predict(const val& input, int batch) {
     return guard([&] {
       Tensor x = batch_tensor(input, batch);
-      core_->pre.apply(x);
+      file_->preprocessing().apply(x);
       const Tensor p = softmax(model().forward(x, false));
       return to_f32(p.data(), p.size());
     });
   }
 
   std::string evaluate(const DatasetHandle& d, int batch) {
-    return guard([&] { return cnn::evaluate(model(), *d.data(), core_->pre, batch).to_json(true).dump(); });
+    return guard([&] { return cnn::evaluate(model(), *d.data(), file_->preprocessing(), batch).to_json(true).dump(); });
   }
 
   double trainStep(const val& input, const val& labels, int batch, const val& opts) {
@@ -368,34 +309,30 @@ class ModelHandle {
   }
 
   std::string preprocess() {
-    return guard([&] { return core_->pre.is_identity() ? std::string("null") : core_->pre.to_json().dump(); });
+    return guard([&] { return file_->preprocess ? file_->preprocess->to_json().dump() : std::string("null"); });
   }
   void setPreprocess(const std::string& text) {
     guard([&] {
       const json j = parse_json(text, "setPreprocess");
-      core_->pre = j.is_null() ? Preprocess() : preprocess_for(j, model().input_shape());
+      set_preprocess(*file_, j.is_null() ? Preprocess() : preprocess_for(j, model().input_shape()));
     });
   }
   std::string metrics() {
-    return guard([&] { return core_->metrics.dump(); });
+    return guard([&] { return file_->metrics.dump(); });
   }
 
   val save(const std::string& extra_text) {
     return guard([&] {
       const json extra = extra_text.empty() ? json::object() : parse_json(extra_text, "save: the extra sections");
       if (!extra.is_object()) throw Error("save: the extra sections must be a JSON object, got " + extra.dump());
-      json sections = json::object();
-      if (!core_->pre.is_identity()) sections["preprocess"] = core_->pre.to_json();
-      if (!core_->metrics.is_null()) sections["metrics"] = core_->metrics;
-      for (auto it = extra.begin(); it != extra.end(); ++it) sections[it.key()] = it.value();
-      return to_u8(encode_model(model(), sections));
+      return to_u8(file_->encode(extra));
     });
   }
 
-  const std::shared_ptr<ModelCore>& core() const { return core_; }
+  const std::shared_ptr<ModelFile>& file() const { return file_; }
 
  private:
-  Model& model() { return core_->model; }
+  Model& model() { return file_->model; }
   Tensor batch_tensor(const val& input, int batch) {
     const std::vector<float> v = floats_from(input);
     if (batch < 1) throw Error("batch must be at least 1");
@@ -415,7 +352,7 @@ class ModelHandle {
     throw Error("no parameter named '" + name + "'");
   }
 
-  std::shared_ptr<ModelCore> core_;
+  std::shared_ptr<ModelFile> file_;
   Tensor grad_;
   std::unique_ptr<Optimizer> sgd_;  // trainStep's plain SGD
 };
@@ -442,7 +379,7 @@ class TrainingHandle {
           throw Error("Training: the validation set must be a Dataset or null, got " + js_type(validation));
         val_data = validation.as<DatasetHandle*>(emscripten::allow_raw_pointers())->data();
       }
-      return new TrainingHandle(model.core(), train.data(), std::move(val_data), config);
+      return new TrainingHandle(model.file(), train.data(), std::move(val_data), config);
     });
   }
 
@@ -451,7 +388,7 @@ class TrainingHandle {
       losses_ = json::array();
       epochs_ = json::array();
       trainer_->run_for(max_millis / 1000.0, max_steps > 0 ? max_steps : -1);
-      model_->metrics = {{"history", history_json(*trainer_)}};
+      file_->metrics = training_metrics(*trainer_);
       json j = trainer_->progress().to_json();
       j["status"] = Trainer::status_name(trainer_->status());
       j["message"] = trainer_->message();
@@ -462,7 +399,7 @@ class TrainingHandle {
   }
 
   std::string history() {
-    return guard([&] { return history_json(*trainer_).dump(); });
+    return guard([&] { return training_metrics(*trainer_)["history"].dump(); });
   }
   std::string status() {
     return guard([&] { return std::string(Trainer::status_name(trainer_->status())); });
@@ -472,57 +409,37 @@ class TrainingHandle {
   }
 
   val checkpoint() {
-    return guard([&] {
-      json extra{{"training", trainer_->checkpoint()},
-                 {"train_config", config_},
-                 {"metrics", {{"history", history_json(*trainer_)}}}};
-      if (!pre_->is_identity()) extra["preprocess"] = pre_->to_json();
-      return to_u8(encode_model(model_->model, extra));
-    });
+    return guard([&] { return to_u8(file_->encode_checkpoint(*trainer_, config_)); });
   }
 
   // All or nothing: the model, preprocessing and trainer change only when the whole checkpoint fits.
   void restore(const val& bytes) {
     guard([&] {
       const auto b = bytes_from(bytes, "restore");
-      const json doc = decode_bundle(b.data(), b.size(), "checkpoint");
-      if (!doc.contains("training") || !doc["training"].is_object() || !doc["training"].contains("config"))
-        throw Error("checkpoint: the file has no \"training\" section (a saved model, not a checkpoint)");
-      const json& t = doc["training"];
-      Model weights(model_->model.description());
-      load_state_into(weights, doc, "checkpoint");
-      TrainConfig cfg = TrainConfig::from_json(t["config"]);
-      const json mine = trainer_->config().to_json(), theirs = cfg.to_json();
-      if (mine != theirs) {
-        std::string keys;
-        for (auto it = mine.begin(); it != mine.end(); ++it)
-          if (!theirs.contains(it.key()) || theirs[it.key()] != it.value())
-            keys += (keys.empty() ? "" : ", ") + it.key();
-        for (auto it = theirs.begin(); it != theirs.end(); ++it)
-          if (!mine.contains(it.key())) keys += (keys.empty() ? "" : ", ") + it.key();
+      Checkpoint c = read_checkpoint(b.data(), b.size(), file_->model, "checkpoint");
+      const std::string keys = config_difference(trainer_->config(), c.config);
+      if (!keys.empty())
         throw Error(
             "checkpoint: it was made with another training configuration (" + keys +
             " differ); create the Training with the checkpoint's configuration (modelFileInfo(bytes).training.config)");
-      }
-      auto pre = std::make_unique<Preprocess>(
-          doc.contains("preprocess") ? preprocess_for(doc["preprocess"], model_->model.input_shape()) : Preprocess());
-      auto trainer = std::make_unique<Trainer>(model_->model, *train_, val_.get(), *pre, std::move(cfg));
-      trainer->restore(t);
-      model_->model.copy_state_from(weights);
+      auto pre = std::make_unique<Preprocess>(c.preprocess ? std::move(*c.preprocess) : Preprocess());
+      auto trainer = std::make_unique<Trainer>(file_->model, *train_, val_.get(), *pre, std::move(c.config));
+      trainer->restore(c.training);
+      file_->model.copy_state_from(c.weights);
       attach(std::move(trainer), std::move(pre));
     });
   }
 
   std::string evaluate(const DatasetHandle& d) {
     return guard([&] {
-      return cnn::evaluate(model_->model, *d.data(), *pre_, 256, trainer_->config().loss).to_json(true).dump();
+      return cnn::evaluate(file_->model, *d.data(), *pre_, 256, trainer_->config().loss).to_json(true).dump();
     });
   }
 
  private:
-  TrainingHandle(std::shared_ptr<ModelCore> model, std::shared_ptr<const Dataset> train,
+  TrainingHandle(std::shared_ptr<ModelFile> file, std::shared_ptr<const Dataset> train,
                  std::shared_ptr<const Dataset> validation, const std::string& config)
-      : model_(std::move(model)),
+      : file_(std::move(file)),
         train_(std::move(train)),
         val_(std::move(validation)),
         config_(parse_json(config, "the training configuration")) {
@@ -531,7 +448,7 @@ class TrainingHandle {
     tc.erase("preprocess");
     auto pre = std::make_unique<Preprocess>();
     // The trainer checks first that model and data fit; the preprocessing is fitted afterwards.
-    auto trainer = std::make_unique<Trainer>(model_->model, *train_, val_.get(), *pre, TrainConfig::from_json(tc));
+    auto trainer = std::make_unique<Trainer>(file_->model, *train_, val_.get(), *pre, TrainConfig::from_json(tc));
     *pre = fit_preprocess(config_.value("preprocess", json(nullptr)), *train_);
     attach(std::move(trainer), std::move(pre));
   }
@@ -541,11 +458,11 @@ class TrainingHandle {
     trainer->on_epoch = [this](const EpochRecord& r) { epochs_.push_back(r.to_json()); };
     trainer_ = std::move(trainer);
     pre_ = std::move(pre);
-    model_->pre = *pre_;
-    model_->metrics = {{"history", history_json(*trainer_)}};
+    set_preprocess(*file_, *pre_);
+    file_->metrics = training_metrics(*trainer_);
   }
 
-  std::shared_ptr<ModelCore> model_;  // shared ownership: JS may delete its handles at any time
+  std::shared_ptr<ModelFile> file_;  // shared ownership: JS may delete its handles at any time
   std::shared_ptr<const Dataset> train_, val_;
   json config_;                      // as given, "preprocess" included
   std::unique_ptr<Preprocess> pre_;  // the trainer's (it keeps a reference); a copy is on the model

@@ -1,5 +1,6 @@
-// Wires the page to the engine worker. The views take plain data; only the EngineClient talks to
-// the worker. Nothing here waits on the engine synchronously: every request is a promise.
+// The app's wiring: the page's elements to the views, the views to the session (lib/session.js),
+// which owns the model, the data and the training flow shared with the widget. The settings form
+// is rendered from the one settings table (lib/settings.js); only the EngineClient talks to the worker.
 import { EngineClient, restartText } from './engine-client.js';
 import { DrawView } from './views/draw.js';
 import { NetworkView } from './views/network.js';
@@ -7,33 +8,45 @@ import { TrainView } from './views/train.js';
 import { store } from './lib/store.js';
 import { fmtCompact, fmtInt, fmtPct, fmtBytes } from './lib/format.js';
 import * as experiment from './lib/experiment.js';
+import { renderAllSettings } from './lib/settings.js';
+import { Session, TEXT } from './lib/session.js';
 
 const $ = (sel) => document.querySelector(sel);
 const base = new URL('./', import.meta.url).href;
+renderAllSettings(document);
 // window.CNN_ENGINE_OPTIONS: the watchdog's timings ({hangMs, pingMs}), set by the end-to-end tests.
 const engine = new EngineClient(undefined, window.CNN_ENGINE_OPTIONS || {});
+const session = new Session(engine, { base });
 const api = {
-  classify: (input) => engine.request('classify', { input }).then((r) => r.probs),
-  activations: (input) => engine.request('activations', { input }),
-  weights: (layer) => engine.request('weights', { layer }),
-  testImages: (q) => engine.request('testImages', q),
+  classify: (input) => engine.classify(input),
+  activations: (input) => engine.activations(input),
+  weights: (layer) => engine.weights(layer),
+  testImages: (q) => engine.testImages(q),
 };
 
 const state = {
-  info: null, // the current model's info (worker's modelInfo)
   modelKey: '', // what the model picker shows
-  training: false,
-  paused: false,
   data: null, // {source, train, test, classNames}
   dataKey: '', // the loaded data's source ('mnist' or a description of the upload)
-  zoo: null,
   testIndex: -1,
   runConfig: null,
   firstClassification: null,
-  checkpoint: null, // {iteration, history}: the curves at the running training's last checkpoint
   restarts: [], // engine restarts: {reason, resumedFrom, firstIteration}
   persisted: null, // navigator.storage.persist()'s answer once a training started
   engine,
+  session,
+  get info() {
+    return session.info;
+  },
+  get training() {
+    return session.training;
+  },
+  get lastProgress() {
+    return session.lastProgress;
+  },
+  get checkpoint() {
+    return session.checkpoint;
+  },
 };
 window.cnnApp = state; // for the end-to-end tests and the curious
 
@@ -44,10 +57,11 @@ function say(el, text, kind = '') {
   el.classList.toggle('ok', kind === 'ok');
 }
 
-function banner(text, actions = [], kind = 'info') {
+// The banner; `sticky` keeps it in view wherever the page is scrolled (an offer to act on).
+function banner(text, actions = [], kind = 'info', sticky = false) {
   const b = $('#banner');
   b.hidden = !text;
-  b.className = `banner ${kind}`;
+  b.className = `banner ${kind}${sticky ? ' sticky' : ''}`;
   $('#banner-text').textContent = text || '';
   $('#banner-actions').replaceChildren(
     ...actions.map(([label, fn]) => {
@@ -59,6 +73,7 @@ function banner(text, actions = [], kind = 'info') {
     }),
   );
 }
+const dismiss = ['Dismiss', () => banner('')];
 
 // ---- views --------------------------------------------------------------------------------------
 const draw = new DrawView(
@@ -100,82 +115,88 @@ const train = new TrainView(
   },
   api,
 );
+train.follow(session);
 state.trainView = train;
 train.onPick = (idx) => {
   $('#net-input').value = 'test';
   showTestImage(idx);
   $('#net-card').scrollIntoView({ behavior: 'smooth', block: 'start' });
 };
-
 draw.onInput((image) => {
+  if (image) $('#input-note').textContent = '';
   if ($('#net-input').value === 'draw') network.setInput(image);
 });
 
-// ---- the model ----------------------------------------------------------------------------------
-function setModel(info, key, label) {
-  state.info = info;
-  state.modelKey = key;
+// ---- the model: one picker; the Train card says what Start trains ----------------------------
+session.on('model', ({ info, label, trained }) => {
   network.setModel(info);
-  const arch = { ...info.architecture };
-  $('#model-json').value = JSON.stringify(arch, null, 2);
-  $('#save-name').value = info.name; // the name it is saved under unless the user changes it
+  $('#model-json').value = JSON.stringify(info.architecture, null, 2);
+  $('#save-name').value = info.name;
   $('#net-summary').textContent =
-    `${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
+    `${label} · ${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
+  if (!state.keyPending) state.modelKey = `loaded:${Date.now()}`;
+  state.keyPending = false;
   const sel = $('#model-select');
-  if (![...sel.options].some((o) => o.value === key)) {
-    const opt = new Option(label || key, key);
-    sel.append(opt);
-  }
-  sel.value = key;
+  let opt = [...sel.options].find((o) => o.value === state.modelKey);
+  if (!opt) sel.append((opt = new Option(label, state.modelKey)));
+  opt.textContent = label;
+  sel.value = state.modelKey;
+  fillTrainFrom(label, trained);
   if (draw.image) draw.show(draw.image);
-  syncUrlless();
+});
+
+// What Start trains. A trained model is never trained silently: by default a new small net from
+// random weights, or explicitly a new copy of this architecture, or the trained weights (fine-tune).
+function fillTrainFrom(label, trained) {
+  const sel = $('#train-from');
+  const name = label.replace(/ — .*$/, '').replace(/ \(.*\)$/, '');
+  const options = trained
+    ? [
+        [`new:${experiment.FIRST_MODEL}`, `new ${state.firstLabel} — ${TEXT.untrained}`],
+        ['fresh', `new ${name} — ${TEXT.untrained}`],
+        ['finetune', `fine-tune the trained ${name}`],
+      ]
+    : [['current', `${name} — ${TEXT.untrained}`]];
+  sel.replaceChildren(...options.map(([v, t]) => new Option(t, v)));
+  showTrainFrom();
 }
 
-function syncUrlless() {
-  // The architecture picker of the Train card offers the current model first.
-  const arch = $('#arch-select');
-  const current = arch.options[0];
-  current.textContent = `the current model (${state.info ? state.info.name : '–'})`;
+function showTrainFrom() {
+  const v = $('#train-from').value;
+  $('#train-from-note').textContent = v.startsWith('new:')
+    ? `Start trains a new ${state.firstLabel} from random weights: it learns visibly within a minute. The model in the header (for drawing) is replaced by it.`
+    : v === 'fresh'
+      ? 'Start trains a new copy of the current architecture from random weights.'
+      : v === 'finetune'
+        ? 'Start continues training the trained weights of the current model (fine-tuning).'
+        : 'Start trains the current model from its random weights.';
 }
 
 async function loadModel(key) {
-  const zoo = state.zoo;
-  let req;
-  let label;
-  if (key === 'pretrained') {
-    req = { url: base + 'models/' + zoo.pretrained.file, name: 'pretrained' };
-    label = zoo.pretrained.label;
-  } else if (key.startsWith('zoo:')) {
-    const name = key.slice(4);
-    const res = await fetch(`${base}models/${name}.json`);
-    if (!res.ok) throw new Error(`Could not load the zoo model '${name}' (${res.status}).`);
-    req = { json: await res.text(), name };
-    label = `${zoo.zoo.find((z) => z.name === name)?.label || name} (untrained)`;
-  } else if (key.startsWith('model:')) {
+  let ref;
+  if (key === 'pretrained') ref = 'pretrained';
+  else if (key.startsWith('zoo:')) ref = key.slice(4);
+  else if (key.startsWith('model:')) {
     const rec = await store.get(key);
     if (!rec) throw new Error("This saved model is no longer in the browser's storage.");
-    req = { bytes: rec.bytes.slice(), name: rec.name };
-    label = `${rec.name} (saved)`;
-  } else {
-    throw new Error(`unknown model '${key}'`);
+    ref = { bytes: rec.bytes.slice(), name: rec.name, label: `${rec.name} (saved)`, trained: true };
+  } else throw new Error('This model is no longer loaded: save it in the browser to keep it.');
+  state.keyPending = true;
+  state.modelKey = key;
+  try {
+    return await session.loadModel(ref);
+  } finally {
+    state.keyPending = false;
   }
-  const info = await engine.request('loadModel', req);
-  setModel(info, key, label);
-  return info;
 }
 
-async function fillModelPicker() {
+async function fillModelPicker(zoo) {
   const sel = $('#model-select');
-  const arch = $('#arch-select');
   sel.replaceChildren();
-  arch.replaceChildren(new Option('the current model', 'current'));
-  if (state.zoo.pretrained) sel.append(new Option(`${state.zoo.pretrained.label} (trained)`, 'pretrained'));
+  if (zoo.pretrained) sel.append(new Option(zoo.pretrained.label, 'pretrained'));
   const g = document.createElement('optgroup');
-  g.label = 'Model zoo (untrained)';
-  for (const z of state.zoo.zoo) {
-    g.append(new Option(z.label, `zoo:${z.name}`));
-    arch.append(new Option(`${z.label} (new, untrained)`, `zoo:${z.name}`));
-  }
+  g.label = `Model zoo — ${TEXT.untrained}`;
+  for (const z of zoo.zoo) g.append(new Option(`${z.label} — ${TEXT.untrained}`, `zoo:${z.name}`));
   sel.append(g);
   try {
     const keys = (await store.keys()).filter((k) => String(k).startsWith('model:'));
@@ -193,35 +214,40 @@ async function fillModelPicker() {
 
 $('#model-select').addEventListener('change', async (e) => {
   const key = e.target.value;
-  if (state.training) {
-    e.target.value = state.modelKey;
+  const before = state.modelKey;
+  if (session.training) {
+    e.target.value = before;
     say($('#train-msg'), 'Stop the training before switching models.', 'error');
     return;
   }
   try {
     await loadModel(key);
   } catch (err) {
-    e.target.value = state.modelKey;
-    banner(err.message, [['Dismiss', () => banner('')]], 'error');
+    state.modelKey = before;
+    e.target.value = before;
+    banner(err.message, [dismiss], 'error');
   }
 });
 
+$('#train-from').addEventListener('change', showTrainFrom);
+
 $('#apply-json').addEventListener('click', async () => {
   const msg = $('#json-msg');
-  if (state.training) return say(msg, 'Stop the training first.', 'error');
+  if (session.training) return say(msg, 'Stop the training first.', 'error');
   try {
     const text = $('#model-json').value;
-    const info = await engine.request('loadModel', {
+    let name = 'custom';
+    try {
+      name = JSON.parse(text).name || 'custom';
+    } catch (e) {
+      /* the engine says what is wrong */
+    }
+    const info = await session.loadModel({
       json: text,
-      name: (() => {
-        try {
-          return JSON.parse(text).name || 'custom';
-        } catch (e) {
-          return 'custom';
-        }
-      })(),
+      name,
+      label: `${name} (edited) — ${TEXT.untrained}`,
+      trained: false,
     });
-    setModel(info, `custom:${Date.now()}`, `${info.name} (edited, untrained)`);
     say(msg, `Built: ${fmtInt(info.total_params)} parameters, ${fmtCompact(info.total_macs)} MACs per image.`, 'ok');
   } catch (err) {
     say(msg, err.message, 'error');
@@ -234,58 +260,42 @@ $('#data-select').addEventListener('change', (e) => {
   $('#folder-input').hidden = e.target.value !== 'images';
 });
 
-engine.on('data', ({ what, loaded, total }) => {
-  say($('#train-msg'), `Downloading ${what}: ${fmtBytes(loaded)} of ${fmtBytes(total)}`);
-});
-
 async function ensureData(parts = ['train', 'test']) {
   const source = $('#data-select').value;
   if (source === 'mnist') {
-    if (state.dataKey === 'mnist' && parts.every((p) => state.data[p])) return state.data;
-    const d = await engine.request('loadData', { source: 'mnist', base: `${base}data/`, parts });
-    state.data = {
-      ...(state.dataKey === 'mnist' ? state.data : {}),
-      ...Object.fromEntries(Object.entries(d).filter(([, v]) => v)),
-    };
+    const d = await session.ensureMnist(parts);
+    state.data = d;
     state.dataKey = 'mnist';
     useClassNames(null);
-    return state.data;
+    return d;
   }
+  let key, req;
   if (source === 'idx') {
     const f = (id) => $(id).files[0];
     if (!f('#idx-train-images') || !f('#idx-train-labels'))
       throw new Error('Choose the training image and label files (IDX, optionally gzipped).');
-    const key = ['#idx-train-images', '#idx-train-labels', '#idx-test-images', '#idx-test-labels']
-      .map((id) => (f(id) ? `${f(id).name}:${f(id).size}:${f(id).lastModified}` : ''))
-      .join('|');
+    const ids = ['#idx-train-images', '#idx-train-labels', '#idx-test-images', '#idx-test-labels'];
+    key = ids.map((id) => (f(id) ? `${f(id).name}:${f(id).size}:${f(id).lastModified}` : '')).join('|');
     if (state.dataKey === key) return state.data;
     const bytes = async (id) => (f(id) ? new Uint8Array(await f(id).arrayBuffer()) : undefined);
-    const d = await engine.request('loadData', {
-      source: 'idx',
-      trainImages: await bytes('#idx-train-images'),
-      trainLabels: await bytes('#idx-train-labels'),
-      testImages: await bytes('#idx-test-images'),
-      testLabels: await bytes('#idx-test-labels'),
+    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(ids.map(bytes));
+    req = { source: 'idx', trainImages, trainLabels, testImages, testLabels };
+  } else {
+    const files = [...$('#image-folder').files].filter((f) => /\.(png|jpe?g|gif|bmp|webp)$/i.test(f.name));
+    if (!files.length) throw new Error('Choose a folder that contains one sub-folder of images (PNG, JPEG) per class.');
+    key = `images:${files.length}:${files[0].webkitRelativePath}`;
+    if (state.dataKey === key) return state.data;
+    const entries = files.map((file) => {
+      const dirs = file.webkitRelativePath.split('/').slice(0, -1);
+      return { file, label: dirs[dirs.length - 1] || '?', test: dirs.some((d) => /^(test|testing)$/i.test(d)) };
     });
-    state.data = d;
-    state.dataKey = key;
-    useClassNames(null);
-    return d;
+    req = { source: 'images', files: entries };
   }
-  const files = [...$('#image-folder').files].filter((f) => /\.(png|jpe?g|gif|bmp|webp)$/i.test(f.name));
-  if (!files.length) throw new Error('Choose a folder that contains one sub-folder of images (PNG, JPEG) per class.');
-  const key = `images:${files.length}:${files[0].webkitRelativePath}`;
-  if (state.dataKey === key) return state.data;
-  const entries = files.map((file) => {
-    const parts = file.webkitRelativePath.split('/');
-    const dirs = parts.slice(0, -1);
-    const test = dirs.some((d) => /^(test|testing)$/i.test(d));
-    return { file, label: dirs[dirs.length - 1] || '?', test };
-  });
-  const d = await engine.request('loadData', { source: 'images', files: entries });
+  const d = await engine.loadData(req);
+  session.forgetMnist();
   state.data = d;
   state.dataKey = key;
-  useClassNames(d.classNames);
+  useClassNames(d.classNames || null);
   return d;
 }
 
@@ -296,34 +306,39 @@ function useClassNames(names) {
   draw.setLabels(names || Array.from({ length: 10 }, (_, i) => String(i)));
 }
 
-// ---- the network view's input ---------------------------------------------------------------
+// ---- the network view's input: a test image shows in the Draw card too, with its prediction ----
 async function showTestImage(idx) {
   try {
-    await ensureTestSet();
-    const n = state.data.test.n;
-    state.testIndex = idx ?? Math.floor(Math.random() * n);
+    if (!(state.data && state.data.test)) {
+      if ($('#data-select').value !== 'mnist') throw new Error('Load the test data in the Train card first.');
+      await ensureData(['test']);
+    }
+    state.testIndex = idx ?? Math.floor(Math.random() * state.data.test.n);
     const r = await api.testImages({ indices: [state.testIndex] });
     const img = Float32Array.from(r.pixels, (v) => v / 255);
-    $('#net-summary').textContent =
-      `test image ${state.testIndex} (label ${r.labels[0]}) · ${fmtInt(state.info.total_params)} parameters`;
     network.setInput(img);
+    const probs = await draw.show(img);
+    const label = draw.labels[r.labels[0]] ?? r.labels[0];
+    let text = `Test image ${fmtInt(state.testIndex)}, labelled ${label}`;
+    if (probs) {
+      let best = 0;
+      for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+      const says = draw.labels[best] ?? best;
+      text += `: the network says ${says}, ${fmtPct(probs[best])} sure${best === r.labels[0] ? '' : ' — wrong'}`;
+    }
+    $('#net-prediction').textContent = `${text}.`;
+    $('#input-note').textContent = `Test image ${fmtInt(state.testIndex)} (labelled ${label}); draw to replace it.`;
   } catch (e) {
-    $('#net-summary').textContent = e.message;
+    $('#net-prediction').textContent = e.message;
   }
-}
-
-async function ensureTestSet() {
-  if (state.data && state.data.test) return;
-  const sel = $('#data-select');
-  if (sel.value !== 'mnist') throw new Error('Load the test data in the Train card first.');
-  say($('#train-msg'), 'Downloading the MNIST test set…');
-  await ensureData(['test']);
-  say($('#train-msg'), '');
 }
 
 $('#net-input').addEventListener('change', (e) => {
   if (e.target.value === 'test') showTestImage(state.testIndex >= 0 ? state.testIndex : undefined);
-  else network.setInput(draw.image);
+  else {
+    $('#net-prediction').textContent = '';
+    network.setInput(draw.image);
+  }
 });
 $('#next-test').addEventListener('click', () => {
   $('#net-input').value = 'test';
@@ -332,79 +347,65 @@ $('#next-test').addEventListener('click', () => {
 
 // ---- training -----------------------------------------------------------------------------------
 function controls() {
-  $('#start').disabled = state.training;
-  $('#pause').disabled = !state.training || state.paused;
-  $('#resume').disabled = !state.training || !state.paused;
-  $('#stop').disabled = !state.training;
+  const { training, paused, stopping } = session;
+  $('#start').disabled = training;
+  $('#pause').disabled = !training || paused || stopping;
+  $('#resume').disabled = !training || !paused || stopping;
+  $('#stop').disabled = !training || stopping;
   for (const el of document.querySelectorAll(
     '#train-form select, #train-form input, #train-form textarea, #apply-json, #model-select, #upload-model-btn',
-  )) {
-    el.disabled = state.training;
-  }
+  ))
+    el.disabled = training;
 }
-
-// The Train card's settings as the engine's training configuration: checked and mapped by the
-// same code as shared links and the widget (lib/experiment.js).
-function readConfig(ntrain) {
-  const exp = { ...experiment.DEFAULTS, ...experiment.readForm(document) };
-  return experiment.trainConfig(exp);
-}
+session.on('state', controls);
+session.on('status', ({ text, kind }) => say($('#train-msg'), text, kind));
 
 async function startTraining() {
-  const msg = $('#train-msg');
   try {
-    state.training = true;
-    state.paused = false;
-    controls();
-    const arch = $('#arch-select').value;
-    if (arch !== 'current') await loadModel(arch);
-    const d = await ensureData();
-    const config = readConfig(d.train.n);
-    if (config.validation >= d.train.n)
-      throw new Error(
-        `Validation images (${config.validation}) must be fewer than the training images (${fmtInt(d.train.n)}).`,
-      );
-    train.reset();
-    state.runConfig = config;
-    state.checkpoint = null;
+    const from = $('#train-from').value;
+    let model;
+    if (from.startsWith('new:')) {
+      model = from.slice(4);
+      state.keyPending = true;
+      state.modelKey = `zoo:${model}`;
+    } else if (from === 'fresh') {
+      const { info } = session;
+      model = {
+        json: JSON.stringify(info.architecture),
+        name: info.name,
+        label: `${info.name} — ${TEXT.untrained}`,
+        trained: false,
+      };
+    }
+    const data = $('#data-select').value === 'mnist' ? undefined : await ensureData();
+    const exp = { ...experiment.DEFAULTS, ...experiment.readForm(document) };
     keepStorage();
-    say(msg, 'Training…');
-    await engine.request('train', { config });
+    await session.train(exp, { model, data });
+    state.runConfig = session.config;
+    if (!data) state.dataKey = 'mnist';
   } catch (e) {
-    state.training = false;
-    controls();
-    say(msg, e.message, 'error');
+    state.keyPending = false;
+    say($('#train-msg'), e.message, 'error');
   }
 }
 
 engine.on('progress', (p) => {
-  train.progress(p);
-  state.lastProgress = p;
   const last = state.restarts[state.restarts.length - 1];
-  if (last && last.firstIteration === null) last.firstIteration = p.iteration - p.losses.length + 1;
+  if (!p.slot && last && last.firstIteration === null) last.firstIteration = p.iteration - p.losses.length + 1;
 });
-engine.on('epoch', ({ record, test }) => {
-  train.epoch(record, test);
-  say(
-    $('#train-msg'),
-    `Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`,
-  );
-});
-engine.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: total }) => {
-  if (!state.training) return;
-  const history = structuredClone(train.snapshot());
-  state.checkpoint = { iteration, history };
+session.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: total }) => {
+  if (!session.training) return;
   try {
     await store.put('checkpoint', {
       bytes,
       iteration,
       epoch,
       total,
-      config: state.runConfig,
+      config: session.config,
       data: state.dataKey === 'mnist' ? 'mnist' : 'upload',
-      model: state.info.name,
-      modelKey: state.modelKey,
-      history,
+      model: session.info.name,
+      label: session.label,
+      history: train.saved.history,
       savedAt: Date.now(),
     });
     document.documentElement.dataset.checkpointIteration = String(iteration);
@@ -412,141 +413,100 @@ engine.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: tota
     say($('#train-msg'), `Could not keep a checkpoint in the browser: ${e.message}`, 'error');
   }
 });
-engine.on('done', async ({ status, message, test }) => {
-  state.training = false;
-  state.paused = false;
-  controls();
-  const msg = $('#train-msg');
-  if (status === 'diverged' || status === 'failed')
-    say(msg, `${message} Lower the learning rate and start again.`, 'error');
-  else
-    say(
-      msg,
-      `${status === 'early_stopped' ? 'Stopped early (validation accuracy stopped improving)' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`,
-      'ok',
-    );
-  if (test) train.results(test);
+session.on('done', async ({ status }) => {
+  state.modelKey = `trained:${Date.now()}`;
+  state.keyPending = true;
   // A failed run (an error, or a resume after an engine restart that did not work) keeps its
   // checkpoint: the next visit offers it again.
-  if (status !== 'failed') {
-    try {
-      await store.delete('checkpoint');
-    } catch (e) {
-      /* nothing to delete */
-    }
-  }
-  try {
-    const info = await engine.request('modelInfo');
-    const key = `trained:${Date.now()}`;
-    setModel(info, key, `${info.name} — trained here${test ? ` (${fmtPct(test.accuracy)})` : ''}`);
-  } catch (e) {
-    /* the model stays as it was */
-  }
+  if (status !== 'failed') await store.delete('checkpoint').catch(() => {});
   document.documentElement.dataset.trainingDone = status;
 });
 
 $('#start').addEventListener('click', startTraining);
-$('#pause').addEventListener('click', async () => {
-  const r = await engine.request('pause');
-  state.paused = r.state === 'paused';
-  controls();
-  if (state.paused) say($('#train-msg'), 'Paused. Resume continues exactly where it stopped.');
-});
-$('#resume').addEventListener('click', async () => {
-  const r = await engine.request('resume');
-  state.paused = r.state === 'paused';
-  controls();
-  say($('#train-msg'), 'Training…');
-});
-$('#stop').addEventListener('click', () => engine.request('stop'));
+$('#pause').addEventListener('click', () => session.pause().catch((e) => say($('#train-msg'), e.message, 'error')));
+$('#resume').addEventListener('click', () => session.resume().catch((e) => say($('#train-msg'), e.message, 'error')));
+$('#stop').addEventListener('click', () => session.stop().catch((e) => say($('#train-msg'), e.message, 'error')));
 
-// ---- resuming an interrupted training ----------------------------------------------------------
+// ---- resuming an interrupted training: the offer stays in view (a sticky banner) -------------
 async function offerResume() {
-  let cp;
-  try {
-    cp = await store.get('checkpoint');
-  } catch (e) {
-    return;
-  }
+  const cp = await store.get('checkpoint').catch(() => null);
   if (!cp) return;
   const when = new Date(cp.savedAt).toLocaleString();
   const where = `${cp.model}, epoch ${cp.epoch}, iteration ${fmtInt(cp.iteration)} of ${fmtInt(cp.total)}`;
+  const discard = [
+    'Discard',
+    async () => {
+      banner('');
+      await store.delete('checkpoint');
+    },
+  ];
   if (cp.data !== 'mnist') {
+    const keep = async () => {
+      banner('');
+      await session.loadModel({
+        bytes: cp.bytes.slice(),
+        name: cp.model,
+        label: `${cp.model} — interrupted at iteration ${cp.iteration}`,
+        trained: true,
+      });
+      await store.delete('checkpoint');
+    };
     banner(
       `A training on your own data was interrupted (${where}, ${when}). Its weights can be kept as a model; to continue training, load the data again.`,
-      [
-        [
-          'Keep the weights',
-          async () => {
-            banner('');
-            await useCheckpointAsModel(cp);
-          },
-        ],
-        [
-          'Discard',
-          async () => {
-            banner('');
-            await store.delete('checkpoint');
-          },
-        ],
-      ],
+      [['Keep the weights', keep], discard],
+      'info',
+      true,
     );
-    revealBanner();
     return;
   }
-  banner(`A training was interrupted: ${where} (saved ${when}).`, [
-    ['Resume training', () => resumeFrom(cp)],
-    [
-      'Discard',
-      async () => {
-        banner('');
-        await store.delete('checkpoint');
-      },
-    ],
-  ]);
-  revealBanner();
-}
-
-// After a reload the browser restores the scroll position (often the Train card, far below the
-// banner): bring the banner into view so that the offer is seen.
-function revealBanner() {
-  const b = $('#banner');
-  const r = b.getBoundingClientRect();
-  if (r.top < 0 || r.bottom > innerHeight) scrollTo({ top: Math.max(0, scrollY + r.top - 12) });
-}
-
-async function useCheckpointAsModel(cp) {
-  const info = await engine.request('loadModel', { bytes: cp.bytes.slice(), name: cp.model });
-  setModel(info, `trained:${cp.savedAt}`, `${cp.model} — interrupted at iteration ${cp.iteration}`);
-  await store.delete('checkpoint');
+  banner(
+    `A training was interrupted: ${where} (saved ${when}).`,
+    [['Resume training', () => resumeFrom(cp)], discard],
+    'info',
+    true,
+  );
 }
 
 async function resumeFrom(cp) {
   banner('');
-  const msg = $('#train-msg');
   try {
-    state.training = true;
-    state.paused = false;
-    controls();
     $('#data-select').value = 'mnist';
-    $('#arch-select').value = 'current';
-    await ensureData();
+    keepStorage();
+    experiment.applyToForm(document, { ...experiment.DEFAULTS, ...formOf(cp.config) });
     train.reset();
     train.restore(cp.history);
+    state.keyPending = true;
+    state.modelKey = `trained:${cp.savedAt}`;
+    const model = {
+      bytes: cp.bytes.slice(),
+      name: cp.model,
+      label: cp.label || `${cp.model} — training (resumed)`,
+      trained: true,
+    };
+    await session.train(null, { model, config: cp.config, resume: cp.bytes.slice(), from: cp.iteration });
     state.runConfig = cp.config;
-    state.checkpoint = { iteration: cp.iteration, history: structuredClone(cp.history) }; // the view's copy changes
-    keepStorage();
-    applyConfigToForm(cp.config);
-    say(msg, `Resuming from iteration ${fmtInt(cp.iteration)}…`);
-    await engine.request('train', { config: cp.config, resume: cp.bytes.slice() });
-    const info = await engine.request('modelInfo');
-    setModel(info, `trained:${cp.savedAt}`, `${cp.model} — training (resumed)`);
+    state.dataKey = 'mnist';
     $('#train-card').scrollIntoView({ block: 'start' });
   } catch (e) {
-    state.training = false;
-    controls();
-    say(msg, `Could not resume: ${e.message}`, 'error');
+    say($('#train-msg'), `Could not resume: ${e.message}`, 'error');
   }
+}
+
+// A training configuration's settings as the form's (the checkpoint keeps the configuration).
+function formOf(c) {
+  const lr = c.optimizer.lr ?? c.optimizer.inner?.lr;
+  const out = {
+    epochs: c.epochs,
+    batch: c.batch,
+    lr,
+    l1: c.l1 || 0,
+    l2: c.l2 || 0,
+    seed: c.seed,
+    validation: c.validation,
+  };
+  if (typeof c.augment === 'string') out.augment = c.augment;
+  if (c.schedule && c.schedule.type) out.schedule = c.schedule.type;
+  return out;
 }
 
 // Checkpoints must survive the browser's storage pressure: ask for persistent storage (granted
@@ -554,36 +514,21 @@ async function resumeFrom(cp) {
 function keepStorage() {
   if (!(navigator.storage && navigator.storage.persist)) return;
   navigator.storage.persist().then(
-    (granted) => {
-      state.persisted = granted;
-    },
-    () => {
-      state.persisted = false;
-    },
+    (granted) => (state.persisted = granted),
+    () => (state.persisted = false),
   );
-}
-
-function applyConfigToForm(c) {
-  if (!c) return;
-  $('#epochs').value = c.epochs;
-  $('#batch').value = c.batch;
-  $('#lr').value = c.optimizer.lr ?? c.optimizer.inner?.lr;
-  $('#l2').value = c.l2 || 0;
-  $('#l1').value = c.l1 || 0;
-  $('#seed').value = c.seed;
-  $('#validation').value = c.validation;
 }
 
 // ---- models: save, download, upload -----------------------------------------------------------
 $('#save-model').addEventListener('click', async () => {
   const msg = $('#io-msg');
   try {
-    const name = ($('#save-name').value.trim() || state.info.name || 'model').slice(0, 60);
-    const { bytes } = await engine.request('saveModel');
+    const name = ($('#save-name').value.trim() || session.info.name || 'model').slice(0, 60);
+    const { bytes } = await engine.saveModel();
     await store.put(`model:${name}`, { name, bytes, savedAt: Date.now() });
-    await fillModelPicker();
-    $('#model-select').value = `model:${name}`;
+    await fillModelPicker(await session.zoo());
     state.modelKey = `model:${name}`;
+    $('#model-select').value = state.modelKey;
     say(msg, `Saved “${name}” in this browser (${fmtBytes(bytes.length)}).`, 'ok');
   } catch (e) {
     say(msg, `Could not save: ${e.message}`, 'error');
@@ -593,10 +538,10 @@ $('#save-model').addEventListener('click', async () => {
 $('#download-model').addEventListener('click', async () => {
   const msg = $('#io-msg');
   try {
-    const { bytes } = await engine.request('saveModel');
+    const { bytes } = await engine.saveModel();
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    a.download = `${state.info.name || 'model'}.cnn`;
+    a.download = `${session.info.name || 'model'}.cnn`;
     document.body.append(a);
     a.click();
     a.remove();
@@ -616,12 +561,97 @@ $('#upload-model').addEventListener('change', async (e) => {
   try {
     if (file.size > 200e6) throw new Error('the file is larger than 200 MB');
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const info = await engine.request('loadModel', { bytes, name: file.name.replace(/\.cnn$/i, '') });
-    setModel(info, `upload:${file.name}:${Date.now()}`, `${file.name} (uploaded)`);
+    const name = file.name.replace(/\.cnn$/i, '');
+    const info = await session.loadModel({ bytes, name, label: `${file.name} (uploaded)`, trained: true });
     say(msg, `Loaded ${file.name}: ${fmtInt(info.total_params)} parameters.`, 'ok');
   } catch (err) {
     say(msg, `Could not load ${file.name}: ${err.message}`, 'error');
   }
+});
+
+// ---- shared experiments: index.html#exp=<base64url JSON> (lib/experiment.js) -------------------
+// Restores the experiment of the URL, if there is one: its model and the Train card's settings.
+// Returns false when there is none; a bad one is reported and the default model is used.
+async function restoreSharedExperiment(zoo) {
+  let exp;
+  try {
+    exp = experiment.fromHash(location.hash);
+    if (!exp) return false;
+    const m = exp.model;
+    if (typeof m === 'string' && m !== 'pretrained' && !zoo.zoo.some((z) => z.name === m))
+      throw new Error(`there is no model named ${experiment.quote(m)}`);
+    if (typeof m === 'string') await loadModel(m === 'pretrained' ? 'pretrained' : `zoo:${m}`);
+    else await session.loadModel(m);
+  } catch (e) {
+    banner(
+      `The shared experiment in this link could not be opened: ${e.message}. The default model is used instead.`,
+      [dismiss],
+      'error',
+    );
+    return false;
+  }
+  state.experiment = exp;
+  experiment.applyToForm(document, exp);
+  $('#data-select').value = exp.data;
+  if (exp.mode !== 'classify') $(exp.mode === 'train' ? '#train-card' : '#net-card').scrollIntoView({ block: 'start' });
+  return true;
+}
+
+// The app's state as a shared experiment: what Start would train, the Train card's settings, MNIST.
+function currentExperiment() {
+  const from = $('#train-from').value;
+  let model;
+  if (from.startsWith('new:')) model = from.slice(4);
+  else model = state.modelKey === 'pretrained' ? 'pretrained' : session.info.architecture;
+  const exp = {
+    ...(state.experiment || experiment.DEFAULTS),
+    ...experiment.readForm(document, state.experiment || experiment.DEFAULTS),
+  };
+  return { ...exp, model, data: 'mnist', mode: model === 'pretrained' ? 'classify' : 'train' };
+}
+
+$('#copy-link').addEventListener('click', async () => {
+  const btn = $('#copy-link');
+  try {
+    const url = experiment.toUrl(currentExperiment(), new URL('index.html', base).href);
+    btn.dataset.url = url;
+    const own = $('#data-select').value !== 'mnist' ? ' Your own data is not in the link: it opens with MNIST.' : '';
+    try {
+      await navigator.clipboard.writeText(url);
+      say($('#link-msg'), `Link copied.${own}`, 'ok');
+    } catch (e) {
+      banner(`Copy this link: ${url}${own}`, [dismiss]);
+    }
+  } catch (e) {
+    say($('#link-msg'), `No link: ${e.message}`, 'error');
+  }
+});
+addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#exp=')) location.reload();
+});
+
+// ---- the engine stopped: engine-client.js restarts it and restores the data, the model and the
+// running training; the session rolls the curves back, the page says so in the banner.
+engine.on('crash', ({ message }) => {
+  state.restarts.push({ reason: message, resumedFrom: null, firstIteration: null });
+  banner(message, [], 'error');
+});
+engine.on('restarted', (ev) => {
+  const text = `${restartText(ev)}${ev.problems.length ? ` Not restored: ${ev.problems.join('; ')}.` : ''}`;
+  const last = state.restarts[state.restarts.length - 1];
+  last.reason = ev.reason;
+  last.resumedFrom = ev.resumed && !ev.resumed.slot ? ev.resumed.iteration : null;
+  banner(text, [dismiss], ev.problems.length ? 'error' : 'info');
+  if (session.training && ev.problems.length) say($('#train-msg'), text, 'error');
+  document.documentElement.dataset.engineRestarts = String(state.restarts.length);
+  if (draw.image)
+    api.classify(draw.image.slice()).then(
+      (p) => draw.showProbs(p),
+      () => {},
+    );
+});
+engine.on('error', ({ message }) => {
+  banner(TEXT.engineStopped(message, '; your checkpoints are kept'), [['Reload', () => location.reload()]], 'error');
 });
 
 // ---- start --------------------------------------------------------------------------------------
@@ -629,33 +659,30 @@ async function main() {
   controls();
   const badge = $('#engine-badge');
   try {
-    const [init, zoo] = await Promise.all([
-      engine.request('init'),
-      fetch(`${base}models/index.json`).then((r) => r.json()),
-    ]);
-    state.zoo = zoo;
+    const [init, zoo] = await Promise.all([engine.init(), session.zoo()]);
     state.variant = init.variant;
-    badge.textContent =
-      init.variant === 'mt' ? `WebAssembly SIMD · ${init.threads} threads` : 'WebAssembly SIMD · 1 thread';
-    badge.title =
-      init.variant === 'mt'
-        ? 'The page is cross-origin isolated: the engine uses threads.'
-        : 'The page is not cross-origin isolated: the engine runs single-threaded.';
+    const mt = init.variant === 'mt';
+    badge.textContent = mt ? `WebAssembly SIMD · ${init.threads} threads` : 'WebAssembly SIMD · 1 thread';
+    badge.title = mt
+      ? 'The page is cross-origin isolated: the engine uses threads.'
+      : 'The page is not cross-origin isolated: the engine runs single-threaded.';
     $('#build-info').textContent =
-      `Engine ${init.buildInfo.version} · ${init.variant === 'mt' ? 'threaded' : 'single-threaded'} WebAssembly build · ${self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}`;
-    await fillModelPicker();
+      `Engine ${init.buildInfo.version} · ${mt ? 'threaded' : 'single-threaded'} WebAssembly build · ${self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}`;
+    state.firstLabel = (zoo.zoo.find((z) => z.name === experiment.FIRST_MODEL) || {}).label || experiment.FIRST_MODEL;
+    await fillModelPicker(zoo);
     try {
-      if (!(await restoreSharedExperiment())) await loadModel(zoo.pretrained ? 'pretrained' : `zoo:${zoo.zoo[0].name}`);
+      if (!(await restoreSharedExperiment(zoo)))
+        await loadModel(zoo.pretrained ? 'pretrained' : `zoo:${zoo.zoo[0].name}`);
     } catch (e) {
       banner(
-        `The pretrained model could not be loaded (${e.message}); an untrained LeNet-5 is used instead.`,
-        [['Dismiss', () => banner('')]],
+        `The pretrained model could not be loaded (${e.message}); LeNet-5 — ${TEXT.untrained} is used instead.`,
+        [dismiss],
         'error',
       );
       await loadModel('zoo:lenet5');
     }
-    // The pretrained model is loaded and has answered once: a visitor's drawing is classified at once.
-    await api.classify(new Float32Array(state.info.input.reduce((a, b) => a * b, 1)));
+    // The model is loaded and has answered once: a visitor's drawing is classified at once.
+    await api.classify(new Float32Array(session.info.input.reduce((a, b) => a * b, 1)));
     document.documentElement.dataset.readyAt = String(Math.round(performance.now()));
     document.documentElement.dataset.ready = '1';
     draw.clear();
@@ -667,111 +694,4 @@ async function main() {
     document.documentElement.dataset.ready = 'error';
   }
 }
-// ---- shared experiments: index.html#exp=<base64url JSON> (lib/experiment.js) -------------------
-// Restores the experiment of the URL, if there is one: its model and the Train card's settings.
-// Returns false when there is none; a bad one is reported and the default model is used.
-async function restoreSharedExperiment() {
-  let exp;
-  try {
-    exp = experiment.fromHash(location.hash);
-    if (!exp) return false;
-    const m = exp.model;
-    if (m === 'pretrained' || typeof m === 'string') {
-      if (m !== 'pretrained' && !state.zoo.zoo.some((z) => z.name === m))
-        throw new Error(`there is no model named ${experiment.quote(m)}`);
-      await loadModel(m === 'pretrained' ? 'pretrained' : `zoo:${m}`);
-    } else {
-      const info = await engine.request('loadModel', { json: JSON.stringify(m), name: m.name || 'shared' });
-      setModel(info, `shared:${Date.now()}`, `${info.name} (shared, untrained)`);
-    }
-  } catch (e) {
-    banner(
-      `The shared experiment in this link could not be opened: ${e.message}. The default model is used instead.`,
-      [['Dismiss', () => banner('')]],
-      'error',
-    );
-    return false;
-  }
-  state.experiment = exp;
-  experiment.applyToForm(document, exp);
-  $('#data-select').value = exp.data;
-  $('#arch-select').value = 'current';
-  if (exp.mode !== 'classify') $(exp.mode === 'train' ? '#train-card' : '#net-card').scrollIntoView({ block: 'start' });
-  return true;
-}
-
-// The app's state as a shared experiment: the model (the Train card's architecture when one is
-// picked), the Train card's settings, MNIST.
-async function currentExperiment() {
-  const arch = $('#arch-select').value;
-  let model;
-  if (arch !== 'current') model = await (await fetch(`${base}models/${arch.slice(4)}.json`)).json();
-  else model = state.modelKey === 'pretrained' ? 'pretrained' : state.info.architecture;
-  const exp = {
-    ...(state.experiment || experiment.DEFAULTS),
-    ...experiment.readForm(document, state.experiment || experiment.DEFAULTS),
-  };
-  return { ...exp, model, data: 'mnist', mode: model === 'pretrained' ? 'classify' : 'train' };
-}
-
-$('#copy-link').addEventListener('click', async () => {
-  const btn = $('#copy-link');
-  try {
-    const url = experiment.toUrl(await currentExperiment(), new URL('index.html', base).href);
-    btn.dataset.url = url;
-    const own = $('#data-select').value !== 'mnist' ? ' Your own data is not in the link: it opens with MNIST.' : '';
-    try {
-      await navigator.clipboard.writeText(url);
-      say($('#link-msg'), `Link copied.${own}`, 'ok');
-    } catch (e) {
-      banner(`Copy this link: ${url}${own}`, [['Dismiss', () => banner('')]]);
-    }
-  } catch (e) {
-    say($('#link-msg'), `No link: ${e.message}`, 'error');
-  }
-});
-addEventListener('hashchange', () => {
-  if (location.hash.startsWith('#exp=')) location.reload();
-});
-
-// ---- the engine stopped: engine-client.js restarts it and restores the data, the model and the
-// running training; the page says so and rolls its curves back to the checkpoint it resumes from.
-engine.on('crash', ({ message, training }) => {
-  if (training && !training.slot && state.training) {
-    const bar = $('#train-progress').value;
-    train.reset();
-    const cp = state.checkpoint;
-    if (cp && cp.iteration === training.iteration) train.restore(structuredClone(cp.history));
-    $('#train-progress').value = bar;
-    $('#progress-text').textContent =
-      `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
-    say($('#train-msg'), message, 'error');
-  }
-  state.restarts.push({ reason: message, resumedFrom: null, firstIteration: null });
-  banner(message, [], 'error');
-});
-engine.on('restarted', (ev) => {
-  const text = `${restartText(ev)}${ev.problems.length ? ` Not restored: ${ev.problems.join('; ')}.` : ''}`;
-  const last = state.restarts[state.restarts.length - 1];
-  last.reason = ev.reason;
-  last.resumedFrom = ev.resumed && !ev.resumed.slot ? ev.resumed.iteration : null;
-  banner(text, [['Dismiss', () => banner('')]], ev.problems.length ? 'error' : 'info');
-  if (state.training) say($('#train-msg'), text, ev.problems.length ? 'error' : '');
-  document.documentElement.dataset.engineRestarts = String(state.restarts.length);
-  if (draw.image)
-    api.classify(draw.image.slice()).then(
-      (p) => draw.showProbs(p),
-      () => {},
-    );
-});
-engine.on('error', ({ message }) => {
-  const wasTraining = state.training;
-  state.training = false;
-  controls();
-  const text = /^The engine/.test(message)
-    ? message
-    : `The engine stopped: ${message}. Reload the page; your checkpoints are kept.`;
-  banner(text, [['Reload', () => location.reload()]], 'error');
-  if (wasTraining) say($('#train-msg'), text, 'error');
-});
 main();

@@ -15,8 +15,15 @@
 // `restartWindowMs` it gives up: {event: 'error', message} and every request rejects.
 // The app (web/app.js) and the widget (web/widget/cnn-widget.js) both rely on this; they only show
 // the messages (restartText) and roll their curves back to the checkpoint.
-/* global CnnProtocol */
+//
+// Requests go through typed methods (client.classify(input, slot), client.train(config, {resume,
+// slot}), ...), whose names are the protocol's (lib/protocol.js REQ); request() refuses any other
+// name. Every request takes {signal} (an AbortSignal: the promise rejects with an AbortError at once,
+// and a late reply is dropped) and {queue: "<key>"}: requests of one queue run one at a time, and a
+// newer one replaces the one still waiting (which rejects with an AbortError) — classifying while
+// the user draws sends only the latest drawing.
 import { fmtInt } from './lib/format.js';
+import { REQ, TYPES, transferables } from './lib/protocol.js';
 
 export class EngineCrashError extends Error {
   constructor(message) {
@@ -87,10 +94,45 @@ export class EngineClient {
   }
 
   // Typed arrays in the payload are transferred: pass copies of arrays you still need.
-  request(type, payload = {}) {
-    if (this.state === 'failed') return Promise.reject(this.failure);
-    if (this.state === 'restarting') return this.restored.then(() => this.request(type, payload));
-    return this.send_(type, payload);
+  request(type, payload = {}, { signal, queue } = {}) {
+    if (!TYPES.includes(type)) return Promise.reject(new Error(`unknown engine request '${type}'`));
+    if (signal && signal.aborted) return Promise.reject(abortError());
+    if (queue) return this.queued_(queue, () => this.request(type, payload, { signal }));
+    let p;
+    if (this.state === 'failed') p = Promise.reject(this.failure);
+    else if (this.state === 'restarting') p = this.restored.then(() => this.request(type, payload));
+    else p = this.send_(type, payload);
+    if (!signal) return p;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(abortError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  // One at a time per key; a newer request replaces the one waiting.
+  queued_(key, run) {
+    if (!this.queues) this.queues = new Map();
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { busy: false, waiting: null }));
+    return new Promise((resolve, reject) => {
+      if (q.waiting) q.waiting.reject(abortError('replaced by a newer request'));
+      q.waiting = { run, resolve, reject };
+      const next = () => {
+        if (q.busy || !q.waiting) return;
+        const job = q.waiting;
+        q.waiting = null;
+        q.busy = true;
+        job
+          .run()
+          .then(job.resolve, job.reject)
+          .finally(() => {
+            q.busy = false;
+            next();
+          });
+      };
+      next();
+    });
   }
 
   terminate() {
@@ -109,7 +151,7 @@ export class EngineClient {
       this.worker.terminate();
       return;
     }
-    this.worker.postMessage({ id: 0, type: 'crashForTest', how });
+    this.worker.postMessage({ id: 0, type: REQ.crashForTest, how });
   }
 
   // ---- internals ----
@@ -184,7 +226,7 @@ export class EngineClient {
     const memo = this.memoCopy_(type, payload); // before the typed arrays are transferred
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, type, memo, slot: payload.slot });
-      this.worker.postMessage(msg, CnnProtocol.transferables(msg));
+      this.worker.postMessage(msg, transferables(msg));
     });
   }
 
@@ -201,7 +243,7 @@ export class EngineClient {
     }
     if (now - this.lastHeard >= this.pingMs) {
       this.pingSentAt = now;
-      this.worker.postMessage({ id: -1, type: 'ping' });
+      this.worker.postMessage({ id: -1, type: REQ.ping });
     }
   }
 
@@ -222,7 +264,7 @@ export class EngineClient {
 
   // ---- what the worker holds ----
   memoCopy_(type, p) {
-    if (type === 'loadData') {
+    if (type === REQ.loadData) {
       if (p.source === 'mnist') return { source: 'mnist', base: p.base, parts: [...(p.parts || ['train', 'test'])] };
       if (p.source === 'idx') {
         return {
@@ -235,12 +277,12 @@ export class EngineClient {
       }
       return { ...p, files: [...(p.files || [])] }; // Files are cloned, not transferred
     }
-    if (type === 'loadModel') {
+    if (type === REQ.loadModel) {
       const { slot, ...req } = p;
       if (req.bytes) req.bytes = copyBytes(req.bytes);
       return req;
     }
-    if (type === 'train') return { config: structuredClone(p.config), resume: copyBytes(p.resume) };
+    if (type === REQ.train) return { config: structuredClone(p.config), resume: copyBytes(p.resume) };
     return null;
   }
 
@@ -248,36 +290,36 @@ export class EngineClient {
   remember_(p, id, result) {
     const m = this.memo;
     switch (p.type) {
-      case 'init':
+      case REQ.init:
         m.init = true;
         break;
-      case 'loadData':
+      case REQ.loadData:
         if (p.memo.source !== 'mnist') m.data = [p.memo];
         else if (!m.data.some((d) => JSON.stringify(d) === JSON.stringify(p.memo))) m.data.push(p.memo);
         break;
-      case 'loadModel':
+      case REQ.loadModel:
         this.setModel_(p.slot, p.memo, id);
         break;
-      case 'unloadModel':
+      case REQ.unloadModel:
         m.models.delete(slotKey(p.slot));
         break;
-      case 'saveModel': {
+      case REQ.saveModel: {
         const old = m.models.get(slotKey(p.slot));
         this.setModel_(p.slot, { bytes: result.bytes.slice(), name: old ? old.req.name : undefined }, id);
         break;
       }
-      case 'train': {
+      case REQ.train: {
         const cp = p.memo.resume
           ? { bytes: p.memo.resume, iteration: result.iteration || 0, epoch: result.epoch || 0 }
           : null;
         m.run = { slot: slotKey(p.slot), config: p.memo.config, checkpoint: cp, paused: false, stopping: false };
         break;
       }
-      case 'pause':
-      case 'resume':
-      case 'stop':
+      case REQ.pause:
+      case REQ.resume:
+      case REQ.stop:
         if (m.run && (p.slot === undefined || slotKey(p.slot) === m.run.slot)) {
-          if (p.type === 'stop' && result.state !== 'idle') m.run.stopping = true;
+          if (p.type === REQ.stop && result.state !== 'idle') m.run.stopping = true;
           else m.run.paused = result.state === 'paused';
         }
         break;
@@ -304,7 +346,7 @@ export class EngineClient {
       // The trained weights: the last checkpoint at once, then the final model.
       if (run.checkpoint)
         this.setModel_(run.slot, { bytes: run.checkpoint.bytes, name: this.modelName_(run.slot) }, this.nextId);
-      this.send_('saveModel', run.slot ? { slot: run.slot } : {}).catch(() => {});
+      this.send_(REQ.saveModel, run.slot ? { slot: run.slot } : {}).catch(() => {});
     }
   }
 
@@ -382,7 +424,7 @@ export class EngineClient {
         return null;
       }
     };
-    if (m.init) await this.send_('init');
+    if (m.init) await this.send_(REQ.init);
     for (const d of m.data) {
       const req =
         d.source === 'idx'
@@ -394,14 +436,14 @@ export class EngineClient {
               testLabels: copyBytes(d.testLabels),
             }
           : d;
-      await soft('the data', () => this.send_('loadData', req));
+      await soft('the data', () => this.send_(REQ.loadData, req));
     }
     const run = m.run;
     for (const [slot, { req }] of [...m.models]) {
       if (run && run.slot === slot && run.checkpoint && !run.stopping) continue; // the checkpoint brings the model
       const r = { ...req, bytes: copyBytes(req.bytes) };
       if (!r.bytes) delete r.bytes;
-      await soft('the model', () => this.send_('loadModel', slot ? { ...r, slot } : r));
+      await soft('the model', () => this.send_(REQ.loadModel, slot ? { ...r, slot } : r));
     }
     let resumed = null;
     if (run) {
@@ -414,7 +456,7 @@ export class EngineClient {
         // It was being stopped: the model keeps the weights of its last checkpoint.
         if (run.checkpoint) {
           await soft('the model', () =>
-            this.send_('loadModel', {
+            this.send_(REQ.loadModel, {
               bytes: run.checkpoint.bytes.slice(),
               name: this.modelName_(run.slot),
               ...slotArg,
@@ -427,14 +469,14 @@ export class EngineClient {
         if (cp) {
           // The slot's model, in case resuming fails.
           await soft('the model', () =>
-            this.send_('loadModel', { bytes: cp.bytes.slice(), name: this.modelName_(run.slot), ...slotArg }),
+            this.send_(REQ.loadModel, { bytes: cp.bytes.slice(), name: this.modelName_(run.slot), ...slotArg }),
           );
         }
         const ok = await soft('the training', () =>
-          this.send_('train', { config: run.config, ...(cp ? { resume: cp.bytes.slice() } : {}), ...slotArg }),
+          this.send_(REQ.train, { config: run.config, ...(cp ? { resume: cp.bytes.slice() } : {}), ...slotArg }),
         );
         if (ok) {
-          if (run.paused) await soft('pausing', () => this.send_('pause', slotArg));
+          if (run.paused) await soft('pausing', () => this.send_(REQ.pause, slotArg));
           resumed = { slot: run.slot, iteration: cp ? cp.iteration : 0, paused: run.paused };
         } else {
           ended(
@@ -447,3 +489,63 @@ export class EngineClient {
     return { resumed, problems };
   }
 }
+
+function abortError(why = 'cancelled') {
+  return new DOMException(`The request was ${why}.`, 'AbortError');
+}
+
+// The typed methods: one per request of the protocol, with its payload's fields as arguments.
+// `slot` (a widget's model slot) and `opts` ({signal, queue}) are optional everywhere.
+const withSlot = (payload, slot) =>
+  slot === undefined || slot === null || slot === '' ? payload : { ...payload, slot };
+Object.assign(EngineClient.prototype, {
+  init(opts) {
+    return this.request(REQ.init, {}, opts);
+  },
+  stats(opts) {
+    return this.request(REQ.stats, {}, opts);
+  },
+  // req: {json} | {bytes} | {url}, with a name
+  loadModel(req, slot, opts) {
+    return this.request(REQ.loadModel, withSlot(req, slot), opts);
+  },
+  unloadModel(slot, opts) {
+    return this.request(REQ.unloadModel, { slot }, opts);
+  },
+  saveModel(slot, opts) {
+    return this.request(REQ.saveModel, withSlot({}, slot), opts);
+  },
+  modelInfo(slot, opts) {
+    return this.request(REQ.modelInfo, withSlot({}, slot), opts);
+  },
+  classify(input, slot, opts) {
+    return this.request(REQ.classify, withSlot({ input }, slot), opts).then((r) => r.probs);
+  },
+  activations(input, slot, opts) {
+    return this.request(REQ.activations, withSlot({ input }, slot), opts);
+  },
+  weights(layer, slot, opts) {
+    return this.request(REQ.weights, withSlot({ layer }, slot), opts);
+  },
+  loadData(req, opts) {
+    return this.request(REQ.loadData, req, opts);
+  },
+  testImages(query, opts) {
+    return this.request(REQ.testImages, query, opts);
+  },
+  train(config, { resume, slot } = {}, opts) {
+    return this.request(REQ.train, withSlot(resume ? { config, resume } : { config }, slot), opts);
+  },
+  pause(slot, opts) {
+    return this.request(REQ.pause, withSlot({}, slot), opts);
+  },
+  resume(slot, opts) {
+    return this.request(REQ.resume, withSlot({}, slot), opts);
+  },
+  stop(slot, opts) {
+    return this.request(REQ.stop, withSlot({}, slot), opts);
+  },
+  evaluate(slot, opts) {
+    return this.request(REQ.evaluate, withSlot({}, slot), opts);
+  },
+});

@@ -17,6 +17,12 @@ std::string shape_str(const Shape& s) {
   return os.str();
 }
 
+std::string shapes_str(const std::vector<Shape>& s) {
+  std::string r;
+  for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + shape_str(s[i]);
+  return r;
+}
+
 Shape shape_of(const Tensor& t) { return Shape(t.shape().begin(), t.shape().end()); }
 
 std::size_t shape_size(const Shape& s) {

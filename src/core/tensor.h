@@ -26,6 +26,8 @@ class Error : public std::runtime_error {
 };
 
 std::string shape_str(const Shape& s);
+// Several shapes: "[2x3x4], [2x3x4]".
+std::string shapes_str(const std::vector<Shape>& s);
 Shape shape_of(const Tensor& t);
 std::size_t shape_size(const Shape& s);
 // The element count in 64 bits, saturating (never wraps, also where size_t has 32 bits).

@@ -7,11 +7,7 @@
 #include <set>
 
 #include "data/preprocess.h"
-#include "nn/layers/activation.h"
-#include "nn/layers/batchnorm.h"
-#include "nn/layers/conv2d.h"
-#include "nn/layers/dense.h"
-#include "nn/layers/norm.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -103,21 +99,10 @@ constexpr int kAttrFloat = 1, kAttrInt = 2, kAttrInts = 7;
 // TensorProto.DataType
 constexpr int kFloat = 1, kInt64 = 7;
 
-struct Attr {
-  std::string name;
-  int type;
-  float f = 0;
-  std::int64_t i = 0;
-  std::vector<std::int64_t> ints;
-};
-Attr attr_f(const std::string& n, float v) { return {n, kAttrFloat, v, 0, {}}; }
-Attr attr_i(const std::string& n, std::int64_t v) { return {n, kAttrInt, 0, v, {}}; }
-Attr attr_ints(const std::string& n, std::vector<std::int64_t> v) { return {n, kAttrInts, 0, 0, std::move(v)}; }
-
 struct Node {
   std::string op;
   std::vector<std::string> in, out;
-  std::vector<Attr> attrs;
+  std::vector<OnnxAttr> attrs;
 };
 
 struct Init {
@@ -127,13 +112,11 @@ struct Init {
   std::vector<std::uint8_t> raw;
 };
 
-// A value of the graph: its name, and whether it is a 2-D [N, F] vector rather than [N, C, H, W].
-struct Val {
-  std::string name;
-  bool flat = false;
-};
+using Val = OnnxValue;
 
-class Graph {
+// The graph being exported: nodes and initializers in the order they are added, names made unique.
+// The layer kinds' export functions write into it through OnnxSink.
+class Graph : public OnnxSink {
  public:
   // A fresh name: base itself when free, else base_1, base_2, ...
   std::string unique(const std::string& base) {
@@ -144,7 +127,7 @@ class Graph {
   }
   // Adds a node; returns the name of its output (unique(out)).
   std::string op(const std::string& type, std::vector<std::string> in, const std::string& out,
-                 std::vector<Attr> attrs = {}) {
+                 std::vector<OnnxAttr> attrs = {}) {
     const std::string o = unique(out);
     nodes.push_back({type, std::move(in), {o}, std::move(attrs)});
     return o;
@@ -176,25 +159,38 @@ class Graph {
     return inits.back().name;
   }
 
+  // OnnxSink
+  using OnnxSink::add_node;
+  std::string add_node(const std::string& type, std::vector<std::string> in, const std::string& out,
+                       std::vector<OnnxAttr> attrs) override {
+    return op(type, std::move(in), out, std::move(attrs));
+  }
+  std::string add_floats(const std::string& base, std::vector<std::int64_t> dims, const float* data,
+                         std::size_t n) override {
+    return floats(base, std::move(dims), data, n);
+  }
+  std::string add_int64s(const std::string& base, const std::vector<std::int64_t>& v) override {
+    return int64s(base, v);
+  }
+  Val as2d(const Val& x, const std::string& base) override {
+    if (x.flat) return x;
+    return {op("Flatten", {x.name}, base + "/flatten", {attr_i("axis", 1)}), true};
+  }
+  // A vector [N, F] back to the engine's {N, F, 1, 1}.
+  Val as4d(const Val& x, const std::string& base) override {
+    if (!x.flat) return x;
+    if (axes23_.empty()) axes23_ = int64s("axes_2_3", {2, 3});
+    return {op("Unsqueeze", {x.name, axes23_}, base + "/unsqueeze"), false};
+  }
+
   std::vector<Node> nodes;
   std::vector<Init> inits;
   std::int64_t params = 0;
 
  private:
   std::set<std::string> used_;
+  std::string axes23_;
 };
-
-std::vector<std::int64_t> dims_of(const Tensor& t) {
-  std::vector<std::int64_t> d;
-  for (auto s : t.shape()) d.push_back(static_cast<std::int64_t>(s));
-  return d;
-}
-
-std::vector<std::int64_t> pair_attr(const json& j) {
-  if (j.is_array() && j.size() == 2) return {j[0].get<std::int64_t>(), j[1].get<std::int64_t>()};
-  const auto v = j.get<std::int64_t>();
-  return {v, v};
-}
 
 // Writes a ValueInfoProto of a float tensor; a negative dimension is the symbolic batch "N".
 pb::Writer value_info(const std::string& name, const std::vector<std::int64_t>& dims) {
@@ -235,7 +231,7 @@ class Exporter {
       v[i] = layer(n, ins);
     }
     // The output: [N, D], named "logits".
-    Val out = as2d(v.back(), "output");
+    Val out = g_.as2d(v.back(), "output");
     if (out.name == "input") {
       g_.op("Identity", {out.name}, "logits");
     } else {
@@ -256,14 +252,16 @@ class Exporter {
       for (auto& s : nd.out) w.string(field::node_output, s);
       w.string(field::node_name, nd.out[0]);
       w.string(field::node_op_type, nd.op);
-      for (const Attr& a : nd.attrs) {
+      for (const OnnxAttr& a : nd.attrs) {
         pb::Writer aw;
         aw.string(field::attr_name, a.name);
-        if (a.type == kAttrFloat) aw.float32(field::attr_f, a.f);
-        if (a.type == kAttrInt) aw.int64(field::attr_i, a.i);
-        if (a.type == kAttrInts)
+        if (a.kind == OnnxAttr::Kind::f) aw.float32(field::attr_f, a.f);
+        if (a.kind == OnnxAttr::Kind::i) aw.int64(field::attr_i, a.i);
+        if (a.kind == OnnxAttr::Kind::ints)
           for (auto x : a.ints) aw.int64(field::attr_ints, x);
-        aw.int64(field::attr_type, a.type);
+        aw.int64(field::attr_type, a.kind == OnnxAttr::Kind::f   ? kAttrFloat
+                                   : a.kind == OnnxAttr::Kind::i ? kAttrInt
+                                                                 : kAttrInts);
         w.message(field::node_attribute, aw);
       }
       graph.message(field::graph_node, w);
@@ -324,17 +322,6 @@ class Exporter {
     throw Error("onnx export: " + n.layer->type() + " layer '" + n.name + "': " + why);
   }
 
-  Val as2d(const Val& x, const std::string& base) {
-    if (x.flat) return x;
-    return {g_.op("Flatten", {x.name}, base + "/flatten", {attr_i("axis", 1)}), true};
-  }
-  // A vector [N, F] back to the engine's {N, F, 1, 1}.
-  Val as4d(const Val& x, const std::string& base) {
-    if (!x.flat) return x;
-    if (axes23_.empty()) axes23_ = g_.int64s("axes_2_3", {2, 3});
-    return {g_.op("Unsqueeze", {x.name, axes23_}, base + "/unsqueeze"), false};
-  }
-
   Val preprocess(Val x) {
     const PreprocessConfig& c = pre_.config();
     if (pre_.is_identity()) return x;
@@ -378,146 +365,16 @@ class Exporter {
     return x;
   }
 
-  Val layer(Model::Node& n, const std::vector<Val>& in) {
-    const std::string t = n.layer->type(), name = n.name;
-    const json cfg = n.layer->config();
-    const Shape& s = n.shape;
-    if (t == "conv2d" || t == "depthwise_conv2d") {
-      auto* c = static_cast<Conv2D*>(n.layer.get());
-      const Val x = as4d(in[0], name);
-      std::vector<std::string> ins{x.name,
-                                   g_.floats(name + ".weight", dims_of(c->weight), c->weight.data(), c->weight.size())};
-      if (c->has_bias()) ins.push_back(g_.floats(name + ".bias", dims_of(c->bias), c->bias.data(), c->bias.size()));
-      const auto k = pair_attr(cfg["kernel"]), st = pair_attr(cfg["stride"]), p = pair_attr(cfg["pad"]);
-      return {
-          g_.op("Conv", ins, name,
-                {attr_ints("kernel_shape", k), attr_ints("strides", st), attr_ints("pads", {p[0], p[1], p[0], p[1]}),
-                 attr_ints("dilations", {1, 1}), attr_i("group", c->groups())}),
-          false};
-    }
-    if (t == "maxpool2d" || t == "avgpool2d") {
-      const Val x = as4d(in[0], name);
-      return {
-          g_.op(t == "maxpool2d" ? "MaxPool" : "AveragePool", {x.name}, name,
-                {attr_ints("kernel_shape", pair_attr(cfg["size"])), attr_ints("strides", pair_attr(cfg["stride"]))}),
-          false};
-    }
-    if (t == "global_avgpool") return {g_.op("GlobalAveragePool", {as4d(in[0], name).name}, name), false};
-    if (t == "dense") {
-      auto* d = static_cast<Dense*>(n.layer.get());
-      const Val x = as2d(in[0], name);
-      std::vector<std::string> ins{x.name,
-                                   g_.floats(name + ".weight", dims_of(d->weight), d->weight.data(), d->weight.size())};
-      if (d->has_bias()) ins.push_back(g_.floats(name + ".bias", dims_of(d->bias), d->bias.data(), d->bias.size()));
-      return {g_.op("Gemm", ins, name, {attr_i("transB", 1)}), true};
-    }
-    if (t == "flatten") {
-      if (in[0].flat) return in[0];
-      return {g_.op("Flatten", {in[0].name}, name, {attr_i("axis", 1)}), true};
-    }
-    if (t == "dropout") return in[0];
-    if (t == "relu" || t == "sigmoid" || t == "tanh")
-      return {g_.op(t == "relu" ? "Relu" : t == "sigmoid" ? "Sigmoid" : "Tanh", {in[0].name}, name), in[0].flat};
-    if (t == "leaky_relu")
-      return {g_.op("LeakyRelu", {in[0].name}, name, {attr_f("alpha", cfg["slope"].get<float>())}), in[0].flat};
-    if (t == "elu") return {g_.op("Elu", {in[0].name}, name, {attr_f("alpha", cfg["alpha"].get<float>())}), in[0].flat};
-    if (t == "gelu") {  // x * 0.5 * (1 + erf(x / sqrt 2))
-      const std::string x = in[0].name;
-      const std::string d = g_.op("Div", {x, g_.scalar(name + ".sqrt2", std::sqrt(2.0f))}, name + "/div");
-      const std::string e = g_.op("Erf", {d}, name + "/erf");
-      const std::string a = g_.op("Add", {e, g_.scalar(name + ".one", 1.0f)}, name + "/add");
-      const std::string mx = g_.op("Mul", {x, a}, name + "/mul");
-      return {g_.op("Mul", {mx, g_.scalar(name + ".half", 0.5f)}, name), in[0].flat};
-    }
-    if (t == "prelu") {
-      auto* p = static_cast<PReLU*>(n.layer.get());
-      const auto C = static_cast<std::int64_t>(p->weight.size());
-      const std::vector<std::int64_t> dims =
-          in[0].flat ? std::vector<std::int64_t>{C} : std::vector<std::int64_t>{C, 1, 1};
-      return {g_.op("PRelu", {in[0].name, g_.floats(name + ".weight", dims, p->weight.data(), p->weight.size())}, name),
-              in[0].flat};
-    }
-    if (t == "batchnorm") {
-      auto* b = static_cast<BatchNorm*>(n.layer.get());
-      const Val x = as4d(in[0], name);
-      const auto C = static_cast<std::int64_t>(b->weight.size());
-      return {g_.op("BatchNormalization",
-                    {x.name, g_.floats(name + ".weight", {C}, b->weight.data(), b->weight.size()),
-                     g_.floats(name + ".bias", {C}, b->bias.data(), b->bias.size()),
-                     g_.floats(name + ".running_mean", {C}, b->running_mean.data(), b->running_mean.size()),
-                     g_.floats(name + ".running_var", {C}, b->running_var.data(), b->running_var.size())},
-                    name, {attr_f("epsilon", b->eps())}),
-              false};
-    }
-    if (t == "add") {
-      std::vector<std::string> names;
-      bool any4d = false;
-      for (auto& x : in) any4d = any4d || !x.flat;
-      for (auto& x : in) names.push_back(any4d ? as4d(x, name).name : x.name);
-      return {g_.op(names.size() == 2 ? "Add" : "Sum", names, name), !any4d};
-    }
-    if (t == "concat") {
-      std::vector<std::string> names;
-      bool any4d = false;
-      for (auto& x : in) any4d = any4d || !x.flat;
-      for (auto& x : in) names.push_back(any4d ? as4d(x, name).name : x.name);
-      return {g_.op("Concat", names, name, {attr_i("axis", 1)}), !any4d};
-    }
-    if (t == "layernorm" || t == "groupnorm") {
-      auto* gn = static_cast<GroupedNorm*>(n.layer.get());
-      const float eps = cfg["eps"].get<float>();
-      const auto C = static_cast<std::int64_t>(s[0]), H = static_cast<std::int64_t>(s[1]),
-                 W = static_cast<std::int64_t>(s[2]);
-      std::string x = as4d(in[0], name).name;
-      std::vector<std::int64_t> axes{1, 2, 3};
-      if (t == "groupnorm") {
-        const auto G = cfg["groups"].get<std::int64_t>();
-        x = g_.op("Reshape", {x, g_.int64s(name + ".group_shape", {0, G, -1})}, name + "/group");
-        axes = {2};
-      }
-      const std::string mean =
-          g_.op("ReduceMean", {x}, name + "/mean", {attr_ints("axes", axes), attr_i("keepdims", 1)});
-      const std::string d = g_.op("Sub", {x, mean}, name + "/centre");
-      const std::string sq = g_.op("Mul", {d, d}, name + "/square");
-      const std::string var =
-          g_.op("ReduceMean", {sq}, name + "/var", {attr_ints("axes", axes), attr_i("keepdims", 1)});
-      const std::string ve = g_.op("Add", {var, g_.scalar(name + ".eps", eps)}, name + "/var_eps");
-      const std::string sd = g_.op("Sqrt", {ve}, name + "/std");
-      std::string h = g_.op("Div", {d, sd}, name + "/normalized");
-      std::vector<std::int64_t> pd{C, H, W};
-      if (t == "groupnorm") {
-        h = g_.op("Reshape", {h, g_.int64s(name + ".shape", {0, C, H, W})}, name + "/ungroup");
-        pd = {C, 1, 1};
-      }
-      const std::string sc =
-          g_.op("Mul", {h, g_.floats(name + ".weight", pd, gn->weight.data(), gn->weight.size())}, name + "/scale");
-      return {g_.op("Add", {sc, g_.floats(name + ".bias", pd, gn->bias.data(), gn->bias.size())}, name), false};
-    }
-    if (t == "lrn") {
-      const int size = cfg["size"].get<int>();
-      if (size % 2 == 0)
-        refuse(n, "an even window size (" + std::to_string(size) +
-                      ") has no ONNX form: ONNX's LRN centres even windows differently (use an odd size)");
-      return {g_.op("LRN", {as4d(in[0], name).name}, name,
-                    {attr_f("alpha", cfg["alpha"].get<float>()), attr_f("beta", cfg["beta"].get<float>()),
-                     attr_f("bias", cfg["k"].get<float>()), attr_i("size", size)}),
-              false};
-    }
-    if (t == "maxout") {
-      const auto k = cfg["k"].get<std::int64_t>();
-      const auto C = static_cast<std::int64_t>(s[0]), H = static_cast<std::int64_t>(s[1]),
-                 W = static_cast<std::int64_t>(s[2]);
-      const std::string r =
-          g_.op("Reshape", {as4d(in[0], name).name, g_.int64s(name + ".shape", {0, C, k, H, W})}, name + "/pieces");
-      return {g_.op("ReduceMax", {r}, name, {attr_ints("axes", {2}), attr_i("keepdims", 0)}), false};
-    }
-    refuse(n, "this layer kind has no ONNX export");
+  // The node's layer, written by its kind's export function (nn/layers/registry.h).
+  Val layer(const Model::Node& n, const std::vector<Val>& in) {
+    const LayerKind& k = layer_kind(n.layer->type());
+    if (!k.to_onnx) refuse(n, "this layer kind has no ONNX export");
+    return k.to_onnx(*n.layer, g_, in, n.shape);
   }
 
   Model& m_;
   const Preprocess& pre_;
   Graph g_;
-  std::string axes23_;
   std::vector<std::string> steps_;
 };
 

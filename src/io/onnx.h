@@ -12,7 +12,8 @@
 //   std:    Div(x, sigma)       sigma [C, 1, 1] (a constant channel, sigma < 1e-8, divides by 1)
 //   whiten: Flatten -> Sub(whiten_mean) -> MatMul(W^T) -> Reshape [N, C, H, W]   (pca / zca)
 //
-// Layers, each to standard operators:
+// Layers, each to standard operators by its kind's export function (to_onnx, beside the layer; the
+// kind table nn/layers/registry.h names it; it writes through nn/onnx_sink.h):
 //   conv2d, depthwise_conv2d   Conv (group = groups; depthwise: group = C), weight/bias as is
 //   maxpool2d, avgpool2d       MaxPool / AveragePool (no padding, floor mode)
 //   global_avgpool             GlobalAveragePool

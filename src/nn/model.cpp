@@ -8,8 +8,7 @@
 #include <sstream>
 
 #include "nn/layers/batchnorm.h"
-#include "nn/layers/conv2d.h"
-#include "nn/layers/dense.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -406,8 +405,7 @@ Model Model::fold_batchnorm() {
     if (n.layer->type() != "batchnorm") continue;
     const int h = n.inputs[0];
     if (h == 0 || consumers[h] != 1) continue;
-    const std::string t = nodes_[h].layer->type();
-    if (t != "conv2d" && t != "depthwise_conv2d" && t != "dense") continue;
+    if (!layer_kind(nodes_[h].layer->type()).bn_fold) continue;  // the kind cannot absorb a batch norm
     folds.push_back({static_cast<int>(i), h});
     rename[n.name] = nodes_[h].name;
   }
@@ -415,7 +413,7 @@ Model Model::fold_batchnorm() {
   for (auto& l : layers) {
     const std::string nm = l["name"];
     if (rename.count(nm)) continue;
-    for (const Fold& f : folds)
+    for (const Fold& f : folds)  // every kind with a fold rule takes "bias"
       if (nodes_[f.host].name == nm) l["bias"] = true;
     kept.push_back(l);
   }
@@ -438,20 +436,12 @@ Model Model::fold_batchnorm() {
   for (const Fold& f : folds) {
     auto* bn = static_cast<BatchNorm*>(nodes_[f.bn].layer.get());
     Layer* host = out.nodes_[out.find(nodes_[f.host].name)].layer.get();
-    Tensor *w, *b;
-    if (auto* c = dynamic_cast<Conv2D*>(host)) {
-      w = &c->weight;
-      b = &c->bias;
-    } else {
-      auto* dn = static_cast<Dense*>(host);
-      w = &dn->weight;
-      b = &dn->bias;
-    }
+    const BnFoldTarget to = layer_kind(host->type()).bn_fold(*host);
+    if (!to.bias) throw Error("fold_batchnorm: layer '" + host->name() + "' has no bias to fold into");
+    Tensor *w = to.weight, *b = to.bias;
     // The host's own bias before folding (zero when it had none).
-    const Layer* orig = nodes_[f.host].layer.get();
-    const Tensor* ob = nullptr;
-    if (auto* c = dynamic_cast<const Conv2D*>(orig)) ob = c->has_bias() ? &c->bias : nullptr;
-    if (auto* dn = dynamic_cast<const Dense*>(orig)) ob = dn->has_bias() ? &dn->bias : nullptr;
+    Layer* orig = nodes_[f.host].layer.get();
+    const Tensor* ob = layer_kind(orig->type()).bn_fold(*orig).bias;
     const std::size_t K = w->shape()[0], per = w->size() / K;
     for (std::size_t k = 0; k < K; ++k) {
       const float s = bn->weight.data()[k] / std::sqrt(bn->running_var.data()[k] + bn->eps());

@@ -1,7 +1,11 @@
 // Central-difference gradient checks of every layer's backward, for its inputs and each parameter,
-// over several shapes (stride > 1 and padding included), in both modes where a layer has two.
+// over several shapes (stride > 1 and padding included), in both modes where a layer has two. One
+// test per kind of the layer-kind table (nn/layers/registry.h); a kind without a case fails.
 // WholeModel*: the whole-model check of gradcheck.h (`cnn gradcheck`) on a zoo net.
+#include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include "nn/layers/dropout.h"
@@ -10,85 +14,158 @@
 
 namespace cnn::test {
 
-TEST(GradCheck, Conv2D) {
-  grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", 3}, {"pad", 1}}, {{2, 2, 5, 5}});
-  grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 3}, {"stride", 2}, {"pad", 1}}, {{2, 3, 7, 7}});
-  grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", {3, 2}}, {"stride", {2, 1}}, {"pad", {1, 0}}},
-             {{1, 2, 5, 4}});
-  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 1}}, {{2, 3, 3, 3}});
-  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 3}, {"groups", 2}, {"bias", false}}, {{2, 4, 4, 4}});
-  grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 5}, {"pad", 2}, {"stride", 3}}, {{1, 1, 7, 7}});
-  // Stride 1 computes dx as a forward correlation of the padded dY with the turned filters:
-  // non-square filters, padding from 0 up to kernel - 1 on each axis, groups; and padding as
-  // large as the kernel, which takes the im2col path instead.
-  grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", {3, 2}}, {"pad", {2, 0}}}, {{2, 2, 5, 4}});
-  grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", {2, 3}}, {"pad", {1, 1}}, {"groups", 2}}, {{2, 4, 4, 5}});
-  grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 2}, {"pad", 2}}, {{1, 2, 3, 3}});
-  // One input channel: the filter gradient by the direct few-taps kernel (5 filters: 4 + 1).
-  grad_check({{"type", "conv2d"}, {"filters", 5}, {"kernel", 3}, {"pad", 1}}, {{2, 1, 6, 5}});
+// The cases of each layer kind, keyed by the kind's name. Every kind of the table (layer_kinds())
+// must have one, and every entry here must be a kind: see the tests below.
+const std::map<std::string, std::function<void()>>& gradcheck_cases() {
+  static const std::map<std::string, std::function<void()>> cases{
+      {"conv2d",
+       [] {
+         grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", 3}, {"pad", 1}}, {{2, 2, 5, 5}});
+         grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 3}, {"stride", 2}, {"pad", 1}}, {{2, 3, 7, 7}});
+         grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", {3, 2}}, {"stride", {2, 1}}, {"pad", {1, 0}}},
+                    {{1, 2, 5, 4}});
+         grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 1}}, {{2, 3, 3, 3}});
+         grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", 3}, {"groups", 2}, {"bias", false}},
+                    {{2, 4, 4, 4}});
+         grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 5}, {"pad", 2}, {"stride", 3}}, {{1, 1, 7, 7}});
+         // Stride 1 computes dx as a forward correlation of the padded dY with the turned filters:
+         // non-square filters, padding from 0 up to kernel - 1 on each axis, groups; and padding as
+         // large as the kernel, which takes the im2col path instead.
+         grad_check({{"type", "conv2d"}, {"filters", 3}, {"kernel", {3, 2}}, {"pad", {2, 0}}}, {{2, 2, 5, 4}});
+         grad_check({{"type", "conv2d"}, {"filters", 4}, {"kernel", {2, 3}}, {"pad", {1, 1}}, {"groups", 2}},
+                    {{2, 4, 4, 5}});
+         grad_check({{"type", "conv2d"}, {"filters", 2}, {"kernel", 2}, {"pad", 2}}, {{1, 2, 3, 3}});
+         // One input channel: the filter gradient by the direct few-taps kernel (5 filters: 4 + 1).
+         grad_check({{"type", "conv2d"}, {"filters", 5}, {"kernel", 3}, {"pad", 1}}, {{2, 1, 6, 5}});
+       }},
+      {"depthwise_conv2d",
+       [] {
+         grad_check({{"type", "depthwise_conv2d"}, {"kernel", 3}, {"pad", 1}}, {{2, 3, 5, 5}});
+         grad_check({{"type", "depthwise_conv2d"}, {"kernel", 3}, {"stride", 2}, {"pad", 1}, {"multiplier", 2}},
+                    {{1, 2, 5, 5}});
+       }},
+      {"maxpool2d",
+       [] {
+         grad_check({{"type", "maxpool2d"}, {"size", 2}}, {{2, 2, 4, 4}}, {}, true);
+         grad_check({{"type", "maxpool2d"}, {"size", 3}, {"stride", 2}}, {{1, 2, 7, 7}}, {}, true);
+         grad_check({{"type", "maxpool2d"}, {"size", 3}}, {{1, 1, 8, 8}}, {}, true);
+       }},
+      {"avgpool2d",
+       [] {
+         grad_check({{"type", "avgpool2d"}, {"size", 2}}, {{2, 2, 4, 6}});
+         grad_check({{"type", "avgpool2d"}, {"size", 3}, {"stride", 2}}, {{1, 2, 7, 7}});
+       }},
+      {"global_avgpool",
+       [] {
+         grad_check({{"type", "global_avgpool"}}, {{2, 3, 4, 5}});
+       }},
+      {"dense",
+       [] {
+         grad_check({{"type", "dense"}, {"units", 5}}, {{3, 2, 3, 3}});
+         grad_check({{"type", "dense"}, {"units", 3}, {"bias", false}}, {{2, 7, 1, 1}});
+       }},
+      {"flatten",
+       [] {
+         grad_check({{"type", "flatten"}}, {{2, 2, 3, 3}});
+       }},
+      {"relu",
+       [] {
+         grad_check({{"type", "relu"}}, {{2, 3, 4, 4}});
+       }},
+      {"sigmoid",
+       [] {
+         grad_check({{"type", "sigmoid"}}, {{2, 3, 4, 4}});
+       }},
+      {"tanh",
+       [] {
+         grad_check({{"type", "tanh"}}, {{2, 3, 4, 4}});
+       }},
+      {"gelu",
+       [] {
+         grad_check({{"type", "gelu"}}, {{2, 3, 4, 4}});
+       }},
+      {"leaky_relu",
+       [] {
+         grad_check({{"type", "leaky_relu"}, {"slope", 0.1}}, {{2, 3, 4, 4}});
+       }},
+      {"elu",
+       [] {
+         grad_check({{"type", "elu"}, {"alpha", 0.7}}, {{2, 3, 4, 4}});
+       }},
+      {"prelu",
+       [] {
+         grad_check({{"type", "prelu"}}, {{2, 3, 4, 4}});
+       }},
+      {"maxout",
+       [] {
+         grad_check({{"type", "maxout"}, {"k", 2}}, {{2, 4, 3, 3}}, {}, true);
+         grad_check({{"type", "maxout"}, {"k", 3}}, {{2, 6, 1, 1}}, {}, true);
+       }},
+      {"batchnorm",  // both modes
+       [] {
+         GradCheck train;
+         GradCheck infer;
+         infer.training = false;
+         grad_check({{"type", "batchnorm"}}, {{3, 2, 3, 3}}, train);
+         grad_check({{"type", "batchnorm"}}, {{6, 4, 1, 1}}, train);
+         grad_check({{"type", "batchnorm"}}, {{3, 2, 3, 3}}, infer);
+       }},
+      {"layernorm",
+       [] {
+         grad_check({{"type", "layernorm"}}, {{2, 3, 3, 3}});
+       }},
+      {"groupnorm",
+       [] {
+         grad_check({{"type", "groupnorm"}, {"groups", 2}}, {{2, 4, 3, 3}});
+         grad_check({{"type", "groupnorm"}, {"groups", 1}}, {{2, 3, 2, 2}});
+       }},
+      {"lrn",
+       [] {
+         grad_check({{"type", "lrn"}, {"size", 3}, {"alpha", 0.5}, {"beta", 0.75}, {"k", 1.0}}, {{2, 5, 2, 2}});
+         grad_check({{"type", "lrn"}, {"size", 4}, {"alpha", 0.8}, {"beta", 0.6}, {"k", 2.0}}, {{1, 6, 2, 2}});
+       }},
+      {"dropout",  // both modes, with the mask held fixed
+       [] {
+         for (bool training : {true, false}) {
+           BuiltLayer b = build_layer({{"type", "dropout"}, {"p", 0.4}}, {{2, 3, 4, 4}});
+           static_cast<Dropout&>(*b.layer).fix_mask(true);
+           Rng rng(3);
+           GradCheck o;
+           o.training = training;
+           grad_check_layer(*b.layer, {random_tensor({2, 3, 4, 4}, rng)}, o);
+         }
+       }},
+      {"add",
+       [] {
+         grad_check({{"type", "add"}}, {{2, 3, 2, 2}, {2, 3, 2, 2}, {2, 3, 2, 2}});
+       }},
+      {"concat",
+       [] {
+         grad_check({{"type", "concat"}}, {{2, 1, 3, 3}, {2, 3, 3, 3}});
+       }},
+  };
+  return cases;
 }
 
-TEST(GradCheck, DepthwiseConv2D) {
-  grad_check({{"type", "depthwise_conv2d"}, {"kernel", 3}, {"pad", 1}}, {{2, 3, 5, 5}});
-  grad_check({{"type", "depthwise_conv2d"}, {"kernel", 3}, {"stride", 2}, {"pad", 1}, {"multiplier", 2}},
-             {{1, 2, 5, 5}});
+class GradCheckKind : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GradCheckKind, Backward) {
+  const auto& cases = gradcheck_cases();
+  const auto it = cases.find(GetParam());
+  ASSERT_NE(it, cases.end())
+      << "layer kind '" << GetParam()
+      << "' has no gradient check: add a case to gradcheck_cases() (tests/nn/test_gradcheck.cpp)";
+  it->second();
 }
 
-TEST(GradCheck, Pooling) {
-  grad_check({{"type", "maxpool2d"}, {"size", 2}}, {{2, 2, 4, 4}}, {}, true);
-  grad_check({{"type", "maxpool2d"}, {"size", 3}, {"stride", 2}}, {{1, 2, 7, 7}}, {}, true);
-  grad_check({{"type", "maxpool2d"}, {"size", 3}}, {{1, 1, 8, 8}}, {}, true);
-  grad_check({{"type", "avgpool2d"}, {"size", 2}}, {{2, 2, 4, 6}});
-  grad_check({{"type", "avgpool2d"}, {"size", 3}, {"stride", 2}}, {{1, 2, 7, 7}});
-  grad_check({{"type", "global_avgpool"}}, {{2, 3, 4, 5}});
-}
+INSTANTIATE_TEST_SUITE_P(Layers, GradCheckKind, ::testing::ValuesIn(layer_types()),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
-TEST(GradCheck, DenseAndFlatten) {
-  grad_check({{"type", "dense"}, {"units", 5}}, {{3, 2, 3, 3}});
-  grad_check({{"type", "dense"}, {"units", 3}, {"bias", false}}, {{2, 7, 1, 1}});
-  grad_check({{"type", "flatten"}}, {{2, 2, 3, 3}});
-}
-
-TEST(GradCheck, Activations) {
-  for (const char* t : {"relu", "sigmoid", "tanh", "gelu"}) grad_check({{"type", t}}, {{2, 3, 4, 4}});
-  grad_check({{"type", "leaky_relu"}, {"slope", 0.1}}, {{2, 3, 4, 4}});
-  grad_check({{"type", "elu"}, {"alpha", 0.7}}, {{2, 3, 4, 4}});
-  grad_check({{"type", "prelu"}}, {{2, 3, 4, 4}});
-  grad_check({{"type", "maxout"}, {"k", 2}}, {{2, 4, 3, 3}}, {}, true);
-  grad_check({{"type", "maxout"}, {"k", 3}}, {{2, 6, 1, 1}}, {}, true);
-}
-
-TEST(GradCheck, BatchNormBothModes) {
-  GradCheck train;
-  GradCheck infer;
-  infer.training = false;
-  grad_check({{"type", "batchnorm"}}, {{3, 2, 3, 3}}, train);
-  grad_check({{"type", "batchnorm"}}, {{6, 4, 1, 1}}, train);
-  grad_check({{"type", "batchnorm"}}, {{3, 2, 3, 3}}, infer);
-}
-
-TEST(GradCheck, OtherNormalizations) {
-  grad_check({{"type", "layernorm"}}, {{2, 3, 3, 3}});
-  grad_check({{"type", "groupnorm"}, {"groups", 2}}, {{2, 4, 3, 3}});
-  grad_check({{"type", "groupnorm"}, {"groups", 1}}, {{2, 3, 2, 2}});
-  grad_check({{"type", "lrn"}, {"size", 3}, {"alpha", 0.5}, {"beta", 0.75}, {"k", 1.0}}, {{2, 5, 2, 2}});
-  grad_check({{"type", "lrn"}, {"size", 4}, {"alpha", 0.8}, {"beta", 0.6}, {"k", 2.0}}, {{1, 6, 2, 2}});
-}
-
-TEST(GradCheck, DropoutBothModes) {
-  for (bool training : {true, false}) {
-    BuiltLayer b = build_layer({{"type", "dropout"}, {"p", 0.4}}, {{2, 3, 4, 4}});
-    static_cast<Dropout&>(*b.layer).fix_mask(true);
-    Rng rng(3);
-    GradCheck o;
-    o.training = training;
-    grad_check_layer(*b.layer, {random_tensor({2, 3, 4, 4}, rng)}, o);
-  }
-}
-
-TEST(GradCheck, AddAndConcat) {
-  grad_check({{"type", "add"}}, {{2, 3, 2, 2}, {2, 3, 2, 2}, {2, 3, 2, 2}});
-  grad_check({{"type", "concat"}}, {{2, 1, 3, 3}, {2, 3, 3, 3}});
+TEST(GradCheckCases, EveryCaseIsARegisteredKind) {
+  const std::vector<std::string> kinds = layer_types();
+  for (const auto& [name, run] : gradcheck_cases())
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), name), kinds.end())
+        << "gradient-check case '" << name << "' names no registered layer kind";
 }
 
 // ----------------------------------------------------------------------------- whole model

@@ -163,16 +163,20 @@ export class DrawView {
     }
   }
 
-  // Shows an external image (e.g. a test image) as the current input.
-  async show(image) {
+  // Shows an external image (a test image, an API call's input) as the current input, with its
+  // probabilities (`probs`, or classified here). Resolves to the probabilities (null on an error).
+  async show(image, probs) {
     this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
     this.hint.hidden = true;
     this.paintPreview(image);
     this.image = image;
     try {
-      this.showProbs(await this.classify(image.slice()));
+      const p = probs || (await this.classify(image.slice()));
+      this.showProbs(p);
+      return p;
     } catch (e) {
       this.showProbs(null, e.message);
+      return null;
     }
   }
 

@@ -20,7 +20,10 @@ export class TrainView {
 
   reset() {
     this.loss = { x: [], raw: [], smooth: [] };
-    this.acc = { x: [], train: [], val: [], test: [] };
+    this.acc = { x: [], train: [], val: [], test: [], quick: [] };
+    this.last = null; // the last progress event
+    this.phase = ''; // '' | 'paused' | 'stopping' | 'evaluating'
+    this.saved = null; // {iteration, history}: the curves at the training's last checkpoint
     this.smoothed = null;
     this.stride = 1;
     this.count = 0;
@@ -60,16 +63,23 @@ export class TrainView {
       ],
       series: [
         { label: 'epoch' },
-        { label: 'training', stroke: '#e07b39', width: 2 },
-        { label: 'validation', stroke: '#2f6fde', width: 2 },
-        { label: 'test', stroke: '#3aa860', width: 2, dash: [6, 4] },
+        { label: 'training', stroke: '#e07b39', width: 2, spanGaps: true },
+        { label: 'validation', stroke: '#2f6fde', width: 2, spanGaps: true },
+        { label: 'test', stroke: '#3aa860', width: 2, dash: [6, 4], spanGaps: true },
+        {
+          label: 'test, 1,000 images (during training)',
+          stroke: '#3aa860',
+          width: 0,
+          points: { show: true, size: 7, fill: '#3aa860' },
+          spanGaps: false,
+        },
       ],
       legend: { live: false },
     };
     if (this.lossPlot) this.lossPlot.destroy();
     if (this.accPlot) this.accPlot.destroy();
     this.lossPlot = new uPlot(lossOpts, [[], [], []], this.els.lossChart);
-    this.accPlot = new uPlot(accOpts, [[], [], [], []], this.els.accChart);
+    this.accPlot = new uPlot(accOpts, [[], [], [], [], []], this.els.accChart);
   }
 
   resize() {
@@ -84,7 +94,7 @@ export class TrainView {
   restore(saved) {
     if (!saved) return;
     this.loss = saved.loss;
-    this.acc = saved.acc;
+    this.acc = { quick: saved.acc.x.map(() => null), ...saved.acc };
     this.smoothed = saved.smoothed;
     this.stride = saved.stride || 1;
     this.count = saved.count || 0;
@@ -115,9 +125,31 @@ export class TrainView {
     const frac = p.total_iterations ? p.iteration / p.total_iterations : 0;
     this.els.progress.value = frac;
     this.els.progress.setAttribute('aria-valuetext', `${(100 * frac).toFixed(0)} percent`);
-    this.els.progressText.textContent =
-      `Epoch ${p.epoch} of ${p.epochs} · iteration ${fmtInt(p.iteration)} of ${fmtInt(p.total_iterations)} · ` +
-      `loss ${p.smoothed_loss.toFixed(4)} · ${fmtCompact(p.images_per_s)} img/s · ${fmtDuration(p.eta_seconds)} left`;
+    this.last = p;
+    if (this.phase === 'evaluating') this.phase = '';
+    this.showProgress();
+  }
+
+  // The line beside the progress bar: where the training is, and what it is doing now. Paused,
+  // there is no time left to show; stopping or evaluating, it says so.
+  showProgress(extra) {
+    const p = this.last;
+    const where = p
+      ? `epoch ${p.epoch} of ${p.epochs} · iteration ${fmtInt(p.iteration)} of ${fmtInt(p.total_iterations)} · loss ${p.smoothed_loss.toFixed(4)}`
+      : '';
+    let text;
+    if (this.phase === 'paused') text = `Paused · ${where}`;
+    else if (this.phase === 'stopping') text = `Stopping… · ${where}`;
+    else if (this.phase === 'evaluating') text = extra || 'Evaluating on the test set…';
+    else if (p)
+      text = `Epoch ${p.epoch} of ${p.epochs} · iteration ${fmtInt(p.iteration)} of ${fmtInt(p.total_iterations)} · loss ${p.smoothed_loss.toFixed(4)} · ${fmtCompact(p.images_per_s)} img/s · ${fmtDuration(p.eta_seconds)} left`;
+    else text = extra || 'Starting…';
+    this.els.progressText.textContent = text;
+  }
+
+  setPhase(phase, extra) {
+    this.phase = phase;
+    this.showProgress(extra);
   }
 
   epoch(record, test) {
@@ -125,20 +157,102 @@ export class TrainView {
     this.acc.train.push(record.train_accuracy);
     this.acc.val.push(record.has_validation === false ? null : record.val_accuracy);
     this.acc.test.push(test ? test.accuracy : null);
-    this.accPlot.setData([this.acc.x, this.acc.train, this.acc.val, this.acc.test]);
+    this.acc.quick.push(null);
+    this.redrawAcc();
     if (test) this.results(test);
+  }
+
+  // An evaluation on the fixed 1,000-image subset during training: a point at its fractional epoch,
+  // and the results (confusion matrix, misclassified images) of that subset.
+  evaluation({ epoch, test }) {
+    let i = this.acc.x.length;
+    while (i > 0 && this.acc.x[i - 1] > epoch) i--;
+    for (const [k, v] of [
+      ['x', epoch],
+      ['train', null],
+      ['val', null],
+      ['test', null],
+      ['quick', test.accuracy],
+    ])
+      this.acc[k].splice(i, 0, v);
+    this.redrawAcc();
+    this.results(test, true);
+  }
+
+  // The end of a training: the whole test set's results, also as the last epoch's test point.
+  final(test) {
+    if (!test) return;
+    const n = this.acc.test.length;
+    let last = n - 1;
+    while (last >= 0 && this.acc.quick[last] !== null) last--;
+    if (last >= 0 && this.acc.test[last] === null) {
+      this.acc.test[last] = test.accuracy;
+      this.redrawAcc();
+    }
+    this.results(test);
+  }
+
+  redrawAcc() {
+    this.accPlot.setData([this.acc.x, this.acc.train, this.acc.val, this.acc.test, this.acc.quick]);
   }
 
   redraw() {
     this.lossPlot.setData([this.loss.x, this.loss.raw, this.loss.smooth]);
-    this.accPlot.setData([this.acc.x, this.acc.train, this.acc.val, this.acc.test]);
+    this.redrawAcc();
   }
 
-  async results(ev) {
+  // Follows a session (lib/session.js): its events drive this view.
+  follow(session) {
+    const offs = [
+      session.on('start', ({ resume }) => {
+        if (!resume) this.reset();
+        this.setPhase('', resume ? 'Resuming…' : 'Starting…');
+      }),
+      session.on('progress', (p) => this.progress(p)),
+      session.on('epoch', ({ record, test }) => this.epoch(record, test)),
+      session.on('evaluation', (m) => this.evaluation(m)),
+      session.on('evaluating', (m) =>
+        this.setPhase(
+          'evaluating',
+          `Evaluating on the test set… ${Math.floor((100 * m.done) / m.total)} % (${fmtInt(m.done)} of ${fmtInt(m.total)} images)`,
+        ),
+      ),
+      session.on('state', ({ training, paused, stopping }) => {
+        if (!training) this.phase = '';
+        else if (stopping) this.setPhase('stopping');
+        else if (paused) this.setPhase('paused');
+        else if (this.phase === 'paused') this.setPhase('');
+      }),
+      session.on('checkpoint', ({ iteration }) => {
+        this.saved = { iteration, history: structuredClone(this.snapshot()) };
+      }),
+      session.on('crash', ({ iteration }) => {
+        // The engine restarts and the training goes on from its last checkpoint: roll back to it.
+        const bar = this.els.progress.value;
+        const saved = this.saved;
+        this.reset();
+        if (saved && saved.iteration === iteration) this.restore(structuredClone(saved.history));
+        this.saved = saved;
+        this.els.progress.value = bar;
+        this.els.progressText.textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(iteration)}…`;
+      }),
+      session.on('done', ({ test, status }) => {
+        this.phase = '';
+        const p = this.last;
+        const head = { stopped: 'Stopped', early_stopped: 'Stopped early', finished: 'Finished' }[status] || 'Ended';
+        if (p)
+          this.els.progressText.textContent = `${head} · epoch ${p.epoch} of ${p.epochs} · iteration ${fmtInt(p.iteration)} of ${fmtInt(p.total_iterations)} · loss ${p.smoothed_loss.toFixed(4)}`;
+        this.final(test);
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  async results(ev, subset = false) {
     const { els } = this;
     els.results.hidden = false;
     els.testAcc.textContent = fmtPct(ev.accuracy);
-    els.testNote.textContent = `${fmtInt(ev.count - ev.wrong.length)} of ${fmtInt(ev.count)} test images right; test loss ${ev.loss.toFixed(4)}`;
+    els.testNote.textContent = `${fmtInt(ev.count - ev.wrong.length)} of ${fmtInt(ev.count)} test images right; test loss ${ev.loss.toFixed(4)}${subset ? ' (a fixed subset of the test set, evaluated during training; the whole test set is evaluated at the end of each epoch)' : ''}`;
     // A model may have more outputs than the data has classes: show the data's classes.
     const n = this.classNames ? Math.min(this.classNames.length, ev.per_class.length) : ev.per_class.length;
     const names = Array.from(
@@ -172,7 +286,7 @@ export class TrainView {
     );
     const shown = ev.wrong.slice(0, 48);
     els.wrongNote.textContent = ev.wrong.length
-      ? `${fmtInt(ev.wrong.length)} misclassified${ev.wrong.length > shown.length ? `; the first ${shown.length}` : ''}. Click one to see it in the network view.`
+      ? `${fmtInt(ev.wrong.length)} misclassified${ev.wrong.length > shown.length ? `; the first ${shown.length}` : ''}.${this.onPick ? ' Click one to see it and its prediction.' : ''}`
       : 'No test image is misclassified.';
     if (!shown.length) {
       els.wrong.replaceChildren();

@@ -16,12 +16,13 @@
 // Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
 // Several widgets on a page share one engine worker (one per widget origin), each with its own model
 // in the worker (a protocol "slot"); one training runs at a time.
-import '../worker/protocol.js'; // defines self.CnnProtocol (used by EngineClient)
 import '../lib/digitize.js'; // defines self.CnnDigitize (used by DrawView)
 import { EngineClient, restartText } from '../engine-client.js';
 import { DrawView } from '../views/draw.js';
 import * as X from '../lib/experiment.js';
-import { fmtBytes, fmtCompact, fmtInt, fmtPct } from '../lib/format.js';
+import { Session, TEXT } from '../lib/session.js';
+import { renderSettings } from '../lib/settings.js';
+import { fmtCompact, fmtInt } from '../lib/format.js';
 
 const ROOT = new URL('../', import.meta.url).href; // the app's folder on the widget's origin
 const MODULE_URL = new URL(import.meta.url).href;
@@ -69,80 +70,11 @@ function engineFor(base) {
   let e = engines.get(base);
   if (!e) {
     const client = new EngineClient(new URL('worker/engine-worker.js', base));
-    e = { client, init: client.request('init'), data: new Map(), base };
+    e = { client, init: client.init(), base };
     e.init.catch(() => {});
     engines.set(base, e);
   }
   return e;
-}
-
-// MNIST parts are loaded once per engine, whichever widget asks first.
-async function ensureData(entry, parts) {
-  let desc = null;
-  for (const part of parts) {
-    if (!entry.data.has(part)) {
-      const p = entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts: [part] });
-      entry.data.set(part, p);
-      p.catch(() => entry.data.delete(part));
-    }
-  }
-  for (const part of parts) desc = await entry.data.get(part);
-  // The last answer describes everything loaded so far; ask again if a part is missing from it.
-  if (parts.some((p) => !desc[p]))
-    desc = await entry.client.request('loadData', { source: 'mnist', base: `${entry.base}data/`, parts });
-  return desc;
-}
-
-let zooPromise = null;
-function zoo() {
-  if (!zooPromise) {
-    zooPromise = fetch(`${ROOT}models/index.json`).then((r) => {
-      if (!r.ok) throw new Error(`Could not load the list of models (${r.status}).`);
-      return r.json();
-    });
-    zooPromise.catch(() => {
-      zooPromise = null;
-    });
-  }
-  return zooPromise;
-}
-
-const fetched = new Map(); // url -> Promise<ArrayBuffer>
-function fetchOnce(url, what) {
-  if (!fetched.has(url)) {
-    const p = fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`Could not download ${what} (${r.status}).`);
-      return r.arrayBuffer();
-    });
-    fetched.set(url, p);
-    p.catch(() => fetched.delete(url));
-  }
-  return fetched.get(url);
-}
-
-// The engine request that loads an experiment's model.
-async function modelRequest(model) {
-  const z = await zoo();
-  if (model === 'pretrained') {
-    if (!z.pretrained) throw new X.ExperimentError('This site has no pretrained model.');
-    const buf = await fetchOnce(`${ROOT}models/${z.pretrained.file}`, 'the pretrained model');
-    return { bytes: new Uint8Array(buf.slice(0)), name: 'pretrained', label: z.pretrained.label };
-  }
-  if (typeof model === 'string') {
-    const entry = z.zoo.find((m) => m.name === model);
-    if (!entry) {
-      throw new X.ExperimentError(
-        `There is no model named ${X.quote(model)}. Known models: pretrained, ${z.zoo.map((m) => m.name).join(', ')}.`,
-      );
-    }
-    const buf = await fetchOnce(`${ROOT}models/${entry.name}.json`, `the model ${entry.name}`);
-    return { json: new TextDecoder().decode(buf), name: entry.name, label: `${entry.label} (untrained)` };
-  }
-  return {
-    json: JSON.stringify(model),
-    name: model.name || 'custom',
-    label: `${model.name || 'custom model'} (untrained)`,
-  };
 }
 
 // ---- small DOM helpers: text only, never HTML -----------------------------------------------
@@ -214,8 +146,6 @@ export class CnnWidget extends HTMLElement {
     this.views = {};
     this.info = null;
     this.init = null;
-    this.training = false;
-    this.paused = false;
     this.loadToken = 0;
     this.loadChain = Promise.resolve();
     this.modelKey = null;
@@ -342,53 +272,35 @@ export class CnnWidget extends HTMLElement {
     const image = toInput(input);
     await this.modelReady;
     const probs = await this.predict(image, 'api');
-    const d = this.views.draw;
-    if (d) {
-      d.ctx.clearRect(0, 0, d.pad.width, d.pad.height);
-      d.hint.hidden = true;
-      d.image = image;
-      d.paintPreview(image);
-      d.showProbs(probs);
-    }
+    if (this.views.draw) this.views.draw.show(image, probs);
     if (this.views.network) this.views.network.setInput(image);
     return Array.from(probs);
   }
 
-  // Trains the widget's model on MNIST from fresh weights (the model description's initialisation)
-  // with the widget's hyperparameters, overridden by `options` ({lr: 0.01, iterations: 200, ...}).
-  // Resolves when the training ends, with {status, message, test}.
+  // Trains on MNIST from fresh weights (the model description's initialisation) with the widget's
+  // hyperparameters, overridden by `options` ({lr: 0.01, iterations: 200, ...}). The model is the
+  // widget's when one was given (model="pretrained" fine-tunes the shipped model: an explicit
+  // choice); otherwise a new, untrained ConvNetJS net (experiment.FIRST_MODEL), never silently the
+  // shipped trained one. Resolves when the training ends, with {status, message, test}.
   async train(options = {}) {
-    if (this.training) throw new Error('This widget is already training.');
+    if (this.session_ && this.session_.training) throw new Error('This widget is already training.');
     const exp = this.getState();
     for (const [k, v] of Object.entries(options || {})) exp[k] = X.checkHyper(k, v);
-    this.training = true;
-    this.paused = false;
-    this.controls();
+    const model = this.modelGiven ? this.exp.model : X.FIRST_MODEL;
+    let session;
     try {
+      session = this.session;
       await this.modelReady.catch(() => {});
-      await this.load(exp, true);
-      this.say('Downloading MNIST…');
-      this.waitingData = true;
-      const d = await ensureData(this.entry, ['train', 'test']);
-      this.waitingData = false;
-      if (exp.validation >= d.train.n)
-        throw new X.ExperimentError(
-          `validation images (${exp.validation}) must be fewer than the training images (${fmtInt(d.train.n)})`,
-        );
-      const config = X.trainConfig(exp);
-      if (this.views.train) this.views.train.reset();
+      await this.loadChain;
+      this.loadToken++; // a load still under way does not replace the model being trained
+      this.setState_('training');
       const done = new Promise((resolve) => {
         this.doneResolve = resolve;
       });
-      this.checkpoint = null;
-      this.say('Training…');
-      this.setState_('training');
-      await this.entry.client.request('train', { config, slot: this.slot_ });
+      await session.train(exp, { model });
       return await done;
     } catch (e) {
-      this.waitingData = false;
-      this.training = false;
-      this.controls();
+      this.doneResolve = null;
       this.setState_(this.info ? 'ready' : 'error');
       this.report(e);
       throw e;
@@ -396,25 +308,13 @@ export class CnnWidget extends HTMLElement {
   }
 
   async pause() {
-    return this.runControl('pause');
+    return this.entry_ ? this.session.pause() : 'idle';
   }
   async resume() {
-    return this.runControl('resume');
+    return this.entry_ ? this.session.resume() : 'idle';
   }
   async stop() {
-    return this.runControl('stop');
-  }
-
-  async runControl(type) {
-    if (!this.entry) return 'idle';
-    const r = await this.entry.client.request(type, { slot: this.slot_ });
-    if (this.training) {
-      this.paused = r.state === 'paused';
-      this.controls();
-      if (type === 'pause' && this.paused) this.say('Paused. Resume continues exactly where it stopped.');
-      if (type === 'resume') this.say('Training…');
-    }
-    return r.state;
+    return this.entry_ ? this.session.stop() : 'idle';
   }
 
   // ---- internals ----
@@ -423,76 +323,61 @@ export class CnnWidget extends HTMLElement {
     return this.entry_;
   }
 
+  get session() {
+    if (!this.session_) this.session_ = new Session(this.entry.client, { slot: this.slot_, base: ROOT });
+    return this.session_;
+  }
+
+  get training() {
+    return !!(this.session_ && this.session_.training);
+  }
+
   subscribe() {
     if (this.unsubscribe.length) return;
-    let client;
+    let session;
     try {
-      client = this.entry.client;
+      session = this.session;
     } catch (e) {
       return;
     }
-    const mine = (fn) => (m) => {
-      if (m.slot === this.slot_) fn(m);
-    };
+    const strip = ({ event, slot, ...detail }) => detail;
     this.unsubscribe = [
-      client.on(
-        'progress',
-        mine((p) => this.onProgress(p)),
-      ),
-      client.on(
-        'epoch',
-        mine((m) => this.onEpoch(m)),
-      ),
-      client.on(
-        'done',
-        mine((m) => this.onDone(m)),
-      ),
-      client.on('data', ({ what, loaded, total }) => {
-        if (this.waitingData) this.say(`Downloading ${what}: ${fmtBytes(loaded)} of ${fmtBytes(total)}`);
+      session.on('progress', (p) => this.emit('progress', strip(p))),
+      session.on('epoch', ({ record, test }) => this.emit('epoch', { record, test })),
+      session.on('done', (m) => this.onDone(m)),
+      session.on('status', ({ text, kind }) => this.say(text, kind)),
+      session.on('state', () => this.controls()),
+      session.on('model', ({ info, label }) => {
+        this.info = info;
+        if (this.views.network) this.views.network.setModel(info);
+        if (this.views.draw && this.views.draw.image) this.views.draw.show(this.views.draw.image);
+        if (this.ui) this.ui.modelName.textContent = label;
       }),
-      // The engine stopped: the shared client restarts it and restores every widget's model and the
-      // running training (engine-client.js); the widget rolls its curves back and says so.
-      client.on(
-        'checkpoint',
-        mine(({ iteration }) => {
-          if (this.views.train) this.checkpoint = { iteration, history: structuredClone(this.views.train.snapshot()) };
-        }),
-      ),
-      client.on('crash', ({ message, training }) => {
-        if (!training || training.slot !== this.slot_ || !this.training) return;
-        const t = this.views.train;
-        if (t) {
-          const bar = t.els.progress.value;
-          t.reset();
-          if (this.checkpoint && this.checkpoint.iteration === training.iteration)
-            t.restore(structuredClone(this.checkpoint.history));
-          t.els.progress.value = bar;
-          t.els.progressText.textContent = `Restarting the engine; the training goes on from iteration ${fmtInt(training.iteration)}…`;
-        }
-        this.say(message, 'error');
-      }),
-      client.on('restarted', (ev) => {
-        if (!this.info && !this.training) return;
+      // The engine restarted (the shared client restores every widget's model and the running
+      // training; the session and the training view roll back): the drawing is classified again.
+      this.entry.client.on('restarted', (ev) => {
+        if (!this.info || this.training) return;
         this.say(restartText(ev, this.slot_), ev.problems.length ? 'error' : '');
         const d = this.views.draw;
-        if (d && d.image && !this.training)
+        if (d && d.image)
           this.predict(d.image, 'restart').then(
             (p) => d.showProbs(p),
             () => {},
           );
       }),
-      client.on('error', ({ message }) =>
-        this.report(
-          new Error(/^The engine/.test(message) ? message : `The engine stopped: ${message}. Reload the page.`),
-        ),
-      ),
+      this.entry.client.on('error', ({ message }) => this.report(new Error(TEXT.engineStopped(message)))),
     ];
+    if (this.views.train && !this.views.train.following) this.views.train.following = this.views.train.follow(session);
   }
 
   release() {
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
-    if (this.entry_) this.entry_.client.request('unloadModel', { slot: this.slot_ }).catch(() => {});
+    if (this.views.train && this.views.train.following) {
+      this.views.train.following();
+      this.views.train.following = null;
+    }
+    if (this.entry_) this.entry_.client.unloadModel(this.slot_).catch(() => {});
     this.modelKey = null;
     this.loadedKey = null;
   }
@@ -546,6 +431,10 @@ export class CnnWidget extends HTMLElement {
       }
     };
     attr('mode', X.checkMode);
+    // A train widget given no model trains a new small net (experiment.FIRST_MODEL), never the
+    // shipped trained one; model="pretrained" (fine-tuning it) must be asked for.
+    this.modelGiven = this.hasAttribute('model') || this.hasAttribute('experiment');
+    if (!this.modelGiven && exp.mode === 'train') exp.model = X.FIRST_MODEL;
     attr('model', X.checkModel);
     attr('data', X.checkData);
     for (const k of X.HYPER_KEYS) attr(k, (v) => X.checkHyper(k, v));
@@ -657,17 +546,17 @@ export class CnnWidget extends HTMLElement {
       } catch (e) {
         throw new Error(`The engine could not start: ${e.message}`);
       }
-      const req = await modelRequest(exp.model);
-      const { label, ...r } = req;
-      const info = await entry.client.request('loadModel', { ...r, slot: this.slot_ });
-      return { init, info, label };
+      const { req, label, trained } = await this.session.modelRequest(exp.model);
+      const info = await entry.client.loadModel(req, this.slot_);
+      return { init, info, label, trained };
     };
     const p = this.loadChain.then(run, run);
     this.loadChain = p.catch(() => {});
     return p.then(
-      ({ init, info, label }) => {
+      ({ init, info, label, trained }) => {
         if (token !== this.loadToken) return;
         this.loadedKey = key;
+        this.session.setModel(info, label, trained);
         this.onModel(info, init, label, fresh);
         this.readyResolve();
       },
@@ -689,7 +578,9 @@ export class CnnWidget extends HTMLElement {
     this.info = info;
     this.init = init;
     if (fresh) return;
-    this.ui.modelName.textContent = label;
+    // A trained model in a train widget is fine-tuned by Start (model="pretrained" asks for that): said.
+    const fineTune = this.exp.mode === 'train' && this.session.trained ? ' — Start fine-tunes its trained weights' : '';
+    this.ui.modelName.textContent = `${label}${fineTune}`;
     this.ui.modelName.title = `${info.name}: ${fmtInt(info.total_params)} parameters, ${fmtCompact(info.total_macs)} multiply-adds per image`;
     this.ui.engine.hidden = false;
     this.ui.engine.textContent = init.variant === 'mt' ? `${init.threads} threads` : '1 thread';
@@ -720,7 +611,7 @@ export class CnnWidget extends HTMLElement {
 
   async predict(image, source) {
     await this.modelReady;
-    const { probs } = await this.entry.client.request('classify', { input: image.slice(), slot: this.slot_ });
+    const probs = await this.entry.client.classify(image.slice(), this.slot_);
     let top = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i] > probs[top]) top = i;
     this.emit('prediction', { probabilities: Array.from(probs), top, confidence: probs[top], source });
@@ -736,59 +627,24 @@ export class CnnWidget extends HTMLElement {
 
   async testImage() {
     try {
-      this.waitingData = true;
       this.ui.caption.textContent = 'Downloading the MNIST test set…';
-      const d = await ensureData(this.entry, ['test']);
-      this.waitingData = false;
+      const d = await this.session.ensureMnist(['test']);
       this.say('');
       const k = Math.floor(Math.random() * d.test.n);
-      const r = await this.entry.client.request('testImages', { indices: [k] });
+      const r = await this.entry.client.testImages({ indices: [k] });
       this.showImage(
         Float32Array.from(r.pixels, (v) => v / 255),
         `Test image ${fmtInt(k)} of MNIST, labelled ${r.labels[0]}.`,
       );
     } catch (e) {
-      this.waitingData = false;
       this.ui.caption.textContent = e.message;
       this.say('');
     }
   }
 
-  onProgress(p) {
-    const { event, slot, ...detail } = p;
-    if (this.views.train) this.views.train.progress(p);
-    this.emit('progress', detail);
-  }
-
-  // The training view's results, without the app's pointer to its network view.
-  showResults(fn) {
-    const t = this.views.train;
-    if (!t) return;
-    fn(t);
-    t.els.wrongNote.textContent = t.els.wrongNote.textContent.replace(' Click one to see it in the network view.', '');
-  }
-
-  onEpoch({ record, test }) {
-    this.showResults((t) => t.epoch(record, test));
-    this.say(
-      `Epoch ${record.epoch}: validation accuracy ${record.has_validation === false ? '–' : fmtPct(record.val_accuracy)}${test ? `, test accuracy ${fmtPct(test.accuracy)}` : ''}`,
-    );
-    this.emit('epoch', { record, test });
-  }
-
-  async onDone({ status, message, test }) {
-    this.training = false;
-    this.paused = false;
-    this.controls();
+  // The training ended (the session said so and shows the results): the promise of train().
+  onDone({ status, message, test }) {
     this.setState_('ready');
-    if (status === 'diverged' || status === 'failed')
-      this.say(`${message} Lower the learning rate and start again.`, 'error');
-    else
-      this.say(
-        `${status === 'early_stopped' ? 'Stopped early' : status === 'stopped' ? 'Stopped' : 'Finished'}${test ? `: test accuracy ${fmtPct(test.accuracy)}` : ''}.`,
-        'ok',
-      );
-    if (test) this.showResults((t) => t.results(test));
     const detail = { status, message, test };
     this.emit('done', detail);
     if (this.doneResolve) this.doneResolve(detail);
@@ -798,24 +654,17 @@ export class CnnWidget extends HTMLElement {
       return;
     }
     this.schedule(); // attributes changed during the training take effect now
-    try {
-      this.info = await this.entry.client.request('modelInfo', { slot: this.slot_ });
-      if (this.views.network) this.views.network.setModel(this.info);
-      if (this.views.draw && this.views.draw.image) this.views.draw.show(this.views.draw.image);
-      if (test) this.ui.modelName.textContent = `${this.info.name} — trained here (${fmtPct(test.accuracy)})`;
-    } catch (e) {
-      /* the model stays as it was */
-    }
   }
 
   controls() {
     const u = this.ui;
     if (!u || !u.start) return;
-    u.start.disabled = this.training;
-    u.pause.disabled = !this.training || this.paused;
-    u.resume.disabled = !this.training || !this.paused;
-    u.stop.disabled = !this.training;
-    for (const f of u.form.querySelectorAll('input, select')) f.disabled = this.training;
+    const { training = false, paused = false, stopping = false } = this.session_ || {};
+    u.start.disabled = training;
+    u.pause.disabled = !training || paused || stopping;
+    u.resume.disabled = !training || !paused || stopping;
+    u.stop.disabled = !training || stopping;
+    for (const f of u.form.querySelectorAll('input, select')) f.disabled = training;
   }
 
   async copy(kind) {
@@ -998,8 +847,8 @@ export class CnnWidget extends HTMLElement {
       detail,
     );
     const api = {
-      activations: (input) => this.entry.client.request('activations', { input, slot: this.slot_ }),
-      weights: (layer) => this.entry.client.request('weights', { layer, slot: this.slot_ }),
+      activations: (input) => this.entry.client.activations(input, this.slot_),
+      weights: (layer) => this.entry.client.weights(layer, this.slot_),
     };
     const pending = import('../views/network.js').then(({ NetworkView }) => {
       if (this.builtMode !== mode || this.ui !== ui) return;
@@ -1020,36 +869,9 @@ export class CnnWidget extends HTMLElement {
 
   buildTrain(body) {
     const ui = this.ui;
-    const field = (label, control, tip) =>
-      el('label', { class: 'field', title: tip }, el('span', { text: label }), control);
-    const num = (id, attrs) => el('input', { id, type: 'number', ...attrs });
-    const optimizer = el(
-      'select',
-      { id: 'optimizer' },
-      ...[
-        ['sgd', 'SGD'],
-        ['momentum', 'SGD + momentum'],
-        ['nesterov', 'SGD + Nesterov'],
-        ['adagrad', 'AdaGrad'],
-        ['adadelta', 'AdaDelta'],
-        ['rmsprop', 'RMSProp'],
-        ['adam', 'Adam'],
-        ['radam', 'RAdam'],
-        ['lookahead', 'Lookahead (Adam)'],
-      ].map(([v, t]) => el('option', { value: v, text: t })),
-    );
-    ui.form = el(
-      'form',
-      { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
-      field('Optimizer', optimizer, 'The update rule of mini-batch gradient descent'),
-      field('Learning rate', num('lr', { min: 0, step: 'any' }), 'Step size of each update'),
-      field('Batch size', num('batch', { min: 1, max: 4096, step: 1 }), 'Images per mini-batch'),
-      field('Epochs', num('epochs', { min: 1, max: 1000, step: 1 }), 'Passes over the training set'),
-      field(
-        'Seed',
-        num('seed', { min: 0, step: 1 }),
-        'Seed of the shuffling and augmentation: the same seed gives the same run',
-      ),
+    ui.form = renderSettings(
+      el('form', { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() }),
+      ['optimizer', 'lr', 'batch', 'epochs', 'seed'],
     );
     ui.form.addEventListener('change', (e) => {
       const k = e.target.id;
@@ -1066,7 +888,7 @@ export class CnnWidget extends HTMLElement {
     const btn = (text, title, fn, cls) => el('button', { type: 'button', text, title, class: cls, onclick: fn });
     ui.start = btn(
       'Start',
-      'Train this model on MNIST with these settings (fresh weights)',
+      'Train on MNIST with these settings: a new network from random weights, or the trained model named above when one was chosen (fine-tuning)',
       () => this.train().catch(() => {}),
       'primary',
     );
@@ -1131,11 +953,12 @@ export class CnnWidget extends HTMLElement {
         this.frame,
       );
     }
-    const api = { testImages: (q) => this.entry.client.request('testImages', q) };
+    const api = { testImages: (q) => this.entry.client.testImages(q) };
     import('../views/train.js')
       .then(({ TrainView }) => {
         if (this.ui !== ui) return;
         this.views.train = new TrainView({ lossChart, accChart, progress, progressText, results, ...e }, api);
+        if (this.session_) this.views.train.following = this.views.train.follow(this.session_);
       })
       .catch((err) => this.report(err));
   }

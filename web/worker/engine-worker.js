@@ -15,6 +15,14 @@ const engineBase = new URL('../engine/', workerUrl).href;
 const engineUrl = `${engineBase}cnn_engine_${variant}.js`;
 const SLICE_MS = 100; // training time per slice before the worker looks at its messages
 const CHECKPOINT_MS = 5000; // a checkpoint event at least this often while training
+// The test set is evaluated in chunks of this many images, one per slice, with an "evaluating"
+// event after each (a whole test set at once froze the worker for seconds, with no word).
+const EVAL_CHUNK = 1000;
+// During training, the first chunk (a fixed subset of 1,000 test images) is evaluated after this
+// much training time and then every QUICK_EVAL_MS: an accuracy point and a confusion matrix within
+// the first minute, not only at the end of an epoch.
+const FIRST_QUICK_EVAL_MS = 8000;
+const QUICK_EVAL_MS = 12000;
 
 let E = null; // the engine module
 // The models, one per slot: requests without a slot (the app) use the default slot; each embedded
@@ -159,6 +167,7 @@ function setData(train, test, classNames) {
   if (test) {
     if (data.test) data.test.delete();
     data.test = test;
+    dropChunks();
   }
   data.classNames = classNames || null;
   return { train: describe(data.train), test: describe(data.test), classNames: data.classNames };
@@ -246,6 +255,77 @@ function evaluation(slot) {
   return JSON.parse(needModel(slot).evaluate(data.test, 256));
 }
 
+// The test set in chunks of EVAL_CHUNK images (datasets of their own, made once per test set).
+function testChunks() {
+  if (data.chunks) return data.chunks;
+  const ds = data.test;
+  const [c, h, w] = ds.shape();
+  const size = c * h * w;
+  const n = ds.size();
+  const chunks = [];
+  for (let start = 0; start < n; start += EVAL_CHUNK) {
+    const count = Math.min(EVAL_CHUNK, n - start);
+    const pixels = new Uint8Array(count * size);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const img = ds.image(start + i);
+      for (let j = 0; j < size; j++) pixels[i * size + j] = Math.round(img[j] * 255);
+      labels[i] = ds.label(start + i);
+    }
+    chunks.push({ start, count, ds: new E.Dataset(pixels, labels, count, c, h, w, ds.numClasses()) });
+  }
+  data.chunks = chunks;
+  return chunks;
+}
+
+function dropChunks() {
+  for (const ch of data.chunks || []) ch.ds.delete();
+  data.chunks = null;
+}
+
+// Evaluations of consecutive chunks as one: counts and confusions add up, the losses are weighted,
+// the indices of the wrong images are the test set's.
+function mergeEvaluations(parts) {
+  const count = parts.reduce((a, p) => a + p.ev.count, 0);
+  const k = parts[0].ev.confusion.length;
+  const confusion = Array.from({ length: k }, (_, i) =>
+    Array.from({ length: k }, (_, j) => parts.reduce((a, p) => a + p.ev.confusion[i][j], 0)),
+  );
+  const right = confusion.reduce((a, row, i) => a + row[i], 0);
+  return {
+    count,
+    loss: parts.reduce((a, p) => a + p.ev.loss * p.ev.count, 0) / Math.max(1, count),
+    accuracy: right / Math.max(1, count),
+    confusion,
+    per_class: confusion.map((row, i) => {
+      const n = row.reduce((a, b) => a + b, 0);
+      return n ? row[i] / n : 0;
+    }),
+    wrong: parts.flatMap((p) => p.ev.wrong.map((x) => x + p.start)),
+    predicted: parts.flatMap((p) => p.ev.predicted),
+  };
+}
+
+// The test set's evaluation, one chunk per turn of the event loop with an "evaluating" event after
+// each, so that pause and stop are answered and the page can say how far it is. `quit()` true
+// abandons it (null). `chunks`: how many chunks (all by default).
+async function evaluationInSlices(r, what, quit = () => false, chunks = Infinity) {
+  if (!data.test) return null;
+  checkFit(data.test, 'test', r.slot);
+  const list = testChunks().slice(0, chunks);
+  const total = list.reduce((a, ch) => a + ch.count, 0);
+  const parts = [];
+  let done = 0;
+  for (const ch of list) {
+    if (quit()) return null;
+    parts.push({ start: ch.start, ev: JSON.parse(needModel(r.slot).evaluate(ch.ds, 256)) });
+    done += ch.count;
+    if (what) post(runEvent(r, { event: 'evaluating', what, done, total }));
+    await sleep0();
+  }
+  return mergeEvaluations(parts);
+}
+
 // ---- training -------------------------------------------------------------------------------
 
 function sleep0() {
@@ -276,7 +356,13 @@ async function trainLoop() {
   } catch (e) {
     // Anything a slice, an evaluation or a checkpoint threw ends this training with a message.
     if (isFatal(e)) fatal(e);
-    else if (run === r) finish(r, 'failed', e && e.message ? e.message : String(e));
+    else if (run === r) {
+      try {
+        await finish(r, 'failed', e && e.message ? e.message : String(e));
+      } catch (e2) {
+        if (isFatal(e2)) fatal(e2);
+      }
+    }
   }
 }
 
@@ -289,33 +375,58 @@ async function trainSlices(r) {
       continue;
     }
     let p;
+    const t0 = Date.now();
     try {
       p = JSON.parse(r.training.run(0, SLICE_MS));
     } catch (e) {
       if (isFatal(e)) throw e;
-      finish(r, 'failed', e.message || String(e));
+      await finish(r, 'failed', e.message || String(e));
       return;
     }
+    r.trainedMs += Date.now() - t0;
     const { losses, epochs_done: epochsDone, status, message, ...progress } = p;
     post(runEvent(r, { event: 'progress', ...progress, losses }));
     for (const record of epochsDone) {
       let test = null;
-      try {
-        test = evaluation(r.slot);
-      } catch (e) {
-        if (isFatal(e)) throw e; /* otherwise reported at the end */
+      if (status === 'running') {
+        // (the last epoch's test results come with the end of the training)
+        try {
+          test = await evaluationInSlices(r, 'epoch', () => r.state === 'stopping');
+        } catch (e) {
+          if (isFatal(e)) throw e; /* otherwise reported at the end */
+        }
       }
       post(runEvent(r, { event: 'epoch', record, test }));
+      r.nextQuickMs = r.trainedMs + QUICK_EVAL_MS;
     }
     if (epochsDone.length || Date.now() - r.lastCheckpoint > CHECKPOINT_MS) checkpoint(r, progress);
     if (status !== 'running') {
-      finish(r, status, message);
+      await finish(r, status, message);
       return;
+    }
+    if (r.trainedMs >= r.nextQuickMs && r.state === 'running') {
+      r.nextQuickMs = r.trainedMs + QUICK_EVAL_MS;
+      let test = null;
+      try {
+        test = await evaluationInSlices(r, null, () => r.state === 'stopping', 1);
+      } catch (e) {
+        if (isFatal(e)) throw e;
+      }
+      const perEpoch = progress.iterations_per_epoch || progress.total_iterations || 1;
+      if (test)
+        post(
+          runEvent(r, {
+            event: 'evaluation',
+            iteration: progress.iteration,
+            epoch: progress.iteration / perEpoch,
+            test,
+          }),
+        );
     }
     await sleep0();
   }
   if (r.state === 'stopping')
-    finish(r, 'stopped', 'Training stopped; the model keeps the weights it has learned so far.');
+    await finish(r, 'stopped', 'Training stopped; the model keeps the weights it has learned so far.');
 }
 
 function checkpoint(r, progress) {
@@ -331,11 +442,12 @@ function checkpoint(r, progress) {
   );
 }
 
-function finish(r, status, message) {
+async function finish(r, status, message) {
   let test = null;
   let error = null;
+  r.state = 'finishing';
   try {
-    test = evaluation(r.slot);
+    test = await evaluationInSlices(r, 'final');
   } catch (e) {
     if (isFatal(e)) throw e;
     error = e.message;
@@ -599,7 +711,17 @@ const handlers = {
         /* restore() accepted it: only the numbers are missing */
       }
     }
-    run = { training, state: 'running', config, lastCheckpoint: Date.now(), owned, wake: null, slot: key };
+    run = {
+      training,
+      state: 'running',
+      config,
+      lastCheckpoint: Date.now(),
+      owned,
+      wake: null,
+      slot: key,
+      trainedMs: 0,
+      nextQuickMs: FIRST_QUICK_EVAL_MS,
+    };
     trainLoop();
     return { started: true, ...from };
   },
@@ -622,7 +744,7 @@ const handlers = {
 
   stop({ slot }) {
     const r = ownRun(slot);
-    if (r) {
+    if (r && r.state !== 'finishing') {
       const wasPaused = r.state === 'paused';
       r.state = 'stopping';
       if (wasPaused && r.wake) r.wake();
@@ -634,6 +756,11 @@ const handlers = {
     return evaluation(slot);
   },
 };
+
+// Every handler is a request of the protocol, and every request has a handler.
+for (const t of CnnProtocol.types) if (!handlers[t] && t !== 'crashForTest') throw new Error(`no handler for '${t}'`);
+for (const t of Object.keys(handlers))
+  if (!CnnProtocol.types.includes(t)) throw new Error(`'${t}' is not a request of protocol.js`);
 
 self.onmessage = async (ev) => {
   const { id, type, ...payload } = ev.data || {};

@@ -43,7 +43,11 @@
 //   {event: "progress", iteration, total_iterations, epoch, epochs, loss, smoothed_loss, lr,
 //                       images_per_s, eta_seconds, losses: [...new per-iteration losses]}
 //   {event: "epoch", record: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, ...},
-//                    test: evaluation}
+//                    test: evaluation}   (after the test set's evaluation, done in slices: "evaluating")
+//   {event: "evaluating", what: "epoch"|"final", done, total}   progress of a test-set evaluation (images)
+//   {event: "evaluation", iteration, epoch: fractional epochs done, test: evaluation}   during training,
+//                    every ~12 s of training: the first 1,000 test images (a fixed subset), so that an
+//                    accuracy point and a confusion matrix exist within the first minute
 //   {event: "checkpoint", bytes: Uint8Array, iteration, epoch}   (every few seconds and every epoch)
 //   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped"|"failed", message, test: evaluation}
 //   {event: "busy", what}       a long synchronous step starts (the page's watchdog waits longer)
@@ -54,27 +58,45 @@
 // Evaluation: {count, loss, accuracy, confusion: [[...]], per_class: [...], wrong: [indices], predicted: [...]}
 (function (root) {
   'use strict';
+  const types = Object.freeze([
+    'init',
+    'ping',
+    'stats',
+    'crashForTest',
+    'loadModel',
+    'unloadModel',
+    'saveModel',
+    'modelInfo',
+    'classify',
+    'activations',
+    'weights',
+    'loadData',
+    'testImages',
+    'train',
+    'pause',
+    'resume',
+    'stop',
+    'evaluate',
+  ]);
+  const events = Object.freeze([
+    'data',
+    'progress',
+    'epoch',
+    'evaluating',
+    'evaluation',
+    'checkpoint',
+    'done',
+    'busy',
+    'fatal',
+  ]);
+  const byName = (list) => Object.freeze(Object.fromEntries(list.map((t) => [t, t])));
   const api = Object.freeze({
-    types: Object.freeze([
-      'init',
-      'ping',
-      'stats',
-      'crashForTest',
-      'loadModel',
-      'unloadModel',
-      'saveModel',
-      'modelInfo',
-      'classify',
-      'activations',
-      'weights',
-      'loadData',
-      'testImages',
-      'train',
-      'pause',
-      'resume',
-      'stop',
-      'evaluate',
-    ]),
+    types,
+    events,
+    // The names as constants: REQ.classify, EVENT.progress (a typo is undefined, and the client and
+    // the worker refuse names that are not in these lists).
+    REQ: byName(types),
+    EVENT: byName(events),
     // The typed arrays of a message (one level deep, and inside arrays of objects), as a transfer list.
     transferables(msg) {
       const out = new Set();

@@ -118,103 +118,22 @@ void Activation::backward(const std::vector<const Tensor*>& x, const Tensor& y, 
   }
 }
 
-PReLU::PReLU(const json& cfg) { init_ = static_cast<float>(json_num(cfg, "init", 0.25, "prelu layer")); }
-
-Shape PReLU::infer(const std::vector<Shape>& in) {
-  const Shape& s = single_input(in);
-  if (shape_of(weight) != Shape{s[0]}) {
-    weight = zeros({s[0]});
-    weight.fill(init_);
-  }
-  dweight = zeros({s[0]});
-  return s;
-}
-
-void PReLU::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
-  const Tensor& in = *x[0];
-  ensure_same_shape(y, in);
-  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t c = 0; c < C; ++c) {
-      const float a = weight.data()[c];
-      const float* p = in.data() + (n * C + c) * HW;
-      float* q = y.data() + (n * C + c) * HW;
-      for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > 0.0f ? p[i] : a * p[i];
-    }
-}
-
-void PReLU::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
-                     const std::vector<Tensor*>& dx) {
-  const Tensor& in = *x[0];
-  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  Tensor* d = dx.empty() ? nullptr : dx[0];
-  if (d) ensure_same_shape(*d, in);
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t c = 0; c < C; ++c) {
-      const float a = weight.data()[c];
-      const float* p = in.data() + (n * C + c) * HW;
-      const float* g = dy.data() + (n * C + c) * HW;
-      float da = 0.0f;
-      for (std::size_t i = 0; i < HW; ++i)
-        if (p[i] <= 0.0f) da += g[i] * p[i];
-      dweight.data()[c] += da;
-      if (d) {
-        float* q = d->data() + (n * C + c) * HW;
-        for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > 0.0f ? g[i] : a * g[i];
-      }
-    }
-}
-
-Maxout::Maxout(const json& cfg) {
-  k_ = static_cast<int>(json_int(cfg, "k", 2, "maxout layer", 1, kMaxDim));
-  if (k_ < 1) throw Error("maxout layer: k (the number of linear pieces) must be at least 1");
-}
-
-Shape Maxout::infer(const std::vector<Shape>& in) {
-  const Shape& s = single_input(in);
-  if (s[0] % static_cast<std::size_t>(k_) != 0)
-    fail("input channels " + std::to_string(s[0]) + " are not divisible by k = " + std::to_string(k_) + " (input " +
-         shape_str(s) + ")");
-  return {s[0] / static_cast<std::size_t>(k_), s[1], s[2]};
-}
-
-void Maxout::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
-  const Tensor& in = *x[0];
-  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
-  ensure_shape_of(y, {N, Co, in.shape()[2], in.shape()[3]});
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t j = 0; j < Co; ++j) {
-      float* q = y.data() + (n * Co + j) * HW;
-      const float* p0 = in.data() + (n * C + j * k) * HW;
-      for (std::size_t i = 0; i < HW; ++i) q[i] = p0[i];
-      for (std::size_t m = 1; m < k; ++m) {
-        const float* p = p0 + m * HW;
-        for (std::size_t i = 0; i < HW; ++i) q[i] = p[i] > q[i] ? p[i] : q[i];
-      }
-    }
-}
-
-void Maxout::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
-                      const std::vector<Tensor*>& dx) {
-  if (dx.empty() || !dx[0]) return;
-  const Tensor& in = *x[0];
-  const std::size_t N = in.shape()[0], C = in.shape()[1], HW = in.shape()[2] * in.shape()[3];
-  const std::size_t k = static_cast<std::size_t>(k_), Co = C / k;
-  ensure_same_shape(*dx[0], in);
-  dx[0]->fill(0.0f);
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t j = 0; j < Co; ++j) {
-      const float* p0 = in.data() + (n * C + j * k) * HW;
-      float* d0 = dx[0]->data() + (n * C + j * k) * HW;
-      const float* g = dy.data() + (n * Co + j) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        std::size_t best = 0;
-        for (std::size_t m = 1; m < k; ++m)
-          if (p0[m * HW + i] > p0[best * HW + i]) best = m;
-        d0[best * HW + i] += g[i];
-      }
-    }
+OnnxValue to_onnx(const Activation& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape&) {
+  const std::string t = l.type(), name = l.name();
+  const json cfg = l.config();
+  if (t == "relu" || t == "sigmoid" || t == "tanh")
+    return {g.add_node(t == "relu" ? "Relu" : t == "sigmoid" ? "Sigmoid" : "Tanh", {in[0].name}, name), in[0].flat};
+  if (t == "leaky_relu")
+    return {g.add_node("LeakyRelu", {in[0].name}, name, {attr_f("alpha", cfg["slope"].get<float>())}), in[0].flat};
+  if (t == "elu")
+    return {g.add_node("Elu", {in[0].name}, name, {attr_f("alpha", cfg["alpha"].get<float>())}), in[0].flat};
+  // gelu: x * 0.5 * (1 + erf(x / sqrt 2))
+  const std::string x = in[0].name;
+  const std::string d = g.add_node("Div", {x, g.add_scalar(name + ".sqrt2", std::sqrt(2.0f))}, name + "/div");
+  const std::string e = g.add_node("Erf", {d}, name + "/erf");
+  const std::string a = g.add_node("Add", {e, g.add_scalar(name + ".one", 1.0f)}, name + "/add");
+  const std::string mx = g.add_node("Mul", {x, a}, name + "/mul");
+  return {g.add_node("Mul", {mx, g.add_scalar(name + ".half", 0.5f)}, name), in[0].flat};
 }
 
 }  // namespace cnn

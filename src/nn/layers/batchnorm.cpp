@@ -112,4 +112,17 @@ void BatchNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, con
                   });
 }
 
+OnnxValue to_onnx(const BatchNorm& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape&) {
+  const std::string& name = l.name();
+  const OnnxValue x = g.as4d(in[0], name);
+  const auto C = static_cast<std::int64_t>(l.weight.size());
+  return {g.add_node("BatchNormalization",
+                     {x.name, g.add_floats(name + ".weight", {C}, l.weight.data(), l.weight.size()),
+                      g.add_floats(name + ".bias", {C}, l.bias.data(), l.bias.size()),
+                      g.add_floats(name + ".running_mean", {C}, l.running_mean.data(), l.running_mean.size()),
+                      g.add_floats(name + ".running_var", {C}, l.running_var.data(), l.running_var.size())},
+                     name, {attr_f("epsilon", l.eps())}),
+          false};
+}
+
 }  // namespace cnn

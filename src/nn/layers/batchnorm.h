@@ -6,10 +6,12 @@
 //              takes the UNBIASED batch variance.
 //   inference: the running averages instead of the batch's.
 // weight (gamma) {C} = 1, bias (beta) {C} = 0 initially; buffers running_mean {C} = 0,
-// running_var {C} = 1. Folding into the preceding conv/dense layer: see Model::fold_batchnorm.
+// running_var {C} = 1. Folding into the preceding layer (when its kind has a bn_fold rule,
+// registry.h): Model::fold_batchnorm.
+// ONNX: BatchNormalization (inference: the running averages).
 #pragma once
 
-#include "nn/layer.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -39,5 +41,7 @@ class BatchNorm : public Layer {
   std::int64_t macs_ = 0;
   std::vector<float> xhat_, rstd_;
 };
+
+OnnxValue to_onnx(const BatchNorm& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape& out);
 
 }  // namespace cnn

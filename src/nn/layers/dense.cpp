@@ -1,7 +1,5 @@
 #include "nn/layers/dense.h"
 
-#include <algorithm>
-
 #include "kernels/eltwise/bias.h"
 #include "kernels/gemm/gemm.h"
 
@@ -55,19 +53,14 @@ void Dense::backward(const std::vector<const Tensor*>& x, const Tensor&, const T
   }
 }
 
-Shape Flatten::infer(const std::vector<Shape>& in) { return {shape_size(single_input(in)), 1, 1}; }
-
-void Flatten::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
-  const Tensor& in = *x[0];
-  ensure_shape_of(y, {in.shape()[0], in.size() / in.shape()[0], 1, 1});
-  std::copy(in.data(), in.data() + in.size(), y.data());
+OnnxValue to_onnx(const Dense& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape&) {
+  const std::string& name = l.name();
+  const OnnxValue x = g.as2d(in[0], name);
+  std::vector<std::string> ins{x.name, g.add_tensor(name + ".weight", l.weight)};
+  if (l.has_bias()) ins.push_back(g.add_tensor(name + ".bias", l.bias));
+  return {g.add_node("Gemm", ins, name, {attr_i("transB", 1)}), true};
 }
 
-void Flatten::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
-                       const std::vector<Tensor*>& dx) {
-  if (dx.empty() || !dx[0]) return;
-  ensure_same_shape(*dx[0], *x[0]);
-  std::copy(dy.data(), dy.data() + dy.size(), dx[0]->data());
-}
+BnFoldTarget bn_fold(Dense& l) { return {&l.weight, l.has_bias() ? &l.bias : nullptr}; }
 
 }  // namespace cnn

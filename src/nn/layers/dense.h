@@ -1,9 +1,11 @@
 // Dense (fully connected): x {N, C, H, W} is read as N rows of F = C*H*W features (row-major,
 // PyTorch's x.flatten(1)); y {N, U, 1, 1} = x W^T + b with weight {U, F}, bias {U}
-// (nn.Linear's layout). Parameters: U*F + U. Flatten reshapes {C,H,W} to {C*H*W, 1, 1}.
+// (nn.Linear's layout). Parameters: U*F + U.
+// ONNX: Flatten (when the input is 4-D) + Gemm(transB = 1). A following batch norm folds into
+// weight and bias.
 #pragma once
 
-#include "nn/layer.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -28,14 +30,7 @@ class Dense : public Layer {
   bool use_bias_;
 };
 
-class Flatten : public Layer {
- public:
-  explicit Flatten(const json&) {}
-  std::string type() const override { return "flatten"; }
-  Shape infer(const std::vector<Shape>& in) override;
-  void forward(const std::vector<const Tensor*>& x, Tensor& y, bool training) override;
-  void backward(const std::vector<const Tensor*>& x, const Tensor& y, const Tensor& dy,
-                const std::vector<Tensor*>& dx) override;
-};
+OnnxValue to_onnx(const Dense& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape& out);
+BnFoldTarget bn_fold(Dense& l);
 
 }  // namespace cnn

@@ -34,4 +34,6 @@ void Dropout::backward(const std::vector<const Tensor*>& x, const Tensor&, const
   for (std::size_t i = 0; i < dy.size(); ++i) dx[0]->data()[i] = dy.data()[i] * mask_[i];
 }
 
+OnnxValue to_onnx(const Dropout&, OnnxSink&, const std::vector<OnnxValue>& in, const Shape&) { return in[0]; }
+
 }  // namespace cnn

@@ -2,9 +2,10 @@
 // 1 / (1 - p), so inference is the identity (no rescaling at test time).
 // The mask comes from the layer's own seeded generator; fix_mask(true) keeps the last mask
 // for every later forward (used by the gradient check, which needs a fixed function).
+// ONNX: nothing (the identity at inference).
 #pragma once
 
-#include "nn/layer.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -29,5 +30,7 @@ class Dropout : public Layer {
   Rng rng_;
   std::vector<float> mask_;  // 0 or 1/(1-p)
 };
+
+OnnxValue to_onnx(const Dropout& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape& out);
 
 }  // namespace cnn

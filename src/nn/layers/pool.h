@@ -1,9 +1,8 @@
-// Pooling over each channel independently.
+// Pooling over each channel independently (global_avgpool: global_avgpool.h).
 //   maxpool2d / avgpool2d: window F x F, stride S (default F), no padding.
 //     OH = floor((H - F) / S) + 1, as PyTorch, Keras, ONNX and ConvNetJS do (the windows that fit;
 //     the notes' (W - F)/S + 1 when it is whole). The rows and columns no window reads are named by
 //     note() (window.h). There is no ceil mode: "ceil_mode": true is refused.
-//   global_avgpool: {C, H, W} -> {C, 1, 1}, the mean of each map (NiN, ResNet heads).
 // No parameters.
 #pragma once
 
@@ -28,20 +27,6 @@ class Pool2D : public Layer {
   std::string note_;
   int fh_, fw_, sh_, sw_;
   int C_ = 0, H_ = 0, W_ = 0, OH_ = 0, OW_ = 0;
-  std::int64_t macs_ = 0;
-};
-
-class GlobalAvgPool : public Layer {
- public:
-  explicit GlobalAvgPool(const json&) {}
-  std::string type() const override { return "global_avgpool"; }
-  Shape infer(const std::vector<Shape>& in) override;
-  void forward(const std::vector<const Tensor*>& x, Tensor& y, bool training) override;
-  void backward(const std::vector<const Tensor*>& x, const Tensor& y, const Tensor& dy,
-                const std::vector<Tensor*>& dx) override;
-  std::int64_t macs() const override { return macs_; }
-
- private:
   std::int64_t macs_ = 0;
 };
 

@@ -1,6 +1,5 @@
-#include "nn/layers/norm.h"
+#include "nn/layers/grouped_norm.h"
 
-#include <algorithm>
 #include <cmath>
 
 namespace cnn {
@@ -98,69 +97,36 @@ void GroupedNorm::backward(const std::vector<const Tensor*>& x, const Tensor&, c
     }
 }
 
-LRN::LRN(const json& cfg) {
-  size_ = static_cast<int>(json_int(cfg, "size", 5, "lrn layer", 1, kMaxDim));
-  alpha_ = static_cast<float>(json_num(cfg, "alpha", 1e-4, "lrn layer"));
-  beta_ = static_cast<float>(json_num(cfg, "beta", 0.75, "lrn layer"));
-  k_ = static_cast<float>(json_num(cfg, "k", 1.0, "lrn layer"));
-  if (size_ < 1) throw Error("lrn layer: size must be at least 1");
-  if (!(k_ > 0.0f)) throw Error("lrn layer: k must be positive");
-}
-
-Shape LRN::infer(const std::vector<Shape>& in) {
-  const Shape& s = single_input(in);
-  macs_ = static_cast<std::int64_t>(shape_size(s)) * (size_ + 2);
-  return s;
-}
-
-void LRN::forward(const std::vector<const Tensor*>& x, Tensor& y, bool) {
-  const Tensor& in = *x[0];
-  ensure_same_shape(y, in);
-  const int N = static_cast<int>(in.shape()[0]), C = static_cast<int>(in.shape()[1]);
-  const std::size_t HW = in.shape()[2] * in.shape()[3];
-  den_.resize(in.size());
-  const float scale = alpha_ / static_cast<float>(size_);
-  for (int n = 0; n < N; ++n)
-    for (int c = 0; c < C; ++c) {
-      const int lo = std::max(0, c - size_ / 2), hi = std::min(C - 1, c + (size_ - 1) / 2);
-      const std::size_t off = (static_cast<std::size_t>(n) * C + c) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        float s = 0.0f;
-        for (int q = lo; q <= hi; ++q) {
-          const float v = in.data()[(static_cast<std::size_t>(n) * C + q) * HW + i];
-          s += v * v;
-        }
-        const float den = k_ + scale * s;
-        den_[off + i] = den;
-        y.data()[off + i] = in.data()[off + i] * std::pow(den, -beta_);
-      }
-    }
-}
-
-void LRN::backward(const std::vector<const Tensor*>& x, const Tensor&, const Tensor& dy,
-                   const std::vector<Tensor*>& dx) {
-  if (dx.empty() || !dx[0]) return;
-  const Tensor& in = *x[0];
-  ensure_same_shape(*dx[0], in);
-  const int N = static_cast<int>(in.shape()[0]), C = static_cast<int>(in.shape()[1]);
-  const std::size_t HW = in.shape()[2] * in.shape()[3];
-  const float scale = alpha_ / static_cast<float>(size_);
-  // dL/da_j = g_j den_j^-beta - 2 beta scale a_j sum_{c: j in window(c)} g_c a_c den_c^(-beta-1),
-  // and j is in window(c) for c in [j - (size-1)/2, j + size/2].
-  for (int n = 0; n < N; ++n)
-    for (int j = 0; j < C; ++j) {
-      const int lo = std::max(0, j - (size_ - 1) / 2), hi = std::min(C - 1, j + size_ / 2);
-      const std::size_t off = (static_cast<std::size_t>(n) * C + j) * HW;
-      for (std::size_t i = 0; i < HW; ++i) {
-        float s = 0.0f;
-        for (int c = lo; c <= hi; ++c) {
-          const std::size_t o = (static_cast<std::size_t>(n) * C + c) * HW + i;
-          s += dy.data()[o] * in.data()[o] * std::pow(den_[o], -beta_ - 1.0f);
-        }
-        dx[0]->data()[off + i] =
-            dy.data()[off + i] * std::pow(den_[off + i], -beta_) - 2.0f * beta_ * scale * in.data()[off + i] * s;
-      }
-    }
+OnnxValue to_onnx(const GroupedNorm& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape& s) {
+  const std::string t = l.type(), name = l.name();
+  const json cfg = l.config();
+  const float eps = cfg["eps"].get<float>();
+  const auto C = static_cast<std::int64_t>(s[0]), H = static_cast<std::int64_t>(s[1]),
+             W = static_cast<std::int64_t>(s[2]);
+  std::string x = g.as4d(in[0], name).name;
+  std::vector<std::int64_t> axes{1, 2, 3};
+  if (t == "groupnorm") {
+    const auto G = cfg["groups"].get<std::int64_t>();
+    x = g.add_node("Reshape", {x, g.add_int64s(name + ".group_shape", {0, G, -1})}, name + "/group");
+    axes = {2};
+  }
+  const std::string mean =
+      g.add_node("ReduceMean", {x}, name + "/mean", {attr_ints("axes", axes), attr_i("keepdims", 1)});
+  const std::string d = g.add_node("Sub", {x, mean}, name + "/centre");
+  const std::string sq = g.add_node("Mul", {d, d}, name + "/square");
+  const std::string var =
+      g.add_node("ReduceMean", {sq}, name + "/var", {attr_ints("axes", axes), attr_i("keepdims", 1)});
+  const std::string ve = g.add_node("Add", {var, g.add_scalar(name + ".eps", eps)}, name + "/var_eps");
+  const std::string sd = g.add_node("Sqrt", {ve}, name + "/std");
+  std::string h = g.add_node("Div", {d, sd}, name + "/normalized");
+  std::vector<std::int64_t> pd{C, H, W};
+  if (t == "groupnorm") {
+    h = g.add_node("Reshape", {h, g.add_int64s(name + ".shape", {0, C, H, W})}, name + "/ungroup");
+    pd = {C, 1, 1};
+  }
+  const std::string sc =
+      g.add_node("Mul", {h, g.add_floats(name + ".weight", pd, l.weight.data(), l.weight.size())}, name + "/scale");
+  return {g.add_node("Add", {sc, g.add_floats(name + ".bias", pd, l.bias.data(), l.bias.size())}, name), false};
 }
 
 }  // namespace cnn

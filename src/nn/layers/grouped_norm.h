@@ -1,16 +1,15 @@
-// Per-sample normalizations (no running statistics; the same in training and inference).
+// Per-sample normalizations (no running statistics; the same in training and inference), one class
+// for two kinds:
 //   layernorm: each sample normalized over all of {C, H, W}; weight and bias of shape {C, H, W}
 //              (PyTorch's nn.LayerNorm([C, H, W]) with elementwise affine).
 //   groupnorm: each sample's channels split into "groups" groups, each normalized over its
 //              channels and H, W; weight and bias {C} (nn.GroupNorm).
 //   Both use the biased variance and "eps" (default 1e-5) inside the square root.
-// Local response normalization (the NORM layers of AlexNet):
-//   lrn: b_c = a_c / (k + alpha/size * sum_{c'} a_c'^2)^beta over the channel window
-//        c' in [c - size/2, c + (size-1)/2] (zero outside), PyTorch's nn.LocalResponseNorm.
-//        Defaults size 5, alpha 1e-4, beta 0.75, k 1 (AlexNet used k = 2).
+// ONNX: ReduceMean / Sub / Mul / Sqrt / Div subgraphs (opset 13 has neither LayerNormalization nor
+// GroupNormalization); groupnorm via Reshape [N, G, -1] and back.
 #pragma once
 
-#include "nn/layer.h"
+#include "nn/layers/registry.h"
 
 namespace cnn {
 
@@ -40,24 +39,6 @@ class GroupedNorm : public Layer {
   std::size_t affine_index(std::size_t i) const { return layer_ ? i : i / HW_; }
 };
 
-class LRN : public Layer {
- public:
-  explicit LRN(const json& cfg);
-  std::string type() const override { return "lrn"; }
-  Shape infer(const std::vector<Shape>& in) override;
-  void forward(const std::vector<const Tensor*>& x, Tensor& y, bool training) override;
-  void backward(const std::vector<const Tensor*>& x, const Tensor& y, const Tensor& dy,
-                const std::vector<Tensor*>& dx) override;
-  std::int64_t macs() const override { return macs_; }
-  json config() const override {
-    return {{"type", "lrn"}, {"size", size_}, {"alpha", alpha_}, {"beta", beta_}, {"k", k_}};
-  }
-
- private:
-  int size_;
-  float alpha_, beta_, k_;
-  std::int64_t macs_ = 0;
-  std::vector<float> den_;  // k + alpha/size * window sum, per element
-};
+OnnxValue to_onnx(const GroupedNorm& l, OnnxSink& g, const std::vector<OnnxValue>& in, const Shape& out);
 
 }  // namespace cnn
