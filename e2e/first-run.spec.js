@@ -88,6 +88,17 @@ test('the first run with the defaults learns visibly within a minute; the status
   expect(evaluating[evaluating.length - 1]).toContain('100 % (10,000 of 10,000 images)');
   expect(await page.locator('#test-note').textContent()).toContain('of 10,000 test images right');
   await expect(page.locator('#model-select option:checked')).toContainText('LeNet-5 — trained here');
+  // The trained model can be kept in the browser and picked again from the one picker.
+  await page.fill('#save-name', 'my-lenet');
+  await page.click('#save-model');
+  await expect(page.locator('#io-msg')).toContainText('Saved “my-lenet”');
+  await expect(page.locator('#model-select option:checked')).toHaveText('my-lenet (saved)');
+  await page.selectOption('#model-select', 'pretrained');
+  await expect(page.locator('#net-summary')).toContainText('99.47 %');
+  await expect(page.locator('#train-from option:checked')).toContainText('new LeNet-5');
+  await page.selectOption('#model-select', 'model:my-lenet');
+  await expect(page.locator('#net-summary')).toContainText('my-lenet (saved)');
+  await expect(page.locator('#train-from')).toContainText('fine-tune the trained my-lenet');
   console.log(
     `first run finished after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.locator('#train-msg').textContent()}`,
   );

@@ -5,6 +5,7 @@ import { EngineClient, restartText } from './engine-client.js';
 import { DrawView } from './views/draw.js';
 import { NetworkView } from './views/network.js';
 import { TrainView } from './views/train.js';
+import { ModelPicker } from './views/model-picker.js';
 import { store } from './lib/store.js';
 import { fmtCompact, fmtInt, fmtPct, fmtBytes } from './lib/format.js';
 import * as experiment from './lib/experiment.js';
@@ -25,11 +26,9 @@ const api = {
 };
 
 const state = {
-  modelKey: '', // what the model picker shows
   data: null, // {source, train, test, classNames}
   dataKey: '', // the loaded data's source ('mnist' or a description of the upload)
   testIndex: -1,
-  runConfig: null,
   firstClassification: null,
   restarts: [], // engine restarts: {reason, resumedFrom, firstIteration}
   persisted: null, // navigator.storage.persist()'s answer once a training started
@@ -127,109 +126,69 @@ draw.onInput((image) => {
   if ($('#net-input').value === 'draw') network.setInput(image);
 });
 
-// ---- the model: one picker; the Train card says what Start trains ----------------------------
+// ---- the model: one picker; the Train card says what Start trains (views/model-picker.js) -----
+let picker = null; // made once the zoo's index is known
 session.on('model', ({ info, label, trained }) => {
   network.setModel(info);
   $('#model-json').value = JSON.stringify(info.architecture, null, 2);
   $('#save-name').value = info.name;
   $('#net-summary').textContent =
     `${label} · ${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
-  if (!state.keyPending) state.modelKey = `loaded:${Date.now()}`;
-  state.keyPending = false;
-  const sel = $('#model-select');
-  let opt = [...sel.options].find((o) => o.value === state.modelKey);
-  if (!opt) sel.append((opt = new Option(label, state.modelKey)));
-  opt.textContent = label;
-  sel.value = state.modelKey;
-  fillTrainFrom(label, trained);
+  if (picker) picker.show(label, trained);
   if (draw.image) draw.show(draw.image);
 });
 
-// What Start trains. A trained model is never trained silently: by default a new small net from
-// random weights, or explicitly a new copy of this architecture, or the trained weights (fine-tune).
-function fillTrainFrom(label, trained) {
-  const sel = $('#train-from');
-  const name = label.replace(/ — .*$/, '').replace(/ \(.*\)$/, '');
-  const options = trained
-    ? [
-        [`new:${experiment.FIRST_MODEL}`, `new ${state.firstLabel} — ${TEXT.untrained}`],
-        ['fresh', `new ${name} — ${TEXT.untrained}`],
-        ['finetune', `fine-tune the trained ${name}`],
-      ]
-    : [['current', `${name} — ${TEXT.untrained}`]];
-  sel.replaceChildren(...options.map(([v, t]) => new Option(t, v)));
-  showTrainFrom();
-}
-
-function showTrainFrom() {
-  const v = $('#train-from').value;
-  $('#train-from-note').textContent = v.startsWith('new:')
-    ? `Start trains a new ${state.firstLabel} from random weights: it learns visibly within a minute. The model in the header (for drawing) is replaced by it.`
-    : v === 'fresh'
-      ? 'Start trains a new copy of the current architecture from random weights.'
-      : v === 'finetune'
-        ? 'Start continues training the trained weights of the current model (fine-tuning).'
-        : 'Start trains the current model from its random weights.';
+// A picker key as a model reference for the session.
+async function modelRef(key) {
+  if (key === 'pretrained') return 'pretrained';
+  if (key.startsWith('zoo:')) return key.slice(4);
+  if (key.startsWith('model:')) {
+    const rec = await store.get(key);
+    if (!rec) throw new Error("This saved model is no longer in the browser's storage.");
+    return { bytes: rec.bytes.slice(), name: rec.name, label: `${rec.name} (saved)`, trained: true };
+  }
+  throw new Error('This model is no longer loaded: save it in the browser to keep it.');
 }
 
 async function loadModel(key) {
-  let ref;
-  if (key === 'pretrained') ref = 'pretrained';
-  else if (key.startsWith('zoo:')) ref = key.slice(4);
-  else if (key.startsWith('model:')) {
-    const rec = await store.get(key);
-    if (!rec) throw new Error("This saved model is no longer in the browser's storage.");
-    ref = { bytes: rec.bytes.slice(), name: rec.name, label: `${rec.name} (saved)`, trained: true };
-  } else throw new Error('This model is no longer loaded: save it in the browser to keep it.');
-  state.keyPending = true;
-  state.modelKey = key;
+  const ref = await modelRef(key);
+  picker.expect(key);
   try {
     return await session.loadModel(ref);
-  } finally {
-    state.keyPending = false;
-  }
-}
-
-async function fillModelPicker(zoo) {
-  const sel = $('#model-select');
-  sel.replaceChildren();
-  if (zoo.pretrained) sel.append(new Option(zoo.pretrained.label, 'pretrained'));
-  const g = document.createElement('optgroup');
-  g.label = `Model zoo — ${TEXT.untrained}`;
-  for (const z of zoo.zoo) g.append(new Option(`${z.label} — ${TEXT.untrained}`, `zoo:${z.name}`));
-  sel.append(g);
-  try {
-    const keys = (await store.keys()).filter((k) => String(k).startsWith('model:'));
-    if (keys.length) {
-      const saved = document.createElement('optgroup');
-      saved.label = 'Saved in this browser';
-      saved.id = 'saved-group';
-      for (const k of keys) saved.append(new Option(`${k.slice(6)} (saved)`, k));
-      sel.append(saved);
-    }
   } catch (e) {
-    /* storage unavailable: said when saving */
+    picker.expect(null);
+    throw e;
   }
 }
 
-$('#model-select').addEventListener('change', async (e) => {
-  const key = e.target.value;
-  const before = state.modelKey;
-  if (session.training) {
-    e.target.value = before;
-    say($('#train-msg'), 'Stop the training before switching models.', 'error');
-    return;
-  }
+async function savedKeys() {
   try {
-    await loadModel(key);
-  } catch (err) {
-    state.modelKey = before;
-    e.target.value = before;
-    banner(err.message, [dismiss], 'error');
+    return (await store.keys()).filter((k) => String(k).startsWith('model:'));
+  } catch (e) {
+    return []; // storage unavailable: said when saving
   }
-});
+}
 
-$('#train-from').addEventListener('change', showTrainFrom);
+function makePicker(zoo) {
+  const first = zoo.zoo.find((z) => z.name === experiment.FIRST_MODEL) || { label: experiment.FIRST_MODEL };
+  picker = new ModelPicker(
+    { select: $('#model-select'), trainFrom: $('#train-from'), note: $('#train-from-note') },
+    { name: experiment.FIRST_MODEL, label: first.label },
+  );
+  picker.onPick(async (key) => {
+    if (session.training) {
+      picker.revert();
+      say($('#train-msg'), 'Stop the training before switching models.', 'error');
+      return;
+    }
+    try {
+      await loadModel(key);
+    } catch (err) {
+      picker.revert();
+      banner(err.message, [dismiss], 'error');
+    }
+  });
+}
 
 $('#apply-json').addEventListener('click', async () => {
   const msg = $('#json-msg');
@@ -362,13 +321,9 @@ session.on('status', ({ text, kind }) => say($('#train-msg'), text, kind));
 
 async function startTraining() {
   try {
-    const from = $('#train-from').value;
+    const { model: m } = picker.start;
     let model;
-    if (from.startsWith('new:')) {
-      model = from.slice(4);
-      state.keyPending = true;
-      state.modelKey = `zoo:${model}`;
-    } else if (from === 'fresh') {
+    if (m === 'fresh') {
       const { info } = session;
       model = {
         json: JSON.stringify(info.architecture),
@@ -376,15 +331,17 @@ async function startTraining() {
         label: `${info.name} — ${TEXT.untrained}`,
         trained: false,
       };
+    } else if (m) {
+      model = m;
+      picker.expect(`zoo:${m}`);
     }
     const data = $('#data-select').value === 'mnist' ? undefined : await ensureData();
     const exp = { ...experiment.DEFAULTS, ...experiment.readForm(document) };
     keepStorage();
     await session.train(exp, { model, data });
-    state.runConfig = session.config;
     if (!data) state.dataKey = 'mnist';
   } catch (e) {
-    state.keyPending = false;
+    picker.expect(null);
     say($('#train-msg'), e.message, 'error');
   }
 }
@@ -414,8 +371,7 @@ session.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: tot
   }
 });
 session.on('done', async ({ status }) => {
-  state.modelKey = `trained:${Date.now()}`;
-  state.keyPending = true;
+  picker.expect(`trained:${Date.now()}`);
   // A failed run (an error, or a resume after an engine restart that did not work) keeps its
   // checkpoint: the next visit offers it again.
   if (status !== 'failed') await store.delete('checkpoint').catch(() => {});
@@ -475,8 +431,7 @@ async function resumeFrom(cp) {
     experiment.applyToForm(document, { ...experiment.DEFAULTS, ...formOf(cp.config) });
     train.reset();
     train.restore(cp.history);
-    state.keyPending = true;
-    state.modelKey = `trained:${cp.savedAt}`;
+    picker.expect(`trained:${cp.savedAt}`);
     const model = {
       bytes: cp.bytes.slice(),
       name: cp.model,
@@ -484,7 +439,6 @@ async function resumeFrom(cp) {
       trained: true,
     };
     await session.train(null, { model, config: cp.config, resume: cp.bytes.slice(), from: cp.iteration });
-    state.runConfig = cp.config;
     state.dataKey = 'mnist';
     $('#train-card').scrollIntoView({ block: 'start' });
   } catch (e) {
@@ -526,9 +480,9 @@ $('#save-model').addEventListener('click', async () => {
     const name = ($('#save-name').value.trim() || session.info.name || 'model').slice(0, 60);
     const { bytes } = await engine.saveModel();
     await store.put(`model:${name}`, { name, bytes, savedAt: Date.now() });
-    await fillModelPicker(await session.zoo());
-    state.modelKey = `model:${name}`;
-    $('#model-select').value = state.modelKey;
+    picker.fill(await session.zoo(), await savedKeys());
+    picker.expect(`model:${name}`);
+    picker.show(`${name} (saved)`, true);
     say(msg, `Saved “${name}” in this browser (${fmtBytes(bytes.length)}).`, 'ok');
   } catch (e) {
     say(msg, `Could not save: ${e.message}`, 'error');
@@ -599,10 +553,8 @@ async function restoreSharedExperiment(zoo) {
 
 // The app's state as a shared experiment: what Start would train, the Train card's settings, MNIST.
 function currentExperiment() {
-  const from = $('#train-from').value;
-  let model;
-  if (from.startsWith('new:')) model = from.slice(4);
-  else model = state.modelKey === 'pretrained' ? 'pretrained' : session.info.architecture;
+  const { model: m } = picker.start;
+  const model = m && m !== 'fresh' ? m : picker.key === 'pretrained' ? 'pretrained' : session.info.architecture;
   const exp = {
     ...(state.experiment || experiment.DEFAULTS),
     ...experiment.readForm(document, state.experiment || experiment.DEFAULTS),
@@ -668,8 +620,8 @@ async function main() {
       : 'The page is not cross-origin isolated: the engine runs single-threaded.';
     $('#build-info').textContent =
       `Engine ${init.buildInfo.version} · ${mt ? 'threaded' : 'single-threaded'} WebAssembly build · ${self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}`;
-    state.firstLabel = (zoo.zoo.find((z) => z.name === experiment.FIRST_MODEL) || {}).label || experiment.FIRST_MODEL;
-    await fillModelPicker(zoo);
+    makePicker(zoo);
+    picker.fill(zoo, await savedKeys());
     try {
       if (!(await restoreSharedExperiment(zoo)))
         await loadModel(zoo.pretrained ? 'pretrained' : `zoo:${zoo.zoo[0].name}`);
