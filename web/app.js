@@ -10,6 +10,7 @@ import { store } from './lib/store.js';
 import { fmtCompact, fmtInt, fmtPct, fmtBytes } from './lib/format.js';
 import * as experiment from './lib/experiment.js';
 import { renderAllSettings } from './lib/settings.js';
+import { idxRequest, folderRequest } from './lib/uploads.js';
 import { Session, TEXT } from './lib/session.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -228,28 +229,17 @@ async function ensureData(parts = ['train', 'test']) {
     useClassNames(null);
     return d;
   }
-  let key, req;
-  if (source === 'idx') {
-    const f = (id) => $(id).files[0];
-    if (!f('#idx-train-images') || !f('#idx-train-labels'))
-      throw new Error('Choose the training image and label files (IDX, optionally gzipped).');
-    const ids = ['#idx-train-images', '#idx-train-labels', '#idx-test-images', '#idx-test-labels'];
-    key = ids.map((id) => (f(id) ? `${f(id).name}:${f(id).size}:${f(id).lastModified}` : '')).join('|');
-    if (state.dataKey === key) return state.data;
-    const bytes = async (id) => (f(id) ? new Uint8Array(await f(id).arrayBuffer()) : undefined);
-    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(ids.map(bytes));
-    req = { source: 'idx', trainImages, trainLabels, testImages, testLabels };
-  } else {
-    const files = [...$('#image-folder').files].filter((f) => /\.(png|jpe?g|gif|bmp|webp)$/i.test(f.name));
-    if (!files.length) throw new Error('Choose a folder that contains one sub-folder of images (PNG, JPEG) per class.');
-    key = `images:${files.length}:${files[0].webkitRelativePath}`;
-    if (state.dataKey === key) return state.data;
-    const entries = files.map((file) => {
-      const dirs = file.webkitRelativePath.split('/').slice(0, -1);
-      return { file, label: dirs[dirs.length - 1] || '?', test: dirs.some((d) => /^(test|testing)$/i.test(d)) };
-    });
-    req = { source: 'images', files: entries };
-  }
+  const f = (id) => $(id).files[0];
+  const { key, req } =
+    source === 'idx'
+      ? await idxRequest({
+          trainImages: f('#idx-train-images'),
+          trainLabels: f('#idx-train-labels'),
+          testImages: f('#idx-test-images'),
+          testLabels: f('#idx-test-labels'),
+        })
+      : folderRequest($('#image-folder').files);
+  if (state.dataKey === key) return state.data;
   const d = await engine.loadData(req);
   session.forgetMnist();
   state.data = d;
@@ -428,7 +418,7 @@ async function resumeFrom(cp) {
   try {
     $('#data-select').value = 'mnist';
     keepStorage();
-    experiment.applyToForm(document, { ...experiment.DEFAULTS, ...formOf(cp.config) });
+    experiment.applyToForm(document, { ...experiment.DEFAULTS, ...experiment.fromTrainConfig(cp.config) });
     train.reset();
     train.restore(cp.history);
     picker.expect(`trained:${cp.savedAt}`);
@@ -444,23 +434,6 @@ async function resumeFrom(cp) {
   } catch (e) {
     say($('#train-msg'), `Could not resume: ${e.message}`, 'error');
   }
-}
-
-// A training configuration's settings as the form's (the checkpoint keeps the configuration).
-function formOf(c) {
-  const lr = c.optimizer.lr ?? c.optimizer.inner?.lr;
-  const out = {
-    epochs: c.epochs,
-    batch: c.batch,
-    lr,
-    l1: c.l1 || 0,
-    l2: c.l2 || 0,
-    seed: c.seed,
-    validation: c.validation,
-  };
-  if (typeof c.augment === 'string') out.augment = c.augment;
-  if (c.schedule && c.schedule.type) out.schedule = c.schedule.type;
-  return out;
 }
 
 // Checkpoints must survive the browser's storage pressure: ask for persistent storage (granted

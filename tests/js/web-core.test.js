@@ -36,6 +36,11 @@ test('the settings table: every hyperparameter once, with a label, a tooltip, a 
   // One list of optimizers: the table's keys, each with its engine object.
   assert.deepEqual(X.OPTIMIZERS, Object.keys(X.OPTIMIZER_TABLE));
   for (const o of X.OPTIMIZERS) assert.equal(typeof X.trainConfig({ ...X.DEFAULTS, optimizer: o }).optimizer, 'object');
+  // A configuration shows again as the settings it was made from (a resumed checkpoint).
+  const exp = { ...X.DEFAULTS, optimizer: 'nesterov', lr: 0.05, schedule: 'step', iterations: 300, l2: 0.001 };
+  const back = X.fromTrainConfig(X.trainConfig(exp));
+  for (const k of Object.keys(back)) assert.equal(back[k], exp[k], k);
+  assert.equal(Object.keys(back).length, X.HYPER_KEYS.length);
   // A train-mode experiment without a model trains a new small net, never the shipped model.
   assert.equal(X.validate({ v: 1, mode: 'train' }).model, X.FIRST_MODEL);
   assert.equal(X.validate({ v: 1 }).model, 'pretrained');

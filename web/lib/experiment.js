@@ -432,6 +432,27 @@ export function trainConfig(exp) {
   return config;
 }
 
+// The settings of an engine configuration made by trainConfig (a checkpoint keeps the
+// configuration; resuming shows its settings in the form). Only what the configuration says.
+export function fromTrainConfig(c) {
+  const out = {
+    epochs: c.epochs,
+    batch: c.batch,
+    seed: c.seed,
+    validation: c.validation,
+    l1: c.l1 || 0,
+    l2: c.l2 || 0,
+  };
+  out.lr = c.optimizer.lr ?? c.optimizer.inner?.lr;
+  const o = c.optimizer;
+  const name = OPTIMIZERS.find((k) => JSON.stringify(OPTIMIZER_TABLE[k].make(out.lr)) === JSON.stringify(o));
+  if (name) out.optimizer = name;
+  if (typeof c.augment === 'string') out.augment = c.augment;
+  if (c.schedule && c.schedule.type) out.schedule = c.schedule.type;
+  if (c.iterations) out.iterations = c.iterations;
+  return out;
+}
+
 // ---- forms whose control ids are the hyperparameter names (the app's Train card, the widget's) --
 export function applyToForm(root, exp) {
   for (const k of HYPER_KEYS) {
