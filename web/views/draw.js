@@ -95,6 +95,11 @@ export class DrawView {
     pad.addEventListener('pointerdown', (e) => {
       if (e.button !== 0 && e.pointerType === 'mouse') return;
       e.preventDefault();
+      if (this.external) {
+        // a test image is on the pad: drawing starts a new digit
+        this.ctx.clearRect(0, 0, pad.width, pad.height);
+        this.external = false;
+      }
       pad.setPointerCapture(e.pointerId);
       last = null;
       dot(pos(e), pressureOf(e));
@@ -119,6 +124,7 @@ export class DrawView {
 
   clear() {
     this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.external = false;
     this.image = null;
     this.hint.hidden = false;
     this.paintPreview(new Float32Array(784));
@@ -167,6 +173,7 @@ export class DrawView {
   // probabilities (`probs`, or classified here). Resolves to the probabilities (null on an error).
   async show(image, probs) {
     this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.paintPad(image);
     this.hint.hidden = true;
     this.paintPreview(image);
     this.image = image;
@@ -178,6 +185,20 @@ export class DrawView {
       this.showProbs(null, e.message);
       return null;
     }
+  }
+
+  // The image on the pad too, enlarged and smoothed, in the brush's ink: the pad shows the input.
+  paintPad(image) {
+    if (image.length !== 784) return;
+    const small = document.createElement('canvas');
+    small.width = small.height = 28;
+    const sctx = small.getContext('2d');
+    const img = sctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) img.data[4 * i + 3] = Math.round(255 * Math.min(1, Math.max(0, image[i])));
+    sctx.putImageData(img, 0, 0);
+    this.ctx.imageSmoothingEnabled = true;
+    this.ctx.drawImage(small, 0, 0, this.pad.width, this.pad.height);
+    this.external = true;
   }
 
   paintPreview(image) {
