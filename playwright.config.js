@@ -3,6 +3,13 @@
 // site on a third port whose pages embed the widget from the second (e2e/host-server.js).
 const { defineConfig } = require('@playwright/test');
 
+// CNN_E2E_PORT moves the three servers (default 8181, 8182, 8184 = base, base + 1, base + 3), so that
+// two checkouts can run their page tests at once; e2e/widget.spec.js reads the same variable.
+const base = Number(process.env.CNN_E2E_PORT || 8181);
+const APP = `http://127.0.0.1:${base}`;
+const APP_NOT_ISOLATED = `http://127.0.0.1:${base + 1}`;
+const COURSE = `http://127.0.0.1:${base + 3}`;
+
 const chromiumArgs = [
   '--headless',
   '--no-sandbox',
@@ -27,27 +34,27 @@ module.exports = defineConfig({
     viewport: { width: 1280, height: 800 },
   },
   projects: [
-    { name: 'isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: 'http://127.0.0.1:8181' } },
-    { name: 'not-isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: 'http://127.0.0.1:8182' } },
+    { name: 'isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: APP } },
+    { name: 'not-isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: APP_NOT_ISOLATED } },
     // The embeddable widget: course pages on one origin (8184), the widget from another (8182).
-    { name: 'widget', testMatch: /widget\.spec\.js/, use: { baseURL: 'http://127.0.0.1:8184' } },
+    { name: 'widget', testMatch: /widget\.spec\.js/, use: { baseURL: COURSE } },
   ],
   webServer: [
     {
-      command: 'node scripts/serve.js --port 8181',
-      url: 'http://127.0.0.1:8181/',
+      command: `node scripts/serve.js --port ${base}`,
+      url: `${APP}/`,
       reuseExistingServer: false,
       timeout: 30000,
     },
     {
-      command: 'node scripts/serve.js --port 8182 --no-isolation',
-      url: 'http://127.0.0.1:8182/',
+      command: `node scripts/serve.js --port ${base + 1} --no-isolation`,
+      url: `${APP_NOT_ISOLATED}/`,
       reuseExistingServer: false,
       timeout: 30000,
     },
     {
-      command: 'node e2e/host-server.js --port 8184 --widget-origin http://127.0.0.1:8182',
-      url: 'http://127.0.0.1:8184/',
+      command: `node e2e/host-server.js --port ${base + 3} --widget-origin ${APP_NOT_ISOLATED}`,
+      url: `${COURSE}/`,
       reuseExistingServer: false,
       timeout: 30000,
     },

@@ -6,7 +6,9 @@
 const { test, expect } = require('@playwright/test');
 const { testDigit, drawDigit, ready } = require('./helpers');
 
-const WIDGET = 'http://127.0.0.1:8182';
+// The widget's origin: the app's server without isolation (playwright.config.js, CNN_E2E_PORT).
+const PORT = Number(process.env.CNN_E2E_PORT || 8181);
+const WIDGET = `http://127.0.0.1:${PORT + 1}`;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -253,7 +255,7 @@ test('a shared link restores the experiment exactly, in embed.html and in the ap
 
   // "Copy link" (the clipboard may be refused here: the link is shown to copy by hand as well).
   await context
-    .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'http://127.0.0.1:8184' })
+    .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${PORT + 3}` })
     .catch(() => {});
   await part(page, 'train', 'button:has-text("Copy link")').click();
   const link = await part(page, 'train', '.share-out').inputValue();
