@@ -1,0 +1,127 @@
+// The verdict ("digit" / "unsure" / "not-a-digit", web/lib/verdict.js) measured on the committed stroke
+// sets (tests/fixtures/strokes/, made by scripts/make-strokes.js: drawings rendered at the pad's size
+// and digitized as the pad does) with the shipped model, calibrated as the page calibrates it: the
+// temperature and the features' reference fitted on MNIST test images 5,000–9,999, the calibration
+// error measured on images 0–4,999. Prints the figures; the limits were chosen on the sets' "tune"
+// half, and the floors below are asserted on the "test" half.
+//   VERDICT_DETAIL=1 node --test tests/js/verdict.test.js   (also lists every flagged or missed drawing)
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const CnnIdx = require('../../web/lib/idx.js');
+const V = require('../../web/lib/verdict.js');
+
+const root = path.resolve(__dirname, '..', '..');
+const dir = path.resolve(root, process.env.CNN_WASM_DIR || path.join('build', 'wasm'));
+const createCnnEngine = require(path.join(dir, 'cnn_engine_st.js'));
+const fixtures = path.join(root, 'tests', 'fixtures', 'strokes');
+const mnistDir = path.join(root, 'build', 'data');
+
+const loadSet = (name) =>
+  JSON.parse(fs.readFileSync(path.join(fixtures, `${name}.json`), 'utf8')).items.map((it) => ({
+    ...it,
+    x: Float32Array.from(Buffer.from(it.image, 'base64'), (v) => v / 255),
+  }));
+
+async function mnistTest() {
+  const read = (f) => fs.readFileSync(path.join(mnistDir, f));
+  return CnnIdx.dataset(read('mnist-test-images.idx.gz'), read('mnist-test-labels.idx.gz'));
+}
+
+const pct = (a, b) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
+
+test('the stroke sets are what the generator makes: 240 digits and 100 non-digits, two halves', () => {
+  const digits = loadSet('digits');
+  const non = loadSet('nondigits');
+  assert.ok(digits.length >= 200 && non.length >= 100);
+  for (const it of [...digits, ...non]) {
+    assert.equal(it.x.length, 784);
+    assert.ok(it.part === 'tune' || it.part === 'test');
+  }
+  assert.deepEqual([...new Set(digits.map((d) => d.label))].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+test('calibration and the verdict on the stroke sets (shipped model)', { timeout: 300000 }, async (t) => {
+  if (!fs.existsSync(path.join(mnistDir, 'mnist-test-images.idx.gz'))) {
+    t.skip('build/data has no MNIST (run scripts/setup.sh)');
+    return;
+  }
+  const E = await createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
+  const model = E.loadModel(fs.readFileSync(path.join(root, 'web', 'models', 'pretrained.cnn')));
+  const ds = await mnistTest();
+  const img = (i) => Float32Array.from(ds.pixels.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
+  const half = 5000;
+  const cal = V.calibrate(
+    model,
+    { get: (i) => img(half + i), labels: ds.labels.subarray(half, 2 * half), n: half },
+    { get: img, labels: ds.labels.subarray(0, half), n: half },
+  );
+  console.log(
+    `calibration (fit on MNIST test 5,000–9,999, measured on 0–4,999): T = ${cal.T.toFixed(3)}; ` +
+      `ECE ${pct(cal.before.ece, 1)} → ${pct(cal.after.ece, 1)}; NLL ${cal.nllBefore.toFixed(4)} → ${cal.nllAfter.toFixed(4)}; ` +
+      `accuracy ${pct(cal.before.accuracy, 1)}; features '${cal.layer}', distance limit ${cal.reference.limit.toFixed(1)}`,
+  );
+  assert.ok(cal.T > 0.2 && cal.T < 10);
+  // (the shipped model is nearly calibrated already: T fitted on one half need not help on the other)
+  assert.ok(cal.after.ece < 0.02, 'calibrated, the confidence is within 2 points of the accuracy');
+
+  const calibration = { T: cal.T, reference: cal.reference };
+  const run = (x) => {
+    const probs = model.predict(x, 1);
+    const d = V.lastDistance(model, cal.reference, cal.layer);
+    return V.judge({ probs, image: x, distance: d, calibration });
+  };
+  // MNIST test images 0–999 (held out of the fit): how many real digits would be flagged
+  let mFlag = 0;
+  const mReasons = {};
+  for (let i = 0; i < 1000; i++) {
+    const v = run(img(i));
+    if (v.verdict !== 'digit') {
+      mFlag++;
+      mReasons[v.reason] = (mReasons[v.reason] || 0) + 1;
+    }
+  }
+
+  const digits = loadSet('digits');
+  const non = loadSet('nondigits');
+  const detail = process.env.VERDICT_DETAIL;
+  const rows = {};
+  for (const part of ['tune', 'test']) {
+    const d = digits.filter((x) => x.part === part);
+    const n = non.filter((x) => x.part === part);
+    let right = 0,
+      flagged = 0,
+      wrong = 0,
+      nFlag = 0,
+      nNot = 0;
+    for (const it of d) {
+      const v = run(it.x);
+      if (v.verdict !== 'digit') {
+        flagged++;
+        if (detail) console.log(`  ${part} digit ${it.id} (${it.style}) → ${v.verdict} (${v.reason})`);
+      } else if (v.top === it.label) right++;
+      else wrong++;
+    }
+    for (const it of n) {
+      const v = run(it.x);
+      if (v.verdict !== 'digit') nFlag++;
+      if (v.verdict === 'not-a-digit') nNot++;
+      if (detail && v.verdict === 'digit')
+        console.log(`  ${part} non-digit ${it.id} passed as ${v.top} (${(100 * v.confidence).toFixed(1)} %)`);
+    }
+    rows[part] = { d: d.length, right, flagged, wrong, n: n.length, nFlag, nNot };
+    console.log(
+      `${part} half: digits right ${right}/${d.length} (${pct(right, d.length)}), wrongly flagged ${flagged} (${pct(flagged, d.length)}, goal ≤ 2 %), ` +
+        `answered wrong ${wrong}; non-digits flagged ${nFlag}/${n.length} (${pct(nFlag, n.length)}, goal ≥ 90 %; ${nNot} as not-a-digit, ${nFlag - nNot} unsure)`,
+    );
+  }
+  console.log(`MNIST test images 0–999: ${mFlag} flagged (${pct(mFlag, 1000)}): ${JSON.stringify(mReasons)}`);
+  const r = rows.test;
+  assert.ok(r.right / r.d >= 0.9, 'at least 90 % of the test half of the digits answered right');
+  assert.ok(r.flagged / r.d <= 0.05, 'at most 5 % of the test half of the digits flagged');
+  assert.ok(r.nFlag / r.n >= 0.75, 'at least 75 % of the test half of the non-digits flagged');
+  assert.ok(mFlag <= 50, 'at most 5 % of MNIST test digits flagged');
+  model.delete();
+});
