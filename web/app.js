@@ -6,12 +6,15 @@ import { DrawView } from './views/draw.js';
 import { NetworkView } from './views/network.js';
 import { TrainView } from './views/train.js';
 import { ModelPicker } from './views/model-picker.js';
+import { CalibrationView, calibrateModel } from './views/calibration.js';
 import { store } from './lib/store.js';
 import { fmtCompact, fmtInt, fmtPct, fmtBytes } from './lib/format.js';
 import * as experiment from './lib/experiment.js';
 import { renderAllSettings } from './lib/settings.js';
 import { idxRequest, folderRequest } from './lib/uploads.js';
 import { Session, TEXT } from './lib/session.js';
+import { LiveViews } from './lib/live.js';
+import { startTour } from './views/tour.js';
 
 const $ = (sel) => document.querySelector(sel);
 const base = new URL('./', import.meta.url).href;
@@ -21,7 +24,7 @@ const engine = new EngineClient(undefined, window.CNN_ENGINE_OPTIONS || {});
 const session = new Session(engine, { base });
 const api = {
   classify: (input) => engine.classify(input),
-  activations: (input) => engine.activations(input),
+  activations: (input, opts) => engine.activations(input, undefined, opts),
   weights: (layer) => engine.weights(layer),
   testImages: (q) => engine.testImages(q),
 };
@@ -87,12 +90,12 @@ const draw = new DrawView(
     hint: $('#pad-hint'),
   },
   async (input) => {
-    const probs = await api.classify(input);
+    const answer = await engine.judge(input); // the probabilities and what the verdict needs (lib/verdict.js)
     if (!state.firstClassification) {
       state.firstClassification = performance.now();
       document.documentElement.dataset.firstClassification = String(Math.round(state.firstClassification));
     }
-    return probs;
+    return answer;
   },
 );
 const network = new NetworkView(
@@ -116,6 +119,45 @@ const train = new TrainView(
   api,
 );
 train.follow(session);
+// Honest answers: a trained model is calibrated in the engine (views/calibration.js): after a
+// training on its validation split, otherwise (a loaded model) on test images 5,001–10,000.
+const calibration = new CalibrationView($('#calibration'));
+let calibrateAfter = null; // {validation, seed} of the training that just ended
+let calibrateTimer = 0;
+function scheduleCalibration(trained) {
+  clearTimeout(calibrateTimer);
+  calibration.clear();
+  const run = calibrateAfter;
+  calibrateAfter = null;
+  if (!trained) return;
+  // a loaded model waits a moment, so that the first drawing is answered first
+  calibrateTimer = setTimeout(
+    async () => {
+      if (session.training) return;
+      if (!run) {
+        if ($('#data-select').value !== 'mnist') return;
+        await ensureData(['test']).catch(() => {});
+      }
+      const r = await calibrateModel(session, calibration, run || {});
+      state.calibration = r;
+      if (r) document.documentElement.dataset.calibrated = r.T.toFixed(3);
+      if (r && draw.image) draw.show(draw.image);
+    },
+    run ? 0 : 1500,
+  );
+}
+// Watch it learn: while training, the network view and the Draw card's probabilities are read
+// again from the model being trained about once a second (lib/live.js).
+const live = new LiveViews(session, async () => {
+  await network.refresh();
+  if (!draw.image || draw.inFlight || draw.dirty) return;
+  draw.showProbs(
+    network.input === draw.image && network.probs ? network.probs : await api.classify(draw.image.slice()),
+  );
+});
+state.live = live;
+$('#tour-start').addEventListener('click', () => startTour({ force: true }));
+$('#live-views').addEventListener('change', (e) => (live.enabled = e.target.checked));
 state.trainView = train;
 train.onPick = (idx) => {
   $('#net-input').value = 'test';
@@ -137,6 +179,7 @@ session.on('model', ({ info, label, trained }) => {
     `${label} · ${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
   if (picker) picker.show(label, trained);
   if (draw.image) draw.show(draw.image);
+  scheduleCalibration(trained);
 });
 
 // A picker key as a model reference for the session.
@@ -361,6 +404,8 @@ session.on('checkpoint', async ({ bytes, iteration, epoch, total_iterations: tot
   }
 });
 session.on('done', async ({ status }) => {
+  if (status !== 'failed' && status !== 'diverged' && session.config)
+    calibrateAfter = { validation: session.config.validation || 0, seed: session.config.seed || 1 };
   picker.expect(`trained:${Date.now()}`);
   // A failed run (an error, or a resume after an engine restart that did not work) keeps its
   // checkpoint: the next visit offers it again.
@@ -612,6 +657,11 @@ async function main() {
     document.documentElement.dataset.ready = '1';
     draw.clear();
     await offerResume();
+    // The "Start here" tour on the first visit (not over a shared experiment or a resume offer; not
+    // in automated browsers unless a test asks for it with window.CNN_TOUR, so that it covers nothing
+    // the other page tests click).
+    const automated = navigator.webdriver && !window.CNN_TOUR;
+    if (!automated && !location.hash.startsWith('#exp=') && $('#banner').hidden) startTour();
   } catch (e) {
     badge.textContent = 'Engine failed';
     badge.classList.add('error');

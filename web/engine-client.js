@@ -521,8 +521,18 @@ Object.assign(EngineClient.prototype, {
   classify(input, slot, opts) {
     return this.request(REQ.classify, withSlot({ input }, slot), opts).then((r) => r.probs);
   },
-  activations(input, slot, opts) {
-    return this.request(REQ.activations, withSlot({ input }, slot), opts);
+  // classify plus what the verdict needs (lib/verdict.js): {probs, distance, calibration}
+  judge(input, slot, opts) {
+    return this.request(REQ.judge, withSlot({ input }, slot), opts);
+  },
+  // {validation, seed}: the run's validation split to fit on (see protocol.js)
+  calibrate(req, slot, opts) {
+    return this.request(REQ.calibrate, withSlot(req || {}, slot), opts);
+  },
+  // opts.params: names of layers whose parameters come in the same reply (the same weights as the
+  // activations, even while the model trains)
+  activations(input, slot, { params, ...opts } = {}) {
+    return this.request(REQ.activations, withSlot(params ? { input, params } : { input }, slot), opts);
   },
   weights(layer, slot, opts) {
     return this.request(REQ.weights, withSlot({ layer }, slot), opts);

@@ -3,6 +3,7 @@
 // a layer shows its maps large, its learned filters or weights, and a histogram of its activations.
 import { viridis, diverging, paint, range, legend } from '../lib/colormap.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
+import { renderExplanation, unitComputation, renderUnit } from './layer-explain.js';
 
 const THUMBS = 6; // maps per column in the diagram
 const DETAIL_MAPS = 64; // maps in the detail view
@@ -12,9 +13,11 @@ export class NetworkView {
     this.diagram = diagram;
     this.detail = detail;
     this.scaling = scaling; // a <select>: "map" | "layer"
-    this.engine = engine; // {activations(input), weights(layer)}
+    this.engine = engine; // {activations(input, {params}), weights(layer)}
     this.info = null;
     this.acts = null;
+    this.params = new Map(); // layer name -> its parameters, read with the activations
+    this.unit = null; // the clicked unit of the selected layer: [c, y, x]
     this.selected = null;
     this.input = null;
     this.inFlight = false;
@@ -28,10 +31,43 @@ export class NetworkView {
   setModel(info) {
     this.info = info;
     this.acts = null;
+    this.params = new Map();
+    this.unit = null;
     if (!info.layers.some((l) => l.name === this.selected)) this.selected = null;
     this.renderDiagram();
     this.renderDetail();
     if (this.input) this.setInput(this.input);
+    else this.refresh();
+  }
+
+  // The first convolution: its filters are drawn in its column (they turn from noise into strokes
+  // while the model trains).
+  firstConv() {
+    return this.info && this.info.layers.find((l) => /conv/.test(l.type) && l.params);
+  }
+
+  // The layers whose parameters are read with the activations: the selected one, the first conv.
+  paramLayers() {
+    const names = [];
+    const sel = this.info && this.info.layers.find((l) => l.name === this.selected);
+    if (sel && sel.params) names.push(sel.name);
+    const fc = this.firstConv();
+    if (fc && !names.includes(fc.name)) names.push(fc.name);
+    return names;
+  }
+
+  // Reads the model again (it is training): activations for the current input, the weights of the
+  // selected layer and of the first conv; redraws thumbnails, maps, histogram, filters and the
+  // clicked unit. Resolves when drawn; one reading at a time.
+  async refresh() {
+    if (!this.info) return;
+    if (this.input) return this.setInput(this.input);
+    try {
+      for (const name of this.paramLayers()) this.params.set(name, (await this.engine.weights(name)).params);
+      this.renderLive();
+    } catch (e) {
+      /* the next refresh tries again */
+    }
   }
 
   async setInput(image) {
@@ -44,23 +80,56 @@ export class NetworkView {
     }
     if (this.inFlight) {
       this.pending = true;
-      return;
+      return this.inFlight;
     }
-    this.inFlight = true;
+    let done;
+    this.inFlight = new Promise((r) => (done = r));
     try {
-      const res = await this.engine.activations(image.slice());
+      const res = await this.engine.activations(image.slice(), { params: this.paramLayers() });
       this.acts = new Map(res.layers.map((l) => [l.name, l]));
+      this.probs = res.probs || null;
+      if (res.params) for (const [k, v] of Object.entries(res.params)) this.params.set(k, v);
       this.renderThumbs();
       this.renderDetail(true);
+      this.renderLive();
     } catch (e) {
       this.detail.querySelector('.detail-msg')?.replaceChildren(e.message);
     } finally {
-      this.inFlight = false;
+      this.inFlight = null;
+      done();
       if (this.pending) {
         this.pending = false;
         this.setInput(this.input);
       }
     }
+  }
+
+  // What depends on the weights: the first conv's filters in its column, the selected layer's
+  // filters and its clicked unit.
+  renderLive() {
+    const fc = this.firstConv();
+    const strip = fc && this.diagram.querySelector(`.layer-col[data-layer="${CSS.escape(fc.name)}"] .col-filters`);
+    const p = fc && this.params.get(fc.name);
+    if (strip && p) paintFilterStrip(strip, p);
+    const layer = this.info.layers.find((l) => l.name === this.selected);
+    const d = this.detail;
+    if (!layer || d.dataset.layer !== layer.name) return;
+    const sp = this.params.get(layer.name);
+    const filters = d.querySelector('.filters');
+    if (sp && filters) renderFilters(filters, d.querySelector('.filters-note'), layer, sp);
+    if (this.unit) this.showUnit(this.unit);
+  }
+
+  // A click on a map pixel of the selected layer: how that value was computed.
+  showUnit(at) {
+    const layer = this.info.layers.find((l) => l.name === this.selected);
+    const box = this.detail.querySelector('.unit-calc');
+    if (!layer || !box || !this.acts || !this.acts.get(layer.name)) return;
+    this.unit = at;
+    for (const fig of this.detail.querySelectorAll('.maps figure'))
+      fig.classList.toggle('picked', fig.dataset.map === String(at[0]));
+    const u = unitComputation(layer, at, this.acts, this.params.get(layer.name) || null, this.info.layers);
+    renderUnit(box, u, u.input ? this.acts.get(u.input) : null);
   }
 
   renderDiagram() {
@@ -98,6 +167,12 @@ export class NetworkView {
         thumbs.append(cv);
       }
       col.append(head, thumbs);
+      if (l === this.firstConv()) {
+        const strip = document.createElement('span');
+        strip.className = 'col-filters';
+        strip.title = "This layer's first filters (its learned weights), redrawn while the model trains";
+        col.append(strip);
+      }
       col.addEventListener('click', () => this.select(l.name));
       return col;
     });
@@ -106,6 +181,7 @@ export class NetworkView {
   }
 
   select(name) {
+    if (name !== this.selected) this.unit = null;
     this.selected = name;
     for (const col of this.diagram.children) col.setAttribute('aria-pressed', String(col.dataset.layer === name));
     this.renderDetail();
@@ -163,6 +239,11 @@ export class NetworkView {
     );
     // The engine's remark on how the layer fits its input: windows that leave rows or columns unread.
     const fit = layer.note ? textEl('p', `This layer ${layer.note}.`, 'untiled-note') : null;
+    const explain = renderExplanation(layer, this.info.layers);
+    const unitBox = document.createElement('div');
+    unitBox.className = 'unit-calc';
+    unitBox.hidden = true;
+    unitBox.setAttribute('aria-live', 'polite');
     const mapsH = textEl('h4', 'Activation maps');
     const mapsRange = textEl('p', '', 'muted maps-range');
     const maps = document.createElement('div');
@@ -175,7 +256,7 @@ export class NetworkView {
     const filtersH = textEl('h4', 'Learned filters / weights');
     const filters = document.createElement('div');
     filters.className = 'filters';
-    const filtersNote = textEl('p', '', 'muted');
+    const filtersNote = textEl('p', '', 'muted filters-note');
     const legendRow = document.createElement('div');
     legendRow.className = 'legend';
     for (const [map, label] of [
@@ -190,10 +271,12 @@ export class NetworkView {
       title,
       facts,
       ...(fit ? [fit] : []),
+      explain,
       legendRow,
       mapsH,
       mapsRange,
       maps,
+      unitBox,
       histH,
       hist,
       filtersH,
@@ -201,13 +284,14 @@ export class NetworkView {
       filters,
     );
     this.renderMaps(maps, hist, mapsRange, layer);
+    if (this.unit) this.showUnit(this.unit);
     if (!layer.params) {
       filtersNote.textContent = 'This layer has no learned parameters.';
       return;
     }
     try {
-      const { params } = await this.engine.weights(layer.name);
-      renderFilters(filters, filtersNote, layer, params);
+      if (!this.params.has(layer.name)) this.params.set(layer.name, (await this.engine.weights(layer.name)).params);
+      renderFilters(filters, filtersNote, layer, this.params.get(layer.name));
     } catch (e) {
       filtersNote.textContent = e.message;
     }
@@ -230,7 +314,16 @@ export class NetworkView {
     if (h > 1) {
       for (let i = 0; i < Math.min(c, DETAIL_MAPS); i++) {
         const fig = document.createElement('figure');
+        fig.dataset.map = String(i);
+        if (this.unit && this.unit[0] === i) fig.classList.add('picked');
         const cv = document.createElement('canvas');
+        cv.title = 'Click a pixel: how was it computed?';
+        cv.addEventListener('click', (e) => {
+          const r = cv.getBoundingClientRect();
+          const x = Math.min(w - 1, Math.max(0, Math.floor(((e.clientX - r.left) / r.width) * w)));
+          const y = Math.min(h - 1, Math.max(0, Math.floor(((e.clientY - r.top) / r.height) * h)));
+          this.showUnit([i, y, x]);
+        });
         const [l2, h2] = this.scaling.value === 'layer' ? [lo, hi] : range(a.data, i * h * w, h * w);
         const m = Math.max(Math.abs(l2), Math.abs(h2));
         paint(cv, a.data, w, h, l2 < 0 ? -m : l2, l2 < 0 ? m : h2, l2 < 0 ? diverging : viridis, i * h * w);
@@ -336,4 +429,16 @@ function drawHistogram(canvas, data) {
   const t = hi.toPrecision(3);
   ctx.fillText(t, W - ctx.measureText(t).width, H - 2);
   ctx.fillText('count (log scale)', W / 2 - 40, 10);
+}
+
+// A conv layer's first filters (first input channel), small, for its column in the diagram.
+function paintFilterStrip(strip, params) {
+  const weight = params.find((p) => p.name === 'weight');
+  if (!weight || weight.shape.length !== 4) return;
+  const [co, ci, kh, kw] = weight.shape;
+  const n = Math.min(co, 8);
+  while (strip.children.length < n) strip.append(document.createElement('canvas'));
+  const [lo, hi] = range(weight.data);
+  const m = Math.max(Math.abs(lo), Math.abs(hi));
+  for (let o = 0; o < n; o++) paint(strip.children[o], weight.data, kw, kh, -m, m, diverging, o * ci * kh * kw);
 }

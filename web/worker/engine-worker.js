@@ -2,13 +2,17 @@
 // Cross-origin-isolated pages get the pthreads build; others the single-threaded one.
 // Training runs in slices of about 100 ms so that pause, stop and other requests are answered
 // between slices; the page never waits on the engine.
-/* global CnnProtocol, CnnIdx, createCnnEngine */
+/* global CnnProtocol, CnnIdx, CnnVerdict, createCnnEngine */
 'use strict';
 // A page on another origin starts this worker through a blob that sets CNN_WORKER_URL first
 // (engine-client.js): relative URLs resolve against the worker's real address, and the
 // single-threaded build is used (pthreads cannot start cross-origin workers).
 const workerUrl = self.CNN_WORKER_URL || self.location.href;
-importScripts(new URL('protocol.js', workerUrl).href, new URL('../lib/idx.js', workerUrl).href);
+importScripts(
+  new URL('protocol.js', workerUrl).href,
+  new URL('../lib/idx.js', workerUrl).href,
+  new URL('../lib/verdict.js', workerUrl).href,
+);
 
 const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL ? 'mt' : 'st';
 const engineBase = new URL('../engine/', workerUrl).href;
@@ -503,6 +507,13 @@ function memoryStats() {
   };
 }
 
+// A layer's parameters: [{name, shape, data}].
+function layerParams(m, layer, info) {
+  const l = info.find((x) => x.name === layer);
+  if (!l) throw new Error(`The model has no layer '${layer}'.`);
+  return (l.param_shapes || []).map((p) => ({ name: p.name, shape: p.shape, data: m.getParam(`${layer}.${p.name}`) }));
+}
+
 const handlers = {
   ping() {
     return {};
@@ -574,32 +585,87 @@ const handlers = {
     return modelInfo(slot);
   },
 
+  // classify, plus the distance of the input's features (lib/verdict.js) when the slot's model is calibrated
+  judge({ input, slot }) {
+    const m = needModel(slot);
+    const probs = m.predict(checkInput(input, slot), 1);
+    const c = slots.get(slotKey(slot)).calib;
+    if (!c) return { probs, distance: null, calibration: null };
+    return {
+      probs,
+      distance: CnnVerdict.lastDistance(m, c.reference, c.layer),
+      calibration: { T: c.T, limit: c.reference ? c.reference.limit : 0 },
+    };
+  },
+
+  // Temperature scaling and the features' reference for the slot's model (kept with it until the model
+  // changes or trains): fitted on the run's validation split when `validation` > 0 (the same images
+  // the training held out, split with the same seed), otherwise on test images 5,000–9,999; the
+  // reliability before and after is measured on test images 0–4,999.
+  calibrate({ validation = 0, seed = 1, slot }) {
+    const m = needModel(slot);
+    if (run && run.slot === slotKey(slot)) throw new Error('The model is training: calibrate it when it is done.');
+    if (!data.test || data.test.size() < 200) throw new Error('Calibration needs the test set (at least 200 images).');
+    checkFit(data.test, 'test', slot);
+    post({ event: 'busy', what: 'calibrating' });
+    const test = data.test;
+    const half = Math.floor(test.size() / 2);
+    const from = (ds, start) => ({ get: (i) => ds.image(start + i), labels: null, n: 0 });
+    let split = null;
+    let fit;
+    let source;
+    if (validation > 0 && data.train && validation < data.train.size()) {
+      split = data.train.split(validation, seed || 1);
+      fit = from(split.validation, 0);
+      fit.n = split.validation.size();
+      source = 'validation';
+    } else {
+      fit = from(test, half);
+      fit.n = test.size() - half;
+      source = 'test';
+    }
+    const fitDs = split ? split.validation : test;
+    const fitStart = split ? 0 : half;
+    fit.labels = Int32Array.from({ length: fit.n }, (_, i) => fitDs.label(fitStart + i));
+    const held = from(test, 0);
+    held.n = Math.min(half, 5000);
+    held.labels = Int32Array.from({ length: held.n }, (_, i) => test.label(i));
+    try {
+      const r = CnnVerdict.calibrate(m, fit, held);
+      slots.get(slotKey(slot)).calib = { T: r.T, reference: r.reference, layer: r.layer };
+      const { reference, ...out } = r;
+      return { ...out, source, limit: reference ? reference.limit : null };
+    } finally {
+      if (split) {
+        split.train.delete();
+        split.validation.delete();
+      }
+    }
+  },
+
   classify({ input, slot }) {
     const m = needModel(slot);
     return { probs: m.predict(checkInput(input, slot), 1) };
   },
 
-  activations({ input, slot }) {
+  // `params`: layer names whose parameters come with the activations (one reply between two training
+  // slices, so the weights are those that computed the activations).
+  activations({ input, slot, params }) {
     const m = needModel(slot);
     checkInput(input, slot);
     const probs = m.predict(input, 1);
-    const layers = JSON.parse(m.layerInfo()).map((l) => {
+    const info = JSON.parse(m.layerInfo());
+    const layers = info.map((l) => {
       const a = m.activation(l.name);
       return { name: l.name, type: l.type, shape: a.shape.slice(1), data: a.data };
     });
-    return { layers, probs };
+    if (!Array.isArray(params)) return { layers, probs };
+    return { layers, probs, params: Object.fromEntries(params.slice(0, 8).map((n) => [n, layerParams(m, n, info)])) };
   },
 
   weights({ layer, slot }) {
     const m = needModel(slot);
-    const info = JSON.parse(m.layerInfo()).find((l) => l.name === layer);
-    if (!info) throw new Error(`The model has no layer '${layer}'.`);
-    const params = (info.param_shapes || []).map((p) => ({
-      name: p.name,
-      shape: p.shape,
-      data: m.getParam(`${layer}.${p.name}`),
-    }));
-    return { params };
+    return { params: layerParams(m, layer, JSON.parse(m.layerInfo())) };
   },
 
   async loadData(msg) {
@@ -701,6 +767,7 @@ const handlers = {
     delete cfg.validation;
     if (resume) cfg.preprocess = JSON.parse(model.preprocess()) || 'standardize';
     const training = new e.Training(model, train, val, JSON.stringify(cfg));
+    slots.get(key).calib = null; // the weights change: the calibration is the old model's
     if (resume) training.restore(resume);
     let from = { iteration: 0, epoch: 0 };
     if (resume) {

@@ -26,8 +26,18 @@
 //   modelInfo     {}                                    -> model info
 //   classify      {input: Float32Array}                 -> {probs: Float32Array}  (input: pixels in [0,1]; an
 //                                                          empty, non-finite or wrong-length input is an error)
-//   activations   {input: Float32Array}                 -> {layers: [{name, type, shape, data: Float32Array}]}
+//   activations   {input: Float32Array, params?: [layer]} -> {layers: [{name, type, shape, data: Float32Array}], probs,
+//                                                           params?: {layer: [{name, shape, data}]}} (the weights
+//                                                           that computed these activations, even while training)
 //   weights       {layer}                               -> {params: [{name, shape, data: Float32Array}]}
+//   judge         {input: Float32Array}                 -> {probs: Float32Array, distance: number|null,
+//                                                          calibration: {T, limit}|null}  (classify, plus what the
+//                                                          verdict needs: web/lib/verdict.js)
+//   calibrate     {validation?, seed?}                  -> {T, before, after: reliability, nllBefore, nllAfter,
+//                                                          fitCount, heldCount, source, layer, limit}: temperature
+//                                                          and features' reference fitted on the run's validation
+//                                                          split (or test images 5,000–9,999), reliability measured
+//                                                          on test images 0–4,999 (lib/verdict.js calibrate)
 // Data
 //   loadData      {source: "mnist", base, parts: ["train", "test"]}
 //               | {source: "idx", trainImages, trainLabels, testImages?, testLabels?}  (Uint8Array, gzip or raw)
@@ -70,6 +80,8 @@
     'classify',
     'activations',
     'weights',
+    'judge',
+    'calibrate',
     'loadData',
     'testImages',
     'train',
