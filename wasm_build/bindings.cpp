@@ -22,6 +22,7 @@
 #include "core/parallel.h"
 #include "data/dataset.h"
 #include "io/model_file.h"
+#include "io/onnx.h"
 #include "io/serialize.h"
 #include "nn/loss.h"
 #include "nn/model.h"
@@ -328,6 +329,14 @@ class ModelHandle {
       return to_u8(file_->encode(extra));
     });
   }
+  // The inference graph with the preprocessing in front, as `cnn export-onnx` writes it.
+  val exportOnnx(bool fold_batchnorm) {
+    return guard([&] {
+      OnnxOptions opt;
+      opt.fold_batchnorm = fold_batchnorm;
+      return to_u8(export_onnx(model(), file_->preprocessing(), opt));
+    });
+  }
 
   const std::shared_ptr<ModelFile>& file() const { return file_; }
 
@@ -522,7 +531,8 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("preprocess", &ModelHandle::preprocess)
       .function("setPreprocess", &ModelHandle::setPreprocess)
       .function("metrics", &ModelHandle::metrics)
-      .function("save", &ModelHandle::save);
+      .function("save", &ModelHandle::save)
+      .function("exportOnnx", &ModelHandle::exportOnnx);
   emscripten::class_<TrainingHandle>("Training")
       .constructor(&TrainingHandle::create)
       .function("run", &TrainingHandle::run)

@@ -152,6 +152,12 @@ declare namespace createCnnEngine {
      * extraJson ("" for none), which win.
      */
     save(extraJson: string): Uint8Array;
+    /**
+     * The inference graph as ONNX bytes (opset 13), as `cnn export-onnx` writes it: input "input"
+     * [N, C, H, W] raw pixels in [0, 1] with the model's preprocessing in the graph, output "logits";
+     * foldBatchnorm folds batch norms that follow a conv/dense layer into its weights.
+     */
+    exportOnnx(foldBatchnorm: boolean): Uint8Array;
   }
 
   interface TrainingConstructor {

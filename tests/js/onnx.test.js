@@ -246,3 +246,20 @@ test('export-onnx refuses what it cannot export, in one line', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+// The page's "Download ONNX" (ModelHandle.exportOnnx in the wasm build) writes the bytes the CLI writes.
+test('the wasm build exports the same ONNX bytes as cnn export-onnx, folded or not', async () => {
+  const dir = path.resolve(root, process.env.CNN_WASM_DIR || path.join('build', 'wasm'));
+  const createCnnEngine = require(path.join(dir, 'cnn_engine_st.js'));
+  const E = await createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
+  const file = path.join(root, 'web', 'models', 'pretrained.cnn');
+  const m = E.loadModel(new Uint8Array(fs.readFileSync(file)));
+  for (const fold of [false, true]) {
+    const out = path.join(tmp, `wasm-${fold}.onnx`);
+    run('export-onnx', '--model', file, '--out', out, ...(fold ? ['--fold-batchnorm'] : []));
+    const bytes = m.exportOnnx(fold);
+    assert.ok(bytes instanceof Uint8Array && bytes.length > 1000, `exportOnnx(${fold}) gave ${bytes.length} bytes`);
+    assert.ok(Buffer.from(bytes).equals(fs.readFileSync(out)), `exportOnnx(${fold}) differs from cnn export-onnx`);
+  }
+  m.delete();
+});
