@@ -344,8 +344,8 @@
 
   // ---- the verdict ----------------------------------------------------------------------------
   const WORDS = {
-    digit: (label, p) => `${label}, ${(100 * p).toFixed(1)} % sure`,
-    unsure: (label) => `Not sure (perhaps ${label})`,
+    digit: (label, p) => `${(100 * p).toFixed(1)} % sure`,
+    unsure: (label) => `Not sure — perhaps ${label}`,
     'not-a-digit': () => 'That does not look like a digit',
   };
   const REASONS = {
@@ -388,6 +388,21 @@
     return out;
   }
 
+  // The verdict on an engine answer ({probs, distance, calibration: {T, limit}} from the worker's
+  // judge, or bare probabilities): the input statistics and the distance only for a model of the ten
+  // digits (`labels` '0'…'9' or none); other class names get the calibrated confidence alone.
+  function judgeAnswer(answer, image, labels = null) {
+    const probs = answer && answer.probs ? answer.probs : answer;
+    const c = answer && answer.probs ? answer.calibration : null;
+    const digits = probs.length === 10 && (!labels || labels.every((l, i) => String(l) === String(i)));
+    return judge({
+      probs,
+      image: digits ? image : null,
+      distance: digits && answer && answer.probs ? answer.distance : null,
+      calibration: c ? { T: c.T, reference: { limit: c.limit } } : null,
+    });
+  }
+
   // The verdict in plain words: {headline, detail}.
   function words(v, labels) {
     const label = (labels && labels[v.top]) ?? String(v.top);
@@ -412,6 +427,7 @@
     lastDistance,
     inputStats,
     judge,
+    judgeAnswer,
     words,
   };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;

@@ -1,7 +1,9 @@
 // The drawing pad: mouse, touch and pen strokes with a soft round brush; the drawing becomes an
 // MNIST-style 28×28 input (lib/digitize.js), shown enlarged, and the class probabilities update
-// while the user draws (at most one request in flight; the newest drawing wins).
-/* global CnnDigitize */
+// while the user draws (at most one request in flight; the newest drawing wins). The answer is the
+// verdict of lib/verdict.js in plain words: the digit, "Not sure" or "That does not look like a digit".
+/* global CnnDigitize, CnnVerdict */
+import '../lib/verdict.js'; // defines self.CnnVerdict
 
 export class DrawView {
   constructor({ pad, preview, clear, bars, top, topConf, hint }, classify) {
@@ -11,7 +13,10 @@ export class DrawView {
     this.top = top;
     this.topConf = topConf;
     this.hint = hint;
-    this.classify = classify; // async (Float32Array 784) -> Float32Array probs
+    // async (Float32Array 784) -> Float32Array probs, or {probs, distance, calibration} (engine judge)
+    this.classify = classify;
+    this.calibration = null; // {T, limit} of the model (lib/verdict.js), when it was calibrated
+    this.verdict = null; // the last verdict (lib/verdict.js judge)
     this.listeners = [];
     this.ctx = pad.getContext('2d', { willReadFrequently: true });
     this.brush = pad.width * 0.075;
@@ -160,7 +165,7 @@ export class DrawView {
     for (const fn of this.listeners) fn(image);
     this.inFlight = true;
     try {
-      this.showProbs(await this.classify(image.slice()));
+      this.showAnswer(await this.classify(image.slice()));
     } catch (e) {
       this.showProbs(null, e.message);
     } finally {
@@ -179,8 +184,8 @@ export class DrawView {
     this.image = image;
     try {
       const p = probs || (await this.classify(image.slice()));
-      this.showProbs(p);
-      return p;
+      this.showAnswer(p);
+      return p.probs || p;
     } catch (e) {
       this.showProbs(null, e.message);
       return null;
@@ -211,8 +216,24 @@ export class DrawView {
     ctx.putImageData(img, 0, 0);
   }
 
-  showProbs(probs, error) {
+  // A classify answer: probabilities, or {probs, distance, calibration} from the engine's judge.
+  showAnswer(r) {
+    if (r && r.probs) {
+      this.calibration = r.calibration || null; // the engine's word: null until the model is calibrated
+      this.showProbs(r.probs, null, r.distance);
+    } else this.showProbs(r);
+  }
+
+  // The verdict (lib/verdict.js) on the current input (`distance` from the engine's judge).
+  judge(probs, distance = null) {
+    return CnnVerdict.judgeAnswer({ probs, distance, calibration: this.calibration }, this.image, this.labels);
+  }
+
+  showProbs(probs, error, distance = null) {
+    const box = this.top.parentElement;
     if (!probs) {
+      this.verdict = null;
+      delete box.dataset.verdict;
       for (const r of this.rows) {
         r.bar.style.width = '0';
         r.val.textContent = '–';
@@ -223,16 +244,24 @@ export class DrawView {
       this.topConf.classList.toggle('error', !!error);
       return;
     }
-    let best = 0;
-    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+    // the bars show the calibrated probabilities (softmax(z / T)), the numbers the verdict reads
+    const v = (this.verdict = this.judge(probs, distance));
+    const best = v.top;
     this.rows.forEach((r, i) => {
-      const p = i < probs.length ? probs[i] : 0;
+      const p = i < v.probs.length ? v.probs[i] : 0;
       r.bar.style.width = `${(100 * p).toFixed(1)}%`;
       r.val.textContent = `${(100 * p).toFixed(1)} %`;
-      r.li.classList.toggle('best', i === best);
+      r.li.classList.toggle('best', i === best && v.verdict === 'digit');
     });
-    this.top.textContent = this.labels[best] ?? String(best);
-    this.topConf.textContent = `${(100 * probs[best]).toFixed(1)} % sure`;
+    const w = CnnVerdict.words(v, this.labels);
+    box.dataset.verdict = v.verdict;
+    this.top.textContent =
+      v.verdict === 'digit' ? (this.labels[best] ?? String(best)) : v.verdict === 'unsure' ? '?' : '✗';
+    this.topConf.textContent = v.verdict === 'digit' ? w.headline : `${w.headline}${w.detail ? `: ${w.detail}` : ''}.`;
+    this.topConf.title =
+      v.verdict === 'digit'
+        ? ''
+        : `The network's top class is ${this.labels[best] ?? best} (${(100 * v.confidence).toFixed(1)} %)`;
     this.topConf.classList.remove('error');
   }
 }

@@ -16,9 +16,12 @@
 // Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
 // Several widgets on a page share one engine worker (one per widget origin), each with its own model
 // in the worker (a protocol "slot"); one training runs at a time.
+/* global CnnVerdict */
 import '../lib/digitize.js'; // defines self.CnnDigitize (used by DrawView)
 import { EngineClient, restartText } from '../engine-client.js';
 import { DrawView } from '../views/draw.js';
+import '../lib/verdict.js'; // defines self.CnnVerdict (the verdict of a prediction)
+import { calibrateModel } from '../views/calibration.js';
 import * as X from '../lib/experiment.js';
 import { Session, TEXT } from '../lib/session.js';
 import { renderSettings } from '../lib/settings.js';
@@ -271,10 +274,10 @@ export class CnnWidget extends HTMLElement {
   async classify(input) {
     const image = toInput(input);
     await this.modelReady;
-    const probs = await this.predict(image, 'api');
-    if (this.views.draw) this.views.draw.show(image, probs);
+    const answer = await this.predict(image, 'api');
+    if (this.views.draw) this.views.draw.show(image, answer);
     if (this.views.network) this.views.network.setInput(image);
-    return Array.from(probs);
+    return Array.from(answer.probs);
   }
 
   // Trains on MNIST from fresh weights (the model description's initialisation) with the widget's
@@ -361,7 +364,7 @@ export class CnnWidget extends HTMLElement {
         const d = this.views.draw;
         if (d && d.image)
           this.predict(d.image, 'restart').then(
-            (p) => d.showProbs(p),
+            (p) => d.showAnswer(p),
             () => {},
           );
       }),
@@ -593,6 +596,7 @@ export class CnnWidget extends HTMLElement {
       const first = info.layers.find((l) => /conv/.test(l.type)) || info.layers[1];
       if (first) network.select(first.name);
     }
+    if (draw && this.session.trained) setTimeout(() => this.calibrate(null), 1500);
     if (draw) {
       if (draw.image) draw.show(draw.image);
       else if (this.exp.mode === 'network')
@@ -609,13 +613,39 @@ export class CnnWidget extends HTMLElement {
     });
   }
 
+  // Resolves to the engine's answer {probs, distance, calibration}; the 'prediction' event carries
+  // the ten probabilities and the verdict (lib/verdict.js).
   async predict(image, source) {
     await this.modelReady;
-    const probs = await this.entry.client.classify(image.slice(), this.slot_);
+    const answer = await this.entry.client.judge(image.slice(), this.slot_);
+    const probs = answer.probs;
     let top = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i] > probs[top]) top = i;
-    this.emit('prediction', { probabilities: Array.from(probs), top, confidence: probs[top], source });
-    return probs;
+    const v = CnnVerdict.judgeAnswer(answer, image);
+    this.emit('prediction', {
+      probabilities: Array.from(probs),
+      top,
+      confidence: probs[top],
+      verdict: v.verdict,
+      calibratedConfidence: v.confidence,
+      source,
+    });
+    return answer;
+  }
+
+  // Calibrates a trained model in the engine (views/calibration.js): after a training on its
+  // validation split, otherwise on MNIST test images 5,001–10,000 (downloaded once, 1.6 MB).
+  async calibrate(run) {
+    if (!this.session_ || this.session_.training || (!run && !this.session_.trained)) return null;
+    try {
+      if (!run) await this.session_.ensureMnist(['test']);
+      const r = await calibrateModel(this.session_, null, run || {});
+      const d = this.views.draw;
+      if (r && d && d.image) d.show(d.image);
+      return r;
+    } catch (e) {
+      return null;
+    }
   }
 
   showImage(image, caption) {
@@ -654,6 +684,9 @@ export class CnnWidget extends HTMLElement {
       return;
     }
     this.schedule(); // attributes changed during the training take effect now
+    const cfg = this.session_ && this.session_.config;
+    if (status !== 'failed' && status !== 'diverged' && cfg)
+      setTimeout(() => this.calibrate({ validation: cfg.validation || 0, seed: cfg.seed || 1 }), 0);
   }
 
   controls() {

@@ -1,0 +1,68 @@
+// Honest answers in the page: strokes of the committed sets (tests/fixtures/strokes/, drawn with the
+// mouse as a visitor draws) get the right verdict on the Draw card once the shipped model is
+// calibrated, and the calibration view (ECE before/after, two reliability diagrams) is shown.
+//   SHOTS=/tmp/dir also saves screenshots of the Draw card for each verdict and of the calibration.
+const { test, expect } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
+const { ready } = require('./helpers');
+
+const fixtures = path.join(__dirname, '..', 'tests', 'fixtures', 'strokes');
+const items = [
+  ...JSON.parse(fs.readFileSync(path.join(fixtures, 'digits.json'), 'utf8')).items,
+  ...JSON.parse(fs.readFileSync(path.join(fixtures, 'nondigits.json'), 'utf8')).items,
+];
+const byId = (id) => items.find((it) => it.id === id);
+
+async function drawStrokes(page, strokes) {
+  const pad = page.locator('#pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  const s = box.width / 280;
+  for (const st of strokes) {
+    await page.mouse.move(box.x + st[0][0] * s, box.y + st[0][1] * s);
+    await page.mouse.down();
+    for (const [x, y] of st.slice(1)) await page.mouse.move(box.x + x * s, box.y + y * s);
+    await page.mouse.up();
+  }
+}
+
+const cases = [
+  ['a dot', 'n-dot-1', ['not-a-digit']],
+  ['a tangle', 'n-tangle-3', ['not-a-digit', 'unsure']],
+  ['a #', 'n-hash-1', ['not-a-digit', 'unsure']],
+  ['a 3', 'd3-1', ['digit'], '3'],
+];
+
+test('a dot, a tangle and a # are not called digits; a drawn 3 is a 3; the calibration is shown', async ({
+  page,
+}, info) => {
+  test.setTimeout(180000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await ready(page);
+  // the shipped model is calibrated in the background (test images 5,001–10,000)
+  await page.waitForFunction(() => document.documentElement.dataset.calibrated, null, { timeout: 120000 });
+  const calib = page.locator('#calibration');
+  await expect(calib).toBeVisible();
+  await expect(calib.locator('svg.reliability')).toHaveCount(2);
+  console.log(`calibration: ${(await calib.locator('.calib-ece').textContent()).trim()}`);
+  const shots = process.env.SHOTS;
+  for (const [what, id, allowed, label] of cases) {
+    await page.click('#clear');
+    await drawStrokes(page, byId(id).strokes);
+    const box = page.locator('#draw-card .verdict');
+    await expect(box).toHaveAttribute('data-verdict', /./);
+    await page.waitForTimeout(400); // the answer for the finished drawing
+    const verdict = await box.getAttribute('data-verdict');
+    const text = `${await page.locator('#top-class').textContent()} ${await page.locator('#top-conf').textContent()}`;
+    console.log(`${what} (${id}): ${verdict} — ${text}`);
+    expect(allowed).toContain(verdict);
+    if (label) await expect(page.locator('#top-class')).toHaveText(label);
+    if (shots && info.project.name === 'isolated')
+      await page.locator('#draw-card').screenshot({ path: path.join(shots, `draw-${id}.png`) });
+  }
+  if (shots && info.project.name === 'isolated') await calib.screenshot({ path: path.join(shots, 'calibration.png') });
+  expect(errors).toEqual([]);
+});
