@@ -8,6 +8,7 @@ import { TrainView } from './views/train.js';
 import { ModelPicker } from './views/model-picker.js';
 import { CalibrationView, calibrateModel } from './views/calibration.js';
 import { store } from './lib/store.js';
+import { downloadBytes } from './lib/download.js';
 import { fmtCompact, fmtInt, fmtPct, fmtBytes } from './lib/format.js';
 import * as experiment from './lib/experiment.js';
 import { renderAllSettings } from './lib/settings.js';
@@ -511,16 +512,27 @@ $('#download-model').addEventListener('click', async () => {
   const msg = $('#io-msg');
   try {
     const { bytes } = await engine.saveModel();
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    a.download = `${session.info.name || 'model'}.cnn`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-    say(msg, `Downloaded ${a.download} (${fmtBytes(bytes.length)}).`, 'ok');
+    const file = downloadBytes(bytes, `${session.info.name || 'model'}.cnn`);
+    say(msg, `Downloaded ${file} (${fmtBytes(bytes.length)}).`, 'ok');
   } catch (e) {
     say(msg, `Could not download: ${e.message}`, 'error');
+  }
+});
+
+// The model as ONNX (raw [0, 1] pixels in, the preprocessing in the graph, logits out): for PyTorch
+// (onnx2torch) or ONNX Runtime.
+$('#download-onnx').addEventListener('click', async () => {
+  const msg = $('#io-msg');
+  try {
+    const { bytes } = await engine.exportOnnx(false);
+    const file = downloadBytes(bytes, `${session.info.name || 'model'}.onnx`);
+    say(
+      msg,
+      `Downloaded ${file} (${fmtBytes(bytes.length)}): input "input" [N, ${(session.info.input || []).join(', ')}] of pixels in [0, 1], output "logits".`,
+      'ok',
+    );
+  } catch (e) {
+    say(msg, `Could not export ONNX: ${e.message}`, 'error');
   }
 });
 

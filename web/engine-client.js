@@ -518,6 +518,14 @@ Object.assign(EngineClient.prototype, {
   modelInfo(slot, opts) {
     return this.request(REQ.modelInfo, withSlot({}, slot), opts);
   },
+  // -> {bytes: Uint8Array}: the slot's model as an ONNX file
+  exportOnnx(foldBatchnorm, slot, opts) {
+    return this.request(REQ.exportOnnx, withSlot({ foldBatchnorm: !!foldBatchnorm }, slot), opts);
+  },
+  // -> the engine's summary of a description, or its message and layer (see protocol.js)
+  inspectModel(json, opts) {
+    return this.request(REQ.inspectModel, { json }, opts);
+  },
   classify(input, slot, opts) {
     return this.request(REQ.classify, withSlot({ input }, slot), opts).then((r) => r.probs);
   },

@@ -320,6 +320,14 @@ export class CnnWidget extends HTMLElement {
     return this.entry_ ? this.session.stop() : 'idle';
   }
 
+  // The widget's model (trained in the page or not) as an ONNX file, for PyTorch or ONNX Runtime:
+  // input "input" [N, C, H, W] of pixels in [0, 1], output "logits". Resolves to a Uint8Array.
+  async exportOnnx({ foldBatchnorm = false } = {}) {
+    await this.modelReady;
+    const { bytes } = await this.entry.client.exportOnnx(foldBatchnorm, this.slot_);
+    return bytes;
+  }
+
   // ---- internals ----
   get entry() {
     if (!this.entry_) this.entry_ = engineFor(ROOT);

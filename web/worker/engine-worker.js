@@ -99,6 +99,41 @@ function modelInfo(slot) {
   };
 }
 
+// Builds a description with the engine: {ok: true, layers, total_params, total_macs} or
+// {ok: false, error, layer}, where layer is the index (in desc.layers) of the layer the message is
+// about: the one it names, or else, for a sequential description, the first whose prefix fails.
+function inspectDescription(e, json) {
+  const text = typeof json === 'string' ? json : JSON.stringify(json);
+  let desc;
+  try {
+    desc = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `The model description is not valid JSON: ${err.message}`, layer: null };
+  }
+  const build = (t) => {
+    let m = null;
+    try {
+      m = new e.Model(t);
+      const s = JSON.parse(m.summary());
+      return { ok: true, layers: s.layers, total_params: s.total_params, total_macs: s.total_macs };
+    } catch (err) {
+      return { ok: false, error: err.message };
+    } finally {
+      if (m) m.delete();
+    }
+  };
+  const r = build(text);
+  if (r.ok) return r;
+  const layers = desc && Array.isArray(desc.layers) ? desc.layers : [];
+  const named = /layer '([^']+)'/.exec(r.error);
+  let at = named ? layers.findIndex((l) => l && l.name === named[1]) : -1;
+  if (at < 0 && layers.length > 1 && layers.length <= 200 && !layers.some((l) => l && l.inputs)) {
+    for (let k = 1; k <= layers.length && at < 0; ++k)
+      if (!build(JSON.stringify({ ...desc, layers: layers.slice(0, k) })).ok) at = k - 1;
+  }
+  return { ok: false, error: r.error, layer: at >= 0 ? at : null };
+}
+
 function replaceModel(m, name, slot) {
   const key = slotKey(slot);
   if (run && run.state !== 'idle' && run.slot === key) {
@@ -583,6 +618,16 @@ const handlers = {
 
   modelInfo({ slot }) {
     return modelInfo(slot);
+  },
+
+  exportOnnx({ slot, foldBatchnorm }) {
+    return { bytes: needModel(slot).exportOnnx(!!foldBatchnorm) };
+  },
+
+  // The summary of a description the engine builds (and frees): the layer editor's live shapes,
+  // parameters and MACs, or the engine's message and the layer it names.
+  async inspectModel({ json }) {
+    return inspectDescription(await engine(), json);
   },
 
   // classify, plus the distance of the input's features (lib/verdict.js) when the slot's model is calibrated

@@ -24,6 +24,12 @@
 //   unloadModel   {slot}                                -> {unloaded: bool}  (frees a slot's model)
 //   saveModel     {}                                    -> {bytes: Uint8Array}  (a .cnn model file)
 //   modelInfo     {}                                    -> model info
+//   exportOnnx    {foldBatchnorm?: bool}                -> {bytes: Uint8Array}  (an ONNX file of the slot's model:
+//                                                          raw [0,1] pixels in, preprocessing in the graph, "logits" out)
+//   inspectModel  {json}                                -> {ok: true, layers: [{name, type, shape, params, macs, note?}],
+//                                                          total_params, total_macs} | {ok: false, error, layer: index|null}
+//                                                          (builds a description and returns its summary, or the
+//                                                          engine's message and the layer it names; no model changes)
 //   classify      {input: Float32Array}                 -> {probs: Float32Array}  (input: pixels in [0,1]; an
 //                                                          empty, non-finite or wrong-length input is an error)
 //   activations   {input: Float32Array, params?: [layer]} -> {layers: [{name, type, shape, data: Float32Array}], probs,
@@ -77,6 +83,8 @@
     'unloadModel',
     'saveModel',
     'modelInfo',
+    'exportOnnx',
+    'inspectModel',
     'classify',
     'activations',
     'weights',
