@@ -152,10 +152,10 @@ function scheduleCalibration(trained) {
 const live = new LiveViews(session, async () => {
   await network.refresh();
   if (!draw.image || draw.inFlight || draw.dirty) return;
-  draw.showProbs(
-    network.input === draw.image && network.probs ? network.probs : await api.classify(draw.image.slice()),
-  );
+  const answer = await draw.classify(draw.image.slice()); // the Draw card's own request (and verdict)
+  if (draw.image && !draw.inFlight && !draw.dirty) (draw.showAnswer || draw.showProbs).call(draw, answer);
 });
+state.network = network;
 state.live = live;
 $('#tour-start').addEventListener('click', () => startTour({ force: true }));
 $('#live-views').addEventListener('change', (e) => (live.enabled = e.target.checked));
