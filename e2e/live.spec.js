@@ -88,8 +88,8 @@ test('the network view and the probabilities change while the model trains', asy
   await page.evaluate(() => window.cnnApp.session.stop());
   await page.waitForFunction(() => !window.cnnApp.training, null, { timeout: 120000 });
   console.log(
-    `live views: iteration ${itA} → ${itB}: ${differ(a.thumbs, b.thumbs)} of ${a.thumbs.length / 4} thumbnail pixels and ` +
-      `${differ(a.filters, b.filters)} of ${a.filters.length / 4} first-layer filter pixels (RGBA values) changed; ` +
+    `live views: iteration ${itA} → ${itB}: ${differ(a.thumbs, b.thumbs)} of ${a.thumbs.length} thumbnail RGBA values and ` +
+      `${differ(a.filters, b.filters)} of ${a.filters.length} first-layer filter RGBA values changed; ` +
       `${b.refreshes - a.refreshes} refreshes; probabilities ${a.bars} → ${b.bars}`,
   );
   expect(a.filters.length).toBeGreaterThan(0);
