@@ -17,6 +17,7 @@ export class DrawView {
     this.classify = classify;
     this.calibration = null; // {T, limit} of the model (lib/verdict.js), when it was calibrated
     this.verdict = null; // the last verdict (lib/verdict.js judge)
+    this.prompt = ''; // what the answer says before there is an input (default: 'Draw a digit in the box')
     this.listeners = [];
     this.ctx = pad.getContext('2d', { willReadFrequently: true });
     this.brush = pad.width * 0.075;
@@ -177,8 +178,12 @@ export class DrawView {
   // Shows an external image (a test image, an API call's input) as the current input, with its
   // probabilities (`probs`, or classified here). Resolves to the probabilities (null on an error).
   async show(image, probs) {
-    this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
-    this.paintPad(image);
+    // The user's own drawing shown again (another model, a calibration that ended while drawing):
+    // its ink stays on the pad, and the next stroke continues it rather than starting a new digit.
+    if (image !== this.image || this.external) {
+      this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+      this.paintPad(image);
+    }
     this.hint.hidden = true;
     this.paintPreview(image);
     this.image = image;
@@ -240,7 +245,7 @@ export class DrawView {
         r.li.classList.remove('best');
       }
       this.top.textContent = '?';
-      this.topConf.textContent = error || 'Draw a digit in the box';
+      this.topConf.textContent = error || this.prompt || 'Draw a digit in the box';
       this.topConf.classList.toggle('error', !!error);
       return;
     }

@@ -9,10 +9,12 @@
 //   data        mnist
 //   panels      comma list of the parts to show (see PANELS below), or "-name,-name" to hide some
 //   size        small | medium (default) | large;  width, height: CSS lengths (400, 100%, 30rem)
+//   theme       light (default: white, as most course pages) | dark | auto (the visitor's light/dark)
 //   optimizer, lr, schedule, batch, epochs, iterations, seed, augment, l1, l2, validation: training
 //   experiment  a whole experiment, base64url (lib/experiment.js); the attributes above override it
+//   A model description may also be a child <script type="application/json"> (getEmbedCode writes it).
 // API: ready (promise), classify(imageData | Float32Array(784)), train(options), pause(), resume(),
-//   stop(), getState() / setState(experiment) / experiment, getShareUrl(), getEmbedCode().
+//   stop(), exportOnnx(), getState() / setState(experiment) / experiment, getShareUrl(), getEmbedCode().
 // Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
 // Several widgets on a page share one engine worker (one per widget origin), each with its own model
 // in the worker (a protocol "slot"); one training runs at a time.
@@ -43,8 +45,12 @@ const DEFAULT_PANELS = Object.freeze({
 });
 const TITLES = { classify: 'Draw a digit', network: 'Inside the network', train: 'Train a network on MNIST' };
 const SIZES = ['small', 'medium', 'large'];
+const THEMES = ['light', 'dark', 'auto'];
+// The settings the train form always shows; the others show when they differ from their default
+// (an attribute or a shared experiment set them), and Iterations replaces Epochs when it is set.
+const FORM_KEYS = ['optimizer', 'lr', 'batch', 'epochs', 'seed'];
 const CSS_LENGTH = /^\s*(\d{1,5}(\.\d{1,3})?)\s*(px|%|rem|em|vw|vh|ch)?\s*$/;
-const ATTRS = ['mode', 'model', 'data', 'panels', 'size', 'width', 'height', 'experiment', ...X.HYPER_KEYS];
+const ATTRS = ['mode', 'model', 'data', 'panels', 'size', 'theme', 'width', 'height', 'experiment', ...X.HYPER_KEYS];
 
 // A handwritten 2 of the MNIST test set (image 1), shown by the network view before anything is drawn.
 const SAMPLE = Float32Array.from(
@@ -92,6 +98,52 @@ function el(tag, props = {}, ...kids) {
   }
   for (const kid of kids) if (kid) e.append(kid);
   return e;
+}
+
+// A model attribute that holds a description as JSON.
+function parseModelJson(text) {
+  if (text.length > 40000) throw new X.ExperimentError('the model description is too large');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new X.ExperimentError(`the model description is not valid JSON: ${e.message}`);
+  }
+}
+
+// A model description as JSON a teacher can read and edit: its fields in the usual order, one line
+// per layer (type and name first).
+function readableModel(model) {
+  const value = (v) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'number') ? `[${v.join(', ')}]` : JSON.stringify(v);
+  const order = ['name', 'description', 'input', 'init', 'seed'];
+  const keys = [...order.filter((k) => k in model), ...Object.keys(model).filter((k) => !order.includes(k))];
+  const layer = (l) => {
+    const first = ['type', 'name'].filter((k) => k in l);
+    const ks = [...first, ...Object.keys(l).filter((k) => !first.includes(k))];
+    return `    {${ks.map((k) => `${JSON.stringify(k)}: ${value(l[k])}`).join(', ')}}`;
+  };
+  const lines = keys.map((k) =>
+    k === 'layers' && Array.isArray(model.layers)
+      ? `  "layers": [\n${model.layers.map(layer).join(',\n')}\n  ]`
+      : `  ${JSON.stringify(k)}: ${value(model[k])}`,
+  );
+  return `{\n${lines.join(',\n')}\n}`;
+}
+
+// What Start will run, in words, from the settings table's labels.
+function runText(exp) {
+  const H = X.HYPER;
+  const n = (v) => Number(v).toLocaleString('en-US');
+  const length =
+    exp.iterations > 0
+      ? `${n(exp.iterations)} iterations (mini-batches of ${n(exp.batch)} images)`
+      : `${n(exp.epochs)} epoch${exp.epochs === 1 ? '' : 's'} in mini-batches of ${n(exp.batch)} images`;
+  const reg = [exp.l1 > 0 ? `L1 ${exp.l1}` : '', exp.l2 > 0 ? `L2 ${exp.l2}` : ''].filter(Boolean).join(', ');
+  return (
+    `Start runs ${length} with ${H.optimizer.options[exp.optimizer]}, learning rate ${exp.lr}, ` +
+    `${H.schedule.options[exp.schedule]} schedule, augmentation “${exp.augment}”` +
+    `${reg ? `, ${reg}` : ''}, ${n(exp.validation)} training images held out for validation, seed ${exp.seed}.`
+  );
 }
 
 const escapeAttr = (s) =>
@@ -178,6 +230,11 @@ export class CnnWidget extends HTMLElement {
 
   connectedCallback() {
     this.subscribe();
+    if (!this.childWatch) {
+      // a model description given as a child <script type="application/json"> may arrive later
+      this.childWatch = new MutationObserver(() => this.schedule());
+      this.childWatch.observe(this, { childList: true, subtree: true, characterData: true });
+    }
     this.schedule();
   }
 
@@ -252,13 +309,15 @@ export class CnnWidget extends HTMLElement {
     return X.toUrl(this.getState(), `${ROOT}${target === 'app' ? 'index.html' : 'embed.html'}`);
   }
 
-  // The HTML that embeds this widget: the script and element, or an <iframe> of embed.html.
+  // The HTML that embeds this widget: the script and the element with readable attributes
+  // (mode="train" model="lenet5" optimizer="adam" lr="0.01" …; a model description as a child
+  // <script type="application/json">), or an <iframe> of embed.html.
   getEmbedCode(form = 'script') {
     const exp = this.getState();
-    const keep = ['panels', 'size', 'width', 'height'].filter((a) => this.hasAttribute(a) && this.valid[a]);
+    const keep = ['panels', 'size', 'theme', 'width', 'height'].filter((a) => this.hasAttribute(a) && this.valid[a]);
     if (form === 'iframe') {
       const q = new URLSearchParams(
-        keep.filter((a) => a === 'panels' || a === 'size').map((a) => [a, this.getAttribute(a)]),
+        keep.filter((a) => ['panels', 'size', 'theme'].includes(a)).map((a) => [a, this.getAttribute(a)]),
       );
       const src = `${ROOT}embed.html${q.toString() ? `?${q}` : ''}#exp=${X.encode(exp)}`;
       const height = { classify: 560, network: 820, train: 980 }[exp.mode];
@@ -267,8 +326,37 @@ export class CnnWidget extends HTMLElement {
         `width="100%" height="${height}" style="border:0" loading="lazy" allow="clipboard-write"></iframe>`
       );
     }
-    const attrs = [`experiment="${X.encode(exp)}"`, ...keep.map((a) => `${a}="${escapeAttr(this.getAttribute(a))}"`)];
-    return `<script type="module" src="${escapeAttr(MODULE_URL)}"></script>\n<cnn-widget ${attrs.join(' ')}></cnn-widget>`;
+    // The model as it was asked for: a name (pretrained or the zoo's) stays a name.
+    const asked = { ...this.exp, ...this.edited }.model;
+    const model = typeof asked === 'string' ? asked : exp.model;
+    const attrs = [['mode', exp.mode]];
+    if (typeof model === 'string') attrs.push(['model', model]);
+    if (exp.data !== X.DEFAULTS.data) attrs.push(['data', exp.data]);
+    // A train widget lists every setting (what Start runs, whatever the defaults of later versions);
+    // the others only those that differ from the defaults (used by train()).
+    for (const k of X.HYPER_KEYS) if (exp.mode === 'train' || exp[k] !== X.DEFAULTS[k]) attrs.push([k, String(exp[k])]);
+    for (const a of keep) attrs.push([a, this.getAttribute(a)]);
+    const open = `<cnn-widget ${attrs.map(([k, v]) => `${k}="${escapeAttr(v)}"`).join(' ')}>`;
+    const child =
+      typeof model === 'string'
+        ? ''
+        : `\n  <script type="application/json">\n${readableModel(model)
+            .replace(/</g, '\\u003c')
+            .replace(/^/gm, '    ')}\n  </script>\n`;
+    return `<script type="module" src="${escapeAttr(MODULE_URL)}"></script>\n${open}${child}</cnn-widget>`;
+  }
+
+  // The model description of a child <script type="application/json">, or undefined.
+  childModel() {
+    const script = this.querySelector(':scope > script[type="application/json"]');
+    if (!script) return undefined;
+    try {
+      return JSON.parse(script.textContent);
+    } catch (e) {
+      throw new X.ExperimentError(
+        `the model description in the <script type="application/json"> is not valid JSON: ${e.message}`,
+      );
+    }
   }
 
   async classify(input) {
@@ -444,12 +532,32 @@ export class CnnWidget extends HTMLElement {
     attr('mode', X.checkMode);
     // A train widget given no model trains a new small net (experiment.FIRST_MODEL), never the
     // shipped trained one; model="pretrained" (fine-tuning it) must be asked for.
-    this.modelGiven = this.hasAttribute('model') || this.hasAttribute('experiment');
+    let child;
+    try {
+      child = this.childModel();
+    } catch (e) {
+      problems.push(e.message);
+      exp.model = null;
+    }
+    this.modelGiven = this.hasAttribute('model') || this.hasAttribute('experiment') || child !== undefined;
     if (!this.modelGiven && exp.mode === 'train') exp.model = X.FIRST_MODEL;
-    attr('model', X.checkModel);
+    if (child !== undefined && !this.hasAttribute('model')) {
+      try {
+        exp.model = X.checkModel(child);
+      } catch (e) {
+        problems.push(e.message);
+        exp.model = null;
+      }
+    }
+    // model="lenet5", or a model description as JSON
+    attr('model', (v) => X.checkModel(v.startsWith('{') ? parseModelJson(v) : v));
     attr('data', X.checkData);
     for (const k of X.HYPER_KEYS) attr(k, (v) => X.checkHyper(k, v));
-    for (const a of ['size', 'width', 'height', 'panels']) valid[a] = this.hasAttribute(a);
+    for (const a of ['size', 'theme', 'width', 'height', 'panels']) valid[a] = this.hasAttribute(a);
+    if (this.hasAttribute('theme') && !THEMES.includes(this.getAttribute('theme').trim())) {
+      problems.push(`theme must be one of ${THEMES.join(', ')} (got ${X.quote(this.getAttribute('theme'))})`);
+      valid.theme = false;
+    }
     if (this.hasAttribute('size') && !SIZES.includes(this.getAttribute('size').trim())) {
       problems.push(`size must be one of ${SIZES.join(', ')} (got ${X.quote(this.getAttribute('size'))})`);
       valid.size = false;
@@ -494,7 +602,10 @@ export class CnnWidget extends HTMLElement {
     if (this.builtMode !== exp.mode) this.build(exp.mode);
     for (const p of this.root.querySelectorAll('[data-panel]')) p.hidden = !panels.includes(p.dataset.panel);
     this.frame.classList.toggle('no-header', !panels.includes('header'));
+    this.panels = panels;
+    this.panelControls();
     X.applyToForm(this.root, { ...exp, ...this.edited });
+    this.formFields();
     this.ui.problems.replaceChildren(...problems.map((p) => el('li', { text: p })));
     this.ui.problems.hidden = !problems.length;
     const said = problems.join('\n');
@@ -523,6 +634,7 @@ export class CnnWidget extends HTMLElement {
   applySize(valid) {
     const size = valid.size ? this.getAttribute('size').trim() : 'medium';
     this.frame.dataset.size = size;
+    this.frame.dataset.theme = valid.theme ? this.getAttribute('theme').trim() : 'light';
     for (const a of ['width', 'height']) {
       if (!valid[a]) {
         this.style.removeProperty(a);
@@ -532,6 +644,43 @@ export class CnnWidget extends HTMLElement {
       this.style.setProperty(a, `${m[1]}${m[3] || 'px'}`);
     }
     this.frame.classList.toggle('fixed-height', !!valid.height);
+  }
+
+  // A hidden panel takes its controls with it: no Clear, and no "draw your own digit", without the pad.
+  panelControls() {
+    const u = this.ui;
+    if (!u) return;
+    const pad = (this.panels || []).includes('pad');
+    if (u.clear) u.clear.hidden = !pad;
+    if (this.builtMode === 'classify') u.title.textContent = pad ? TITLES.classify : 'What the network says';
+    if (this.views.draw) {
+      this.views.draw.prompt = pad ? '' : 'No image yet';
+      if (!this.views.draw.image) this.views.draw.showProbs(null);
+    }
+    if (u.caption && u.caption.dataset.sample) u.caption.textContent = this.sampleCaption();
+  }
+
+  sampleCaption() {
+    const pad = (this.panels || []).includes('pad');
+    return `A handwritten 2 from the MNIST test set. ${pad ? 'Draw your own digit, or pick' : 'Pick'} another test image.`;
+  }
+
+  // The train form shows what Start will run: the usual five settings, every other one that an
+  // attribute or a shared experiment set, Iterations instead of Epochs when it is set, and a sentence.
+  formFields() {
+    const u = this.ui;
+    if (!u || !u.form) return;
+    const exp = { ...this.exp, ...this.edited };
+    const byIterations = exp.iterations > 0;
+    for (const k of X.HYPER_KEYS) {
+      const f = u.form.querySelector(`#${k}`);
+      if (!f) continue;
+      let show = FORM_KEYS.includes(k) || exp[k] !== X.DEFAULTS[k];
+      if (k === 'epochs') show = !byIterations;
+      if (k === 'iterations') show = byIterations;
+      f.closest('label').hidden = !show;
+    }
+    u.runs.textContent = runText(exp);
   }
 
   // Loads the experiment's model into this widget's slot of the shared worker (loads run one
@@ -607,11 +756,7 @@ export class CnnWidget extends HTMLElement {
     if (draw && this.session.trained) setTimeout(() => this.calibrate(null), 1500);
     if (draw) {
       if (draw.image) draw.show(draw.image);
-      else if (this.exp.mode === 'network')
-        this.showImage(
-          SAMPLE,
-          'A handwritten 2 from the MNIST test set. Draw your own digit, or pick another test image.',
-        );
+      else if (this.exp.mode === 'network') this.showImage(SAMPLE, this.sampleCaption(), true);
     }
     this.emit('ready', {
       model: info.name,
@@ -656,11 +801,14 @@ export class CnnWidget extends HTMLElement {
     }
   }
 
-  showImage(image, caption) {
+  showImage(image, caption, sample = false) {
     const { draw, network } = this.views;
     if (draw) draw.show(image);
     if (network) network.setInput(image);
-    if (this.ui.caption) this.ui.caption.textContent = caption;
+    if (this.ui.caption) {
+      this.ui.caption.textContent = caption;
+      this.ui.caption.dataset.sample = sample ? '1' : '';
+    }
   }
 
   async testImage() {
@@ -746,7 +894,7 @@ export class CnnWidget extends HTMLElement {
     const header = el(
       'div',
       { class: 'head', 'data-panel': 'header' },
-      el('strong', { class: 'title', text: TITLES[mode] }),
+      (ui.title = el('strong', { class: 'title', text: TITLES[mode] })),
       ui.modelName,
       ui.engine,
     );
@@ -804,6 +952,7 @@ export class CnnWidget extends HTMLElement {
     });
     const hint = el('p', { class: 'pad-hint', text: 'Draw a digit here' });
     const clear = el('button', { type: 'button', text: 'Clear', title: 'Erase the drawing (Delete key on the pad)' });
+    ui.clear = clear;
     const padPanel = el(
       'div',
       { class: 'pad-panel', 'data-panel': 'pad' },
@@ -855,6 +1004,7 @@ export class CnnWidget extends HTMLElement {
       this.predict(input, 'draw'),
     );
     this.views.draw.clear();
+    this.panelControls();
     if (mode !== 'network') return;
     ui.caption = el('p', { class: 'muted caption' });
     const scaling = el(
@@ -897,6 +1047,7 @@ export class CnnWidget extends HTMLElement {
       this.views.draw.onInput((image) => {
         this.views.network.setInput(image);
         ui.caption.textContent = image ? 'Your drawing.' : '';
+        ui.caption.dataset.sample = '';
       });
       if (this.info) {
         this.views.network.setModel(this.info);
@@ -912,8 +1063,9 @@ export class CnnWidget extends HTMLElement {
     const ui = this.ui;
     ui.form = renderSettings(
       el('form', { class: 'train-form', novalidate: true, onsubmit: (e) => e.preventDefault() }),
-      ['optimizer', 'lr', 'batch', 'epochs', 'seed'],
+      X.HYPER_KEYS,
     );
+    ui.runs = el('p', { class: 'muted runs', 'aria-live': 'polite' });
     ui.form.addEventListener('change', (e) => {
       const k = e.target.id;
       if (!Object.hasOwn(X.HYPER, k)) return;
@@ -921,6 +1073,7 @@ export class CnnWidget extends HTMLElement {
         this.edited[k] = X.checkHyper(k, e.target.value);
         e.target.removeAttribute('aria-invalid');
         this.say('');
+        this.formFields();
       } catch (err) {
         e.target.setAttribute('aria-invalid', 'true');
         this.say(err.message, 'error');
@@ -942,6 +1095,7 @@ export class CnnWidget extends HTMLElement {
       'div',
       { class: 'controls', 'data-panel': 'controls' },
       ui.form,
+      ui.runs,
       el('div', { class: 'row run' }, ui.start, ui.pause, ui.resume, ui.stop),
     );
     const progress = el('progress', { max: 1, value: 0, 'aria-label': 'Training progress' });

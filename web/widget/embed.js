@@ -6,6 +6,7 @@ const NAMES = [
   'data',
   'panels',
   'size',
+  'theme',
   'width',
   'height',
   'experiment',
