@@ -25,12 +25,28 @@ test('a new visitor draws ten MNIST test digits and the shipped model classifies
     const { pixels, label } = testDigit(k);
     await page.click('#clear');
     await drawDigit(page, pixels);
-    await expect(page.locator('#top-conf')).toContainText('% sure');
-    // The classification of the finished drawing (the pad sends the newest drawing when idle).
-    await page.waitForTimeout(150);
+    // An answer: a digit ("% sure") or the honest verdict ("Not sure", "does not look like a digit").
+    await expect(page.locator('#top-conf')).toContainText(/% sure|Not sure|does not look like/);
+    // The classification of the finished drawing (the pad sends the newest drawing when idle; a
+    // model being calibrated just after loading answers it when the calibration is done): the answer
+    // that stays the same for 600 ms.
+    let last = '';
+    await expect
+      .poll(
+        async () => {
+          const now = `${await page.locator('#top-class').textContent()}|${await page.locator('#top-conf').textContent()}`;
+          const same = now === last;
+          last = now;
+          return same;
+        },
+        { intervals: [600], timeout: 20000 },
+      )
+      .toBe(true);
     const got = (await page.locator('#top-class').textContent()).trim();
-    seen.push(`${label}->${got}`);
-    if (got === String(label)) right++;
+    const sure = (await page.locator('#top-conf').textContent()).includes('% sure');
+    seen.push(`${label}->${got}${sure ? '' : ` (${(await page.locator('#top-conf').textContent()).trim()})`}`);
+    // Right: the top class, stated as a digit.
+    if (sure && got === String(label)) right++;
     if (k === 0) {
       const first = await page.evaluate(() => Number(document.documentElement.dataset.firstClassification));
       // Reported, not asserted: the page is ready long before the test's first stroke ends.
@@ -117,15 +133,16 @@ test('bad input gets a clear message and the page keeps working', async ({ page 
   await expect(page.locator('#top-class')).toHaveText(String(label));
 });
 
-test('phone width: the cards stack and the pad fills the width', async ({ page }, info) => {
+test('phone width: the cards stack and nothing overflows', async ({ page }, info) => {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto('/');
   await ready(page);
   const { pixels } = testDigit(2);
   await drawDigit(page, pixels);
-  await expect(page.locator('#top-conf')).toContainText('% sure');
+  await expect(page.locator('#top-conf')).toContainText(/% sure|Not sure|does not look like/);
+  // The pad fills most of the width, leaving room for the answer and the bars below it (phone.spec.js).
   const pad = await page.locator('#pad').boundingBox();
-  expect(pad.width).toBeGreaterThan(300);
+  expect(pad.width).toBeGreaterThanOrEqual(240);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: info.outputPath('phone.png'), fullPage: true });

@@ -142,7 +142,8 @@ function scheduleCalibration(trained) {
       const r = await calibrateModel(session, calibration, run || {});
       state.calibration = r;
       if (r) document.documentElement.dataset.calibrated = r.T.toFixed(3);
-      if (r && draw.image) draw.show(draw.image);
+      // the bars again, calibrated, unless the user is drawing (their next answer will be)
+      if (r && draw.image && !draw.inFlight && !draw.dirty) draw.show(draw.image);
     },
     run ? 0 : 1500,
   );

@@ -22,6 +22,7 @@ export class DrawView {
     this.ctx = pad.getContext('2d', { willReadFrequently: true });
     this.brush = pad.width * 0.075;
     this.inFlight = false;
+    this.gen = 0; // each answer's input, in order: only the newest input's answer is shown
     this.dirty = false;
     this.image = null;
     this.labels = Array.from({ length: 10 }, (_, i) => String(i));
@@ -165,8 +166,10 @@ export class DrawView {
     this.image = image;
     for (const fn of this.listeners) fn(image);
     this.inFlight = true;
+    const gen = ++this.gen;
     try {
-      this.showAnswer(await this.classify(image.slice()));
+      const answer = await this.classify(image.slice());
+      if (gen === this.gen) this.showAnswer(answer); // else a newer input was shown meanwhile
     } catch (e) {
       this.showProbs(null, e.message);
     } finally {
@@ -187,9 +190,10 @@ export class DrawView {
     this.hint.hidden = true;
     this.paintPreview(image);
     this.image = image;
+    const gen = ++this.gen;
     try {
       const p = probs || (await this.classify(image.slice()));
-      this.showAnswer(p);
+      if (gen === this.gen) this.showAnswer(p); // an answer for an older input never replaces a newer one's
       return p.probs || p;
     } catch (e) {
       this.showProbs(null, e.message);

@@ -794,7 +794,7 @@ export class CnnWidget extends HTMLElement {
       if (!run) await this.session_.ensureMnist(['test']);
       const r = await calibrateModel(this.session_, null, run || {});
       const d = this.views.draw;
-      if (r && d && d.image) d.show(d.image);
+      if (r && d && d.image && !d.inFlight && !d.dirty) d.show(d.image);
       return r;
     } catch (e) {
       return null;
