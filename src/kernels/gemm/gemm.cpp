@@ -186,8 +186,26 @@ inline __attribute__((always_inline)) void micro_tile(int kc, const float* __res
   }
 }
 
-__attribute__((noinline)) void micro(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C, int ldc,
-                                     float beta, int mr, int nr) {
+// Where the k loop of a micro-kernel sits in the 64-byte lines of code changes its speed by up to
+// a quarter on x86 (AMD Zen 5, this machine's: micro_brows' 128-byte loop starting 16..56 bytes into
+// a line gave NetA a one-image latency of 0.048 ms, at 0 bytes 0.052, at 8 bytes 0.059; micro's
+// 123-byte loop, a 64 x 256 x 400 GEMM: 300 us at 16..48, 320-335 at 0 and 56, 370 at 8). With the
+// default 16-byte function alignment that position followed the size of all the code the linker
+// put before this file, so unrelated changes moved it: the kernels-by-family change (3d4b680)
+// moved micro_brows' loop from byte 40 to byte 8 (NetA latency 0.049 -> 0.060 ms) and micro's from
+// 8 to 40. Both micro-kernels therefore start a 64-byte line, which makes the position a property
+// of their own code: with GCC 12 -O3, micro_brows' loop at byte 56 (its default loop alignment),
+// micro's at byte 32 (its loops aligned to 32 bytes). To check after changing them or the
+// compiler: `objdump -d` the binary, find each function's backward jump, and take the target
+// address mod 64. Neither attribute changes an instruction, only padding (wasm has no such layout).
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define CNN_MICRO_LOOPS_ALIGN_32 optimize("align-loops=32")
+#else
+#define CNN_MICRO_LOOPS_ALIGN_32
+#endif
+__attribute__((noinline, aligned(64), CNN_MICRO_LOOPS_ALIGN_32)) void micro(int kc, const float* __restrict Ap,
+                                                                            const float* __restrict Bp, float* C,
+                                                                            int ldc, float beta, int mr, int nr) {
   micro_tile(
       kc, Ap, [Bp](int k) { return Bp + static_cast<std::ptrdiff_t>(k) * NR; }, C, ldc, beta, mr, nr);
 }
@@ -195,9 +213,9 @@ __attribute__((noinline)) void micro(int kc, const float* __restrict Ap, const f
 // The same with B read in place, row k at B + rows[k] (gemm_f32_brows, a full NR-wide panel): a
 // stride-1 convolution reads its padded input directly instead of packing it first. The same
 // products in the same order as micro on the packed panel, so the same result to the bit.
-__attribute__((noinline)) void micro_brows(int kc, const float* __restrict Ap, const float* B,
-                                           const std::ptrdiff_t* __restrict rows, float* C, int ldc, float beta,
-                                           int mr) {
+__attribute__((noinline, aligned(64))) void micro_brows(int kc, const float* __restrict Ap, const float* B,
+                                                        const std::ptrdiff_t* __restrict rows, float* C, int ldc,
+                                                        float beta, int mr) {
   micro_tile(
       kc, Ap, [B, rows](int k) { return B + rows[k]; }, C, ldc, beta, mr, NR);
 }
