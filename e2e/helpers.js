@@ -1,4 +1,5 @@
 // Shared helpers of the end-to-end tests: real MNIST test digits, drawn on the pad with mouse strokes.
+const { expect } = require('@playwright/test');
 const fs = require('fs');
 const path = require('path');
 
@@ -33,6 +34,9 @@ async function drawDigit(page, pixels, { threshold = 128, pad = page.locator('#p
       await page.mouse.up();
     }
   }
+  // The answer to the finished drawing: the draw view marks the pad data-pending until the newest
+  // input's answer is shown (a model being calibrated right after loading answers when it is done).
+  await expect(pad).not.toHaveAttribute('data-pending', '1', { timeout: 30000 });
 }
 
 async function ready(page) {

@@ -31,6 +31,7 @@
     blobFill: 0.7, // a dot: the ink fills more than this share of its box…
     blobInk: 200, // …and there is more than this much ink (sum of the 784 values)
     pieces: 3, // this many separate pieces of ink (each ≥ 4 pixels) or more (MNIST has broken 2-piece strokes)
+    ends: 6, // this many stroke ends or more (a # has 8; of MNIST test digits 1–2,000 none has more than 5)
     holes: 3, // this many closed holes or more
     minHeight: 10, // the ink's box is less tall than this (px of 28)
     shrink: 1e-3, // the covariance's ridge: this × its mean variance
@@ -275,6 +276,48 @@
   // From the 28×28 input (values in [0, 1]): ink (sum), pieces (8-connected groups of pixels > 0.35
   // with ≥ 4 pixels), holes (4-connected background groups of ≥ 2 pixels not touching the border),
   // the ink's box (width, height) and fill (share of the box's pixels that are ink).
+  // The stroke ends of the ink `on` (0/1, size × size): thinned to one-pixel lines (Zhang and Suen
+  // 1984), then the pixels with exactly one neighbour. A digit has at most five (a crossed 7, a 4
+  // with a tail), a # eight, a star five to ten.
+  function strokeEnds(on, size) {
+    const g = Uint8Array.from(on);
+    const at = (x, y) => (x < 0 || y < 0 || x >= size || y >= size ? 0 : g[y * size + x]);
+    const ring = (x, y) => [
+      at(x, y - 1),
+      at(x + 1, y - 1),
+      at(x + 1, y),
+      at(x + 1, y + 1),
+      at(x, y + 1),
+      at(x - 1, y + 1),
+      at(x - 1, y),
+      at(x - 1, y - 1),
+    ];
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const pass of [0, 1]) {
+        const drop = [];
+        for (let y = 0; y < size; y++)
+          for (let x = 0; x < size; x++) {
+            if (!g[y * size + x]) continue;
+            const p = ring(x, y);
+            const b = p.reduce((a, v) => a + v, 0);
+            let a = 0;
+            for (let i = 0; i < 8; i++) if (!p[i] && p[(i + 1) % 8]) a++;
+            if (b < 2 || b > 6 || a !== 1) continue;
+            if (pass === 0 ? p[0] * p[2] * p[4] || p[2] * p[4] * p[6] : p[0] * p[2] * p[6] || p[0] * p[4] * p[6])
+              continue;
+            drop.push(y * size + x);
+          }
+        for (const i of drop) g[i] = 0;
+        if (drop.length) changed = true;
+      }
+    }
+    let ends = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) if (g[y * size + x] && ring(x, y).reduce((a, v) => a + v, 0) === 1) ends++;
+    return ends;
+  }
+
   function inputStats(img, size = 28) {
     const n = size * size;
     let ink = 0;
@@ -339,7 +382,15 @@
     }
     const width = x1 >= 0 ? x1 - x0 + 1 : 0,
       height = y1 >= 0 ? y1 - y0 + 1 : 0;
-    return { ink, pieces, holes, width, height, fill: width ? count / (width * height) : 0 };
+    return {
+      ink,
+      pieces,
+      holes,
+      ends: strokeEnds(on, size),
+      width,
+      height,
+      fill: width ? count / (width * height) : 0,
+    };
   }
 
   // ---- the verdict ----------------------------------------------------------------------------
@@ -353,6 +404,7 @@
     blob: 'a filled blob, like a dot',
     pieces: 'several separate pieces',
     holes: 'more closed loops than a digit has',
+    ends: 'more stroke ends than a digit has, like a # or a star',
     flat: 'much wider than tall',
     distance: 'unlike every digit the network has seen',
     confidence: 'the network hesitates between classes',
@@ -374,6 +426,7 @@
       else if (s.fill > limits.blobFill && s.ink > limits.blobInk) reason = 'blob';
       else if (s.pieces >= limits.pieces) reason = 'pieces';
       else if (s.holes >= limits.holes) reason = 'holes';
+      else if (s.ends >= limits.ends) reason = 'ends';
       else if (s.height < limits.minHeight) reason = 'flat';
     }
     const limit = calibration && calibration.reference ? calibration.reference.limit : 0;

@@ -1,8 +1,10 @@
+/* global CnnVerdict */
 // The calibration of the current model, as the engine measured it in this run (the worker's
 // `calibrate`, lib/verdict.js): the temperature T, the expected calibration error before and after,
 // and two reliability diagrams (accuracy against confidence in 15 bins; a calibrated model's bars
 // reach the diagonal). Data in (show(result)), nothing out.
 import { fmtInt } from '../lib/format.js';
+import '../lib/verdict.js'; // defines self.CnnVerdict
 
 const SVG = 'http://www.w3.org/2000/svg';
 const svg = (tag, attrs = {}, text) => {
@@ -137,7 +139,7 @@ export class CalibrationView {
     verdict.className = 'muted calib-help';
     verdict.textContent =
       r.limit != null
-        ? `The Draw card now uses this T, and calls a drawing "not a digit" when the features of layer '${r.layer}' are farther from every digit class than 99 % of held-out digits (distance ${r.limit.toFixed(0)}).`
+        ? `The Draw card now uses this T, and calls a drawing "not a digit" when the features of layer '${r.layer}' are farther from every digit class than ${r.limit.toFixed(0)}, ${CnnVerdict.LIMITS.distanceFactor} times the distance within which ${100 * CnnVerdict.LIMITS.distanceQuantile} % of held-out digits lie.`
         : 'The Draw card now uses this T.';
     this.root.replaceChildren(this.heading(), p, figs, help, verdict);
   }

@@ -148,8 +148,15 @@ export class DrawView {
     return ink;
   }
 
+  // data-pending on the pad while the newest input's answer is not shown yet (page tests wait on it).
+  pending(on) {
+    if (on) this.pad.dataset.pending = '1';
+    else delete this.pad.dataset.pending;
+  }
+
   schedule() {
     this.dirty = true;
+    this.pending(true);
     if (!this.raf)
       this.raf = requestAnimationFrame(() => {
         this.raf = 0;
@@ -162,7 +169,10 @@ export class DrawView {
     this.dirty = false;
     const { image, empty } = CnnDigitize.digitize(this.ink(), this.pad.width, this.pad.height);
     this.paintPreview(image);
-    if (empty) return;
+    if (empty) {
+      this.pending(false);
+      return;
+    }
     this.image = image;
     for (const fn of this.listeners) fn(image);
     this.inFlight = true;
@@ -175,6 +185,7 @@ export class DrawView {
     } finally {
       this.inFlight = false;
       if (this.dirty) this.update();
+      else if (gen === this.gen) this.pending(false);
     }
   }
 
@@ -191,6 +202,7 @@ export class DrawView {
     this.paintPreview(image);
     this.image = image;
     const gen = ++this.gen;
+    this.pending(true);
     try {
       const p = probs || (await this.classify(image.slice()));
       if (gen === this.gen) this.showAnswer(p); // an answer for an older input never replaces a newer one's
@@ -198,6 +210,8 @@ export class DrawView {
     } catch (e) {
       this.showProbs(null, e.message);
       return null;
+    } finally {
+      if (gen === this.gen && !this.dirty && !this.inFlight) this.pending(false);
     }
   }
 
