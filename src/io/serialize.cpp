@@ -3,6 +3,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/size_limits.h"
+
 namespace cnn {
 
 namespace {
@@ -95,11 +97,12 @@ json tensor_json(const Tensor& t) {
 void tensor_from_json(Tensor& t, const json& j, const std::string& what, const std::string& name) {
   if (!j.is_object() || !j.contains("shape") || !j.contains("data") || !j["data"].is_array())
     throw Error(name + ": " + what + " is malformed");
+  // Whole non-negative numbers only (json's get<Shape>() would convert 3e57 to a size_t: undefined).
   Shape s;
-  try {
-    s = j["shape"].get<Shape>();
-  } catch (const json::exception&) {
-    throw Error(name + ": " + what + " has a malformed shape");
+  if (!j["shape"].is_array()) throw Error(name + ": " + what + " has a malformed shape");
+  for (const json& d : j["shape"]) {
+    if (!d.is_number_unsigned()) throw Error(name + ": " + what + " has a malformed shape");
+    s.push_back(d.get<std::size_t>());
   }
   if (s != shape_of(t))
     throw Error(name + ": " + what + " has shape " + shape_str(s) + " but the model needs " + shape_str(shape_of(t)));
@@ -211,8 +214,18 @@ void load_state_into(Model& m, const json& doc, const std::string& name) {
   }
 }
 
+namespace {
+// {"format": "cnn-model", ...}; a "format" of another type is "not a cnn-model document" too (json's
+// value() would throw its own type_error).
+bool is_cnn_model(const json& doc) {
+  if (!doc.is_object()) return false;
+  const auto it = doc.find("format");
+  return it != doc.end() && it->is_string() && it->get<std::string>() == "cnn-model";
+}
+}  // namespace
+
 Model model_from_document(const json& doc, const std::string& name) {
-  if (!doc.is_object() || doc.value("format", "") != "cnn-model") throw Error(name + ": not a cnn-model document");
+  if (!is_cnn_model(doc)) throw Error(name + ": not a cnn-model document");
   if (!doc.contains("architecture")) throw Error(name + ": no \"architecture\" section");
   Model m = [&] {
     try {
@@ -234,17 +247,18 @@ std::vector<std::uint8_t> encode_model(Model& m, const json& extra) {
 
 json model_file_info(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
   json h = decode_bundle_header(bytes, size, name);
-  if (!h.is_object() || h.value("format", "") != "cnn-model") throw Error(name + ": not a cnn-model document");
+  if (!is_cnn_model(h)) throw Error(name + ": not a cnn-model document");
   json info = json::object();
   for (auto it = h.begin(); it != h.end(); ++it)
     if (it.key() != "params" && it.key() != "buffers" && it.key() != "training") info[it.key()] = it.value();
-  std::int64_t count = 0;
+  // Saturating: the shapes are not checked here (the file is not loaded), only counted.
+  std::uint64_t count = 0;
   if (h.contains("params") && h["params"].is_object())
     for (const json& p : h["params"]) {
-      std::int64_t n = 1;
+      std::uint64_t n = 1;
       if (p.is_object() && p.contains("shape") && p["shape"].is_array())
-        for (const json& d : p["shape"]) n *= d.is_number_unsigned() ? d.get<std::int64_t>() : 0;
-      count += n;
+        for (const json& d : p["shape"]) n = mul_sat(n, d.is_number_unsigned() ? d.get<std::uint64_t>() : 0);
+      count = add_sat(count, n);
     }
   info["param_count"] = count;
   info["has_training"] = h.contains("training");
