@@ -22,17 +22,7 @@ const opt = (name, def) => {
 const SEED = Number(opt('--seed', 15));
 const OUT = path.resolve(__dirname, '..', opt('--out', 'tests/fixtures/strokes'));
 
-// mulberry32: a small seeded generator, the same numbers on every machine.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = require('./lib/mulberry32.js');
 const R = rng(SEED);
 const uni = (a, b) => a + (b - a) * R();
 const pick = (list) => list[Math.floor(R() * list.length)];

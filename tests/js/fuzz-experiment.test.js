@@ -87,17 +87,7 @@ test('regressions: deep nesting and prototype keys are refused with a plain mess
 });
 
 // --- the mutation loop -------------------------------------------------------------------------
-function rng(seed) {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = require('../../scripts/lib/mulberry32.js');
 
 test('fuzz: decode, fromHash, validate and checkHyper refuse cleanly or accept valid experiments', () => {
   const seconds = Number(process.env.CNN_FUZZ_JS_SECONDS || 10);

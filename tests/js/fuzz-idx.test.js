@@ -128,17 +128,7 @@ test('gzipped files: exact, truncated, with extra data, not IDX at all', async (
 });
 
 // --- the mutation loop -------------------------------------------------------------------------
-function rng(seed) {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = require('../../scripts/lib/mulberry32.js');
 
 function checkOutcome(label, bytes, out) {
   if (out.error) {
