@@ -148,7 +148,11 @@ async function main() {
     show('start', start);
 
     // ---- training ----
-    await page.selectOption('#arch-select', 'zoo:convnetjs');
+    // The header's picker loads the untrained ConvNetJS net; Start then trains it from its random weights.
+    await page.selectOption('#model-select', 'zoo:convnetjs');
+    await page.waitForFunction(() => window.cnnApp.info && /convnetjs/i.test(window.cnnApp.info.name), null, {
+      timeout: 60000,
+    });
     await page.selectOption('#optimizer', 'adam');
     await page.fill('#lr', '0.002');
     await page.fill('#batch', '32');
@@ -212,6 +216,9 @@ async function main() {
     await page.waitForFunction(() => window.cnnApp.info && window.cnnApp.info.name === 'pretrained', null, {
       timeout: 60000,
     });
+    // A loaded model is calibrated in the worker a moment later (its statistics stay with the model):
+    // the loop is measured after that.
+    await page.waitForFunction(() => !document.documentElement.dataset.calibrating, null, { timeout: 120000 });
     const digits = Array.from({ length: 20 }, (_, k) => testDigit(k)).map((d) => ({
       pixels: Array.from(d.pixels),
       label: d.label,

@@ -130,18 +130,25 @@ function scheduleCalibration(trained) {
   calibration.clear();
   const run = calibrateAfter;
   calibrateAfter = null;
-  if (!trained) return;
+  const root = document.documentElement;
+  if (!trained) {
+    delete root.dataset.calibrating;
+    return;
+  }
+  root.dataset.calibrating = '1'; // until this model's calibration ended (tests wait for it)
   // a loaded model waits a moment, so that the first drawing is answered first
   calibrateTimer = setTimeout(
     async () => {
-      if (session.training) return;
+      const done = () => delete root.dataset.calibrating;
+      if (session.training) return done();
       if (!run) {
-        if ($('#data-select').value !== 'mnist') return;
+        if ($('#data-select').value !== 'mnist') return done();
         await ensureData(['test']).catch(() => {});
       }
       const r = await calibrateModel(session, calibration, run || {});
       state.calibration = r;
-      if (r) document.documentElement.dataset.calibrated = r.T.toFixed(3);
+      if (r) root.dataset.calibrated = r.T.toFixed(3);
+      done();
       // the bars again, calibrated, unless the user is drawing (their next answer will be)
       if (r && draw.image && !draw.inFlight && !draw.dirty) draw.show(draw.image);
     },
