@@ -16,6 +16,7 @@ import { idxRequest, folderRequest } from './lib/uploads.js';
 import { Session, TEXT } from './lib/session.js';
 import { LiveViews } from './lib/live.js';
 import { startTour } from './views/tour.js';
+import { LayerEditor } from './views/layer-editor.js';
 
 const $ = (sel) => document.querySelector(sel);
 const base = new URL('./', import.meta.url).href;
@@ -180,9 +181,44 @@ draw.onInput((image) => {
 
 // ---- the model: one picker; the Train card says what Start trains (views/model-picker.js) -----
 let picker = null; // made once the zoo's index is known
-session.on('model', ({ info, label, trained }) => {
+// The layer editor (views/layer-editor.js): each valid edit becomes the current model, untrained,
+// a moment after the last keystroke, so the Network card previews it and Start trains it.
+let editedLoad = 0; // the editor's load in flight: its 'model' event must not reset the editor
+let previewTimer = 0;
+const editor = new LayerEditor($('#layer-editor'), {
+  inspect: (desc) => engine.inspectModel(JSON.stringify(desc), { queue: 'inspect' }),
+  onValid: (desc) => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => previewEdit(desc), 350);
+  },
+});
+state.editor = editor;
+async function previewEdit(desc) {
+  if (session.training) return;
+  const name = desc.name || 'custom';
+  const seq = ++editedLoad;
+  try {
+    await session.loadModel({
+      json: JSON.stringify(desc),
+      name,
+      label: `${name} (edited) — ${TEXT.untrained}`,
+      trained: false,
+      fromEditor: seq,
+    });
+  } catch (err) {
+    say($('#train-msg'), err.message, 'error');
+  }
+}
+function layersSummary(info, label) {
+  $('#layers-summary').textContent =
+    `Change the layers of ${label.replace(/ — .*$/, '')}: ${info.layers.length - 1} layers, ${fmtInt(info.total_params)} parameters — add, remove, reorder, set filters, sizes, units`;
+}
+
+session.on('model', ({ info, label, trained, ref }) => {
   network.setModel(info);
   $('#model-json').value = JSON.stringify(info.architecture, null, 2);
+  if (!(ref && ref.fromEditor)) editor.setModel(info.architecture, { trained });
+  layersSummary(info, label);
   $('#save-name').value = info.name;
   $('#net-summary').textContent =
     `${label} · ${info.layers.length - 1} layers · ${fmtInt(info.total_params)} parameters · ${fmtCompact(info.total_macs)} MACs per image`;
@@ -357,6 +393,7 @@ function controls() {
     '#train-form select, #train-form input, #train-form textarea, #apply-json, #model-select, #upload-model-btn',
   ))
     el.disabled = training;
+  editor.setEnabled(!training);
 }
 session.on('state', controls);
 session.on('status', ({ text, kind }) => say($('#train-msg'), text, kind));

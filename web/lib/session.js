@@ -176,7 +176,7 @@ export class Session {
   //   "pretrained" | a zoo name | a model description | {bytes|json, name, label, trained}
   async modelRequest(ref) {
     if (ref && typeof ref === 'object' && (ref.bytes || ref.json)) {
-      const { label, trained, ...req } = ref;
+      const { label, trained, fromEditor, ...req } = ref;
       return { req, label: label || req.name, trained: trained ?? !!ref.bytes };
     }
     const z = await this.zoo();
@@ -218,15 +218,16 @@ export class Session {
   async load_(ref) {
     const { req, label, trained } = await this.modelRequest(ref);
     const info = await this.client.loadModel(req, this.slot);
-    this.setModel(info, label, trained);
+    this.setModel(info, label, trained, ref);
     return info;
   }
 
-  setModel(info, label, trained) {
+  // ref: what was asked for (listeners can tell who asked, e.g. the layer editor's own loads)
+  setModel(info, label, trained, ref = null) {
     this.info = info;
     this.label = label;
     this.trained = trained;
-    this.emit('model', { info, label, trained });
+    this.emit('model', { info, label, trained, ref });
   }
 
   // ---- data ----
