@@ -17,6 +17,8 @@ import { Session, TEXT } from './lib/session.js';
 import { LiveViews } from './lib/live.js';
 import { startTour } from './views/tour.js';
 import { LayerEditor } from './views/layer-editor.js';
+import { LabView } from './views/lab/lab-view.js';
+import { Lab } from './lib/lab/index.js';
 
 const $ = (sel) => document.querySelector(sel);
 const base = new URL('./', import.meta.url).href;
@@ -727,3 +729,29 @@ async function main() {
   }
 }
 main();
+
+// ---- the Lab: one experiment at a time, chosen from the list (views/lab/lab-view.js) -------------
+function showLab(id) {
+  for (const b of document.querySelectorAll('#lab-list button'))
+    b.setAttribute('aria-current', String(b.dataset.lab === id));
+  state.lab = new LabView($('#lab-view'), id, {
+    session,
+    onResult: (r) => {
+      state.labResult = r;
+    },
+  });
+}
+for (const id of Lab.IDS) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.dataset.lab = id;
+  b.textContent = Lab.get(id).title;
+  b.addEventListener('click', () => {
+    if (state.lab && state.lab.running) return;
+    showLab(id);
+  });
+  const li = document.createElement('li');
+  li.append(b);
+  $('#lab-list').append(li);
+}
+showLab(Lab.IDS[0]);

@@ -566,4 +566,12 @@ Object.assign(EngineClient.prototype, {
   evaluate(slot, opts) {
     return this.request(REQ.evaluate, withSlot({}, slot), opts);
   },
+  // The Lab (lib/lab/): runs experiment `lab` with `settings`; partial results come as "labUpdate"
+  // events -> {lab, settings, claims, ...data}
+  runLab(lab, settings, opts) {
+    return this.request(REQ.runLab, { lab, settings: settings || {} }, opts);
+  },
+  stopLab(opts) {
+    return this.request(REQ.stopLab, {}, opts);
+  },
 });

@@ -12,10 +12,12 @@
 //   theme       light (default: white, as most course pages) | dark | auto (the visitor's light/dark)
 //   optimizer, lr, schedule, batch, epochs, iterations, seed, augment, l1, l2, validation: training
 //   experiment  a whole experiment, base64url (lib/experiment.js); the attributes above override it
+//   mode="lab"  lab="<id>" (conv-arithmetic, ...: lib/lab/lab.js IDS) and that experiment's settings
+//               as attributes; runLab(settings?) runs it and fires "lab-result" {lab, settings, claims}
 //   A model description may also be a child <script type="application/json"> (getEmbedCode writes it).
 // API: ready (promise), classify(imageData | Float32Array(784)), train(options), pause(), resume(),
 //   stop(), exportOnnx(), getState() / setState(experiment) / experiment, getShareUrl(), getEmbedCode().
-// Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error.
+// Events (CustomEvent, bubbling, composed): ready, prediction, progress, epoch, done, error, lab-result.
 // Several widgets on a page share one engine worker (one per widget origin), each with its own model
 // in the worker (a protocol "slot"); one training runs at a time.
 /* global CnnVerdict */
@@ -28,6 +30,8 @@ import * as X from '../lib/experiment.js';
 import { Session, TEXT } from '../lib/session.js';
 import { renderSettings } from '../lib/settings.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
+import { Lab } from '../lib/lab/index.js';
+import { LabView } from '../views/lab/lab-view.js';
 
 const ROOT = new URL('../', import.meta.url).href; // the app's folder on the widget's origin
 const MODULE_URL = new URL(import.meta.url).href;
@@ -50,7 +54,12 @@ const THEMES = ['light', 'dark', 'auto'];
 // (an attribute or a shared experiment set them), and Iterations replaces Epochs when it is set.
 const FORM_KEYS = ['optimizer', 'lr', 'batch', 'epochs', 'seed'];
 const CSS_LENGTH = /^\s*(\d{1,5}(\.\d{1,3})?)\s*(px|%|rem|em|vw|vh|ch)?\s*$/;
-const ATTRS = ['mode', 'model', 'data', 'panels', 'size', 'theme', 'width', 'height', 'experiment', ...X.HYPER_KEYS];
+// mode="lab": lab="<id>" and the experiment's settings as attributes (lib/lab/<id>.js)
+const LAB_KEYS = [...new Set(Lab.IDS.flatMap((id) => Lab.get(id).settings.map((s) => s.key)))];
+const ATTRS = [
+  ...new Set(['mode', 'model', 'data', 'panels', 'size', 'theme', 'width', 'height', 'experiment', ...X.HYPER_KEYS]),
+  ...new Set(['lab', ...LAB_KEYS]),
+];
 
 // A handwritten 2 of the MNIST test set (image 1), shown by the network view before anything is drawn.
 const SAMPLE = Float32Array.from(
@@ -595,6 +604,7 @@ export class CnnWidget extends HTMLElement {
   }
 
   update() {
+    if ((this.getAttribute('mode') || '').trim() === 'lab') return this.updateLab();
     const { exp, problems, valid, panels } = this.resolve();
     this.exp = exp;
     this.valid = valid;
@@ -882,6 +892,84 @@ export class CnnWidget extends HTMLElement {
       u.shareOut.focus();
       u.shareOut.select();
     }
+  }
+
+  // ---- mode="lab": one experiment of the Lab (views/lab/lab-view.js), no model of its own ----
+  updateLab() {
+    const valid = {};
+    for (const a of ['size', 'theme', 'width', 'height']) valid[a] = this.hasAttribute(a);
+    if (valid.theme && !THEMES.includes(this.getAttribute('theme').trim())) valid.theme = false;
+    if (valid.size && !SIZES.includes(this.getAttribute('size').trim())) valid.size = false;
+    for (const a of ['width', 'height']) if (valid[a] && !CSS_LENGTH.test(this.getAttribute(a))) valid[a] = false;
+    this.applySize(valid);
+    const id = (this.getAttribute('lab') || '').trim();
+    const problems = [];
+    let exp = null;
+    try {
+      exp = Lab.get(id);
+    } catch (e) {
+      problems.push(`lab: ${e.message}`);
+    }
+    const given = {};
+    if (exp) for (const s of exp.settings) if (this.hasAttribute(s.key)) given[s.key] = this.getAttribute(s.key);
+    const resolved = exp ? Lab.resolveSettings(id, given) : { settings: {}, problems: [] };
+    problems.push(...resolved.problems);
+    if (this.builtMode !== 'lab' || this.labId !== id) {
+      this.builtMode = 'lab';
+      this.labId = id;
+      this.views = {};
+      const ui = (this.ui = {});
+      ui.problems = el('ul', { class: 'problems', role: 'alert', hidden: true });
+      ui.msg = el('p', { class: 'msg', role: 'status', 'aria-live': 'polite' });
+      ui.modelName = el('span', { class: 'model-name', text: exp ? 'Lab' : '' });
+      ui.engine = el('span', { class: 'badge', text: 'the engine runs it in your browser' });
+      const body = el('div', { class: 'body lab' });
+      this.frame.replaceChildren(
+        el(
+          'div',
+          { class: 'head', 'data-panel': 'header' },
+          (ui.title = el('strong', { class: 'title', text: exp ? `Lab: ${exp.title}` : 'Lab' })),
+          ui.engine,
+        ),
+        ui.problems,
+        body,
+        ui.msg,
+      );
+      this.views.lab = exp
+        ? new LabView(body, id, {
+            session: this.session,
+            settings: resolved.settings,
+            onResult: (r) => this.emit('lab-result', { lab: r.lab, settings: r.settings, claims: r.claims }),
+            onError: (message) => this.emit('error', { message, problems: [message] }),
+          })
+        : null;
+      if (!this.labSheet) {
+        this.labSheet = el('link', { rel: 'stylesheet', href: new URL('../views/lab/lab.css', import.meta.url).href });
+        this.root.prepend(this.labSheet);
+      }
+    } else if (this.views.lab) {
+      Object.assign(this.views.lab.values, resolved.settings);
+      this.views.lab.sync();
+    }
+    this.ui.problems.replaceChildren(...problems.map((p) => el('li', { text: p })));
+    this.ui.problems.hidden = !problems.length;
+    const said = problems.join('\n');
+    if (problems.length && said !== this.lastProblems) this.emit('error', { message: said, problems });
+    this.lastProblems = said;
+    this.setState_(exp ? 'ready' : 'error');
+    if (exp) this.readyResolve();
+    else this.readyReject(new X.ExperimentError(problems[0]));
+  }
+
+  // Runs the widget's Lab experiment (mode="lab") with its settings, overridden by `settings`;
+  // resolves to {lab, settings, claims: [{id, text, value, holds}], ...data} (also the "lab-result"
+  // event's detail, without the data).
+  async runLab(settings = {}) {
+    if (this.builtMode !== 'lab' || !this.views.lab)
+      throw new Error('runLab() needs mode="lab" and a valid lab="<id>".');
+    const { problems } = Lab.resolveSettings(this.labId, settings);
+    if (problems.length) throw new X.ExperimentError(`${Lab.get(this.labId).title}: ${problems.join('; ')}.`);
+    return this.views.lab.run(settings);
   }
 
   // ---- building the views of a mode ----

@@ -2,7 +2,7 @@
 // Cross-origin-isolated pages get the pthreads build; others the single-threaded one.
 // Training runs in slices of about 100 ms so that pause, stop and other requests are answered
 // between slices; the page never waits on the engine.
-/* global CnnProtocol, CnnIdx, CnnVerdict, createCnnEngine */
+/* global CnnProtocol, CnnIdx, CnnVerdict, CnnLab, createCnnEngine */
 'use strict';
 // A page on another origin starts this worker through a blob that sets CNN_WORKER_URL first
 // (engine-client.js): relative URLs resolve against the worker's real address, and the
@@ -12,7 +12,9 @@ importScripts(
   new URL('protocol.js', workerUrl).href,
   new URL('../lib/idx.js', workerUrl).href,
   new URL('../lib/verdict.js', workerUrl).href,
+  new URL('../lib/lab/lab.js', workerUrl).href,
 );
+importScripts(...CnnLab.IDS.map((id) => new URL(`../lib/lab/${id}.js`, workerUrl).href));
 
 const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL ? 'mt' : 'st';
 const engineBase = new URL('../engine/', workerUrl).href;
@@ -34,6 +36,7 @@ let E = null; // the engine module
 const slots = new Map(); // slot id ('' = default) -> {model: E.Model, name}
 let data = { train: null, test: null, classNames: null }; // E.Dataset objects
 let run = null; // {training, state, config, lastCheckpoint, validation, slot}
+let lab = null; // the running Lab experiment: {id, stop}
 
 function post(msg) {
   self.postMessage(msg, CnnProtocol.transferables(msg));
@@ -785,6 +788,7 @@ const handlers = {
   async train({ config, resume, slot }) {
     const e = await engine();
     const key = slotKey(slot);
+    if (lab) throw new Error(`The Lab's ${lab.id} experiment is running: training starts when it has ended.`);
     if (run)
       throw new Error(
         run.slot === key
@@ -866,6 +870,41 @@ const handlers = {
 
   evaluate({ slot }) {
     return evaluation(slot);
+  },
+
+  // The Lab: one experiment at a time, while no training runs; it yields to the message loop between
+  // its steps (ctx.tick), so stopLab, classify and the watchdog's pings are answered meanwhile.
+  async runLab({ lab: id, settings = {} }) {
+    const exp = CnnLab.get(id);
+    if (lab) throw new Error(`The ${lab.id} experiment is running: stop it first.`);
+    if (run) throw new Error('A training is running: the Lab runs when it has ended.');
+    const { settings: s, problems } = CnnLab.resolveSettings(id, settings);
+    if (problems.length) throw new Error(`${exp.title}: ${problems.join('; ')}.`);
+    for (const part of exp.needs)
+      if (!data[part]) throw new Error(`The ${id} experiment needs the MNIST ${part} set: load it first (loadData).`);
+    const me = { id, stop: false };
+    lab = me;
+    const ctx = {
+      E: await engine(),
+      data,
+      update: (partial) => post({ event: 'labUpdate', lab: id, partial }),
+      tick: async () => {
+        await sleep0();
+        if (me.stop) throw new CnnLab.Stopped();
+      },
+    };
+    try {
+      const r = await exp.run(ctx, s);
+      return { lab: id, settings: s, ...r };
+    } finally {
+      if (lab === me) lab = null;
+    }
+  },
+
+  stopLab() {
+    if (!lab) return { stopped: false };
+    lab.stop = true;
+    return { stopped: true };
   },
 };
 

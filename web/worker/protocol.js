@@ -54,6 +54,11 @@
 //   train         {config, resume?: Uint8Array}         -> {started: true, iteration, epoch}  (where it starts)
 //   pause | resume | stop  {}                           -> {state: "running"|"paused"|"stopped"|"idle"}
 //   evaluate      {}                                    -> evaluation of the test set (below)
+// The Lab (web/lib/lab/: one experiment at a time, in slices; it uses models of its own, no slot)
+//   runLab        {lab: id, settings}                   -> {lab, settings, claims: [{id, text, value, holds}], ...data}
+//                                                          (settings resolved with the experiment's defaults)
+//   stopLab       {}                                    -> {stopped: bool}  (the running experiment ends with
+//                                                          "The experiment was stopped.")
 // Events
 //   {event: "data", what, loaded, total}                 download progress of a data file
 //   {event: "progress", iteration, total_iterations, epoch, epochs, loss, smoothed_loss, lr,
@@ -66,6 +71,7 @@
 //                    accuracy point and a confusion matrix exist within the first minute
 //   {event: "checkpoint", bytes: Uint8Array, iteration, epoch}   (every few seconds and every epoch)
 //   {event: "done", status: "finished"|"early_stopped"|"diverged"|"stopped"|"failed", message, test: evaluation}
+//   {event: "labUpdate", lab, partial}   a running experiment's partial result (its view draws it)
 //   {event: "busy", what}       a long synchronous step starts (the page's watchdog waits longer)
 //   {event: "fatal", message}   the engine trapped (a WebAssembly.RuntimeError): the worker answers nothing
 //                               more; the page starts another (web/engine-client.js)
@@ -97,6 +103,8 @@
     'resume',
     'stop',
     'evaluate',
+    'runLab',
+    'stopLab',
   ]);
   const events = Object.freeze([
     'data',
@@ -106,6 +114,7 @@
     'evaluation',
     'checkpoint',
     'done',
+    'labUpdate',
     'busy',
     'fatal',
   ]);

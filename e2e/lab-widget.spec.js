@@ -1,0 +1,77 @@
+// The Lab through the widget (<cnn-widget mode="lab" lab="<id>">, runLab() and the "lab-result"
+// event): each experiment runs at a small setting in the engine and its claims hold, with their
+// numbers printed; a screenshot at 1280 and 390 px of each. (Project "widget": the page on one
+// origin, the widget from another.)
+const { test, expect } = require('@playwright/test');
+
+async function runLab(page, id, settings) {
+  return page.evaluate(
+    async ({ id, settings }) => {
+      const w = document.getElementById(id);
+      await w.ready;
+      const events = [];
+      w.addEventListener('lab-result', (e) => events.push(e.detail));
+      const t0 = performance.now();
+      const r = await w.runLab(settings);
+      return { claims: r.claims, settings: r.settings, seconds: (performance.now() - t0) / 1000, events };
+    },
+    { id, settings },
+  );
+}
+
+function report(id, r) {
+  console.log(`[lab ${id}] ${r.seconds.toFixed(1)} s, settings ${JSON.stringify(r.settings)}`);
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+}
+
+test('conv-arithmetic: the notes’ output sizes, parameters, MACs, feature map and pooling, by the engine', async ({
+  page,
+}) => {
+  test.setTimeout(120000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const r = await runLab(page, 'conv-arithmetic', {});
+  report('conv-arithmetic', r);
+  expect(r.events.length).toBe(1);
+  expect(r.events[0].claims).toEqual(r.claims);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  for (const c of r.claims) expect(c.holds, c.text).toBe(true);
+  expect(byId['notes-map'].text).toContain('[[4,3,4],[2,4,3],[2,3,4]]');
+  expect(byId.maxpool.text).toContain('the engine gives [[6,8],[3,4]]');
+  expect(byId.params.value).toBe(10);
+  const w = page.locator('#conv-arithmetic');
+  await expect(w.locator('.lab-claims li.holds')).toHaveCount(r.claims.length);
+  // step through: the third output of the notes' map is 4, the window's sum says so
+  await w.getByRole('button', { name: 'One step forward' }).click();
+  await w.getByRole('button', { name: 'One step forward' }).click();
+  await expect(w.locator('.lab-sum')).toContainText('Output (0, 2): 1·1 + 0·0 + 0·1');
+  await expect(w.locator('.lab-sum')).toContainText('= 4; the engine computed 4.');
+  await w.screenshot({ path: test.info().outputPath('lab-conv-arithmetic-1280.png') });
+
+  // The notes' "doesn't fit" case with the student's own settings (7×7, 3×3, stride 3), and a
+  // layer the engine refuses (a 9×9 filter on 7×7 without padding).
+  const nofit = await runLab(page, 'conv-arithmetic', { width: 7, height: 7, channels: 3, filters: 10, stride: 3 });
+  report('conv-arithmetic 7x7 stride 3', nofit);
+  const fits = nofit.claims.find((c) => c.id === 'fits');
+  expect(fits.text).toContain("It doesn't fit: W₂ = (7 − 3 + 2·0)/3 + 1 = 2.33 is not whole");
+  expect(fits.holds).toBe(true);
+  expect(nofit.claims.find((c) => c.id === 'params').text).toContain('3·3·3·10 + 10 = 280');
+  const refused = await runLab(page, 'conv-arithmetic', { width: 7, height: 7, kernel: 9 });
+  expect(refused.claims.find((c) => c.id === 'fits').text).toContain('The engine refuses the layer');
+
+  // A bad setting is refused with the experiment's message, and nothing runs.
+  const bad = await page.evaluate(() =>
+    document
+      .getElementById('conv-arithmetic')
+      .runLab({ stride: 0 })
+      .then(
+        () => 'ran',
+        (e) => e.message,
+      ),
+  );
+  expect(bad).toBe('Convolution arithmetic: stride: must be at least 1, got 0.');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await runLab(page, 'conv-arithmetic', {});
+  await w.screenshot({ path: test.info().outputPath('lab-conv-arithmetic-390.png') });
+});

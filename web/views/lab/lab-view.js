@@ -1,0 +1,171 @@
+// One Lab experiment on screen, the same in the app's Lab section and in <cnn-widget mode="lab">:
+// its title and the notes' topic, a few sentences of explanation, its settings (from the
+// experiment's table, lib/lab/<id>.js), Run and Stop, what is happening, the experiment's own view
+// (views/lab/<id>.js) and its claims, each with the number measured in this run and whether it
+// holds. Data in (the experiment, settings), events out (onResult(result)).
+import { el } from '../../lib/dom.js';
+import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
+import * as convArithmetic from './conv-arithmetic.js';
+
+// The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
+const VIEWS = { 'conv-arithmetic': convArithmetic };
+
+export class LabView {
+  // opts: {session, settings (initial values), onResult(result), onError(message)}
+  constructor(root, id, { session, settings = {}, onResult, onError } = {}) {
+    this.root = root;
+    this.exp = Lab.get(id);
+    this.session = session;
+    this.onResult = onResult || (() => {});
+    this.onError = onError || (() => {});
+    this.view = VIEWS[id];
+    this.running = null;
+    const { settings: s } = Lab.resolveSettings(id, settings);
+    this.values = s;
+    this.build();
+  }
+
+  get settings() {
+    return { ...this.values };
+  }
+
+  build() {
+    const exp = this.exp;
+    this.form = el('form', { class: 'lab-settings', novalidate: true, onsubmit: (e) => e.preventDefault() });
+    for (const s of exp.settings) this.form.append(this.field(s));
+    this.runBtn = el('button', { type: 'button', class: 'primary', text: 'Run', onclick: () => this.run().catch(() => {}) });
+    this.stopBtn = el('button', { type: 'button', text: 'Stop', disabled: true, onclick: () => stopLab(this.session) });
+    this.status = el('p', {
+      class: 'msg lab-status',
+      role: 'status',
+      'aria-live': 'polite',
+      text: 'Set the values, then Run.',
+    });
+    this.out = el('div', { class: 'lab-out' });
+    this.claims = el('ul', { class: 'lab-claims', 'aria-label': 'What this run shows' });
+    this.root.replaceChildren(
+      el(
+        'header',
+        { class: 'lab-head' },
+        el('h3', { text: exp.title }),
+        el('p', { class: 'muted lab-topic', text: `In the notes: ${exp.topic}` }),
+      ),
+      el('div', { class: 'lab-intro' }, ...exp.intro.map((t) => el('p', { text: t }))),
+      this.form,
+      el('div', { class: 'row lab-run' }, this.runBtn, this.stopBtn, this.status),
+      this.claims,
+      this.out,
+    );
+  }
+
+  field(s) {
+    const id = `lab-${this.exp.id}-${s.key}`;
+    let input;
+    if (s.type === 'select') {
+      input = el('select', { id, 'data-key': s.key });
+      for (const [v, label] of s.options) input.append(el('option', { value: String(v), text: label }));
+      input.value = String(this.values[s.key]);
+    } else if (s.type === 'bool') {
+      input = el('input', { id, type: 'checkbox', 'data-key': s.key });
+      input.checked = !!this.values[s.key];
+    } else {
+      input = el('input', {
+        id,
+        type: 'number',
+        'data-key': s.key,
+        min: s.min,
+        max: s.max,
+        step: s.type === 'int' ? '1' : 'any',
+        value: String(this.values[s.key]),
+      });
+    }
+    input.addEventListener('change', () => {
+      const raw = s.type === 'bool' ? input.checked : input.value;
+      const { settings, problems } = Lab.resolveSettings(this.exp.id, { [s.key]: raw });
+      input.classList.toggle('invalid', problems.length > 0);
+      input.setAttribute('aria-invalid', problems.length ? 'true' : 'false');
+      if (problems.length) this.say(problems[0], 'error');
+      else {
+        this.values[s.key] = settings[s.key];
+        this.say('Changed: Run to see it happen.');
+      }
+    });
+    return el(
+      'label',
+      { class: 'field', for: id, title: s.help ? `${s.label}: ${s.help}` : s.label },
+      el('span', { text: s.label }),
+      input,
+    );
+  }
+
+  say(text, kind = '') {
+    this.status.textContent = text;
+    this.status.className = `msg lab-status ${kind}`;
+  }
+
+  setBusy(on) {
+    this.runBtn.disabled = on;
+    this.stopBtn.disabled = !on;
+    for (const x of this.form.querySelectorAll('input, select')) x.disabled = on;
+    this.root.classList.toggle('running', on);
+  }
+
+  // Runs the experiment with the form's values; resolves to the result (or null when it failed).
+  async run(settings) {
+    if (this.running) return this.running;
+    if (settings) Object.assign(this.values, Lab.resolveSettings(this.exp.id, settings).settings);
+    this.sync();
+    this.setBusy(true);
+    this.say('Running in the engine…');
+    const t0 = performance.now();
+    this.running = runLab(this.session, this.exp.id, this.values, {
+      onUpdate: (partial) => {
+        if (partial.status) this.say(partial.status);
+        if (this.view) this.view.render(this.out, partial, { partial: true, settings: this.values });
+      },
+    })
+      .then((r) => {
+        const s = (performance.now() - t0) / 1000;
+        const held = r.claims.filter((c) => c.holds).length;
+        this.say(`Done in ${s.toFixed(1)} s: ${held} of ${r.claims.length} claims hold in this run.`, 'ok');
+        this.showClaims(r.claims);
+        if (this.view) this.view.render(this.out, r, { partial: false, settings: this.values });
+        r.seconds = s;
+        this.onResult(r);
+        return r;
+      })
+      .catch((e) => {
+        this.say(e.message, 'error');
+        this.onError(e.message);
+        throw e;
+      })
+      .finally(() => {
+        this.running = null;
+        this.setBusy(false);
+      });
+    return this.running;
+  }
+
+  // The form shows the values about to run.
+  sync() {
+    for (const x of this.form.querySelectorAll('[data-key]')) {
+      const v = this.values[x.dataset.key];
+      if (x.type === 'checkbox') x.checked = !!v;
+      else x.value = String(v);
+    }
+  }
+
+  showClaims(claims) {
+    this.claims.replaceChildren(
+      ...claims.map((c) =>
+        el(
+          'li',
+          { class: c.holds ? 'holds' : 'fails', 'data-claim': c.id },
+          el('span', { class: 'mark', 'aria-hidden': 'true', text: c.holds ? '✓' : '✗' }),
+          el('span', { class: 'claim-text', text: c.text }),
+          el('span', { class: 'claim-verdict', text: c.holds ? 'holds' : 'does not hold in this run' }),
+        ),
+      ),
+    );
+  }
+}
