@@ -33,7 +33,12 @@ export class LabView {
     const exp = this.exp;
     this.form = el('form', { class: 'lab-settings', novalidate: true, onsubmit: (e) => e.preventDefault() });
     for (const s of exp.settings) this.form.append(this.field(s));
-    this.runBtn = el('button', { type: 'button', class: 'primary', text: 'Run', onclick: () => this.run().catch(() => {}) });
+    this.runBtn = el('button', {
+      type: 'button',
+      class: 'primary',
+      text: 'Run',
+      onclick: () => this.run().catch(() => {}),
+    });
     this.stopBtn = el('button', { type: 'button', text: 'Stop', disabled: true, onclick: () => stopLab(this.session) });
     this.status = el('p', {
       class: 'msg lab-status',
