@@ -2,8 +2,10 @@
 // sets (tests/fixtures/strokes/, made by scripts/make-strokes.js: drawings rendered at the pad's size
 // and digitized as the pad does) with the shipped model, calibrated as the page calibrates it: the
 // temperature and the features' reference fitted on MNIST test images 5,000–9,999, the calibration
-// error measured on images 0–4,999. Prints the figures; the limits were chosen on the sets' "tune"
-// half, and the floors below are asserted on the "test" half.
+// error measured on images 0–4,999. Prints the figures and the calibration's time; the limits were
+// chosen on the sets' "tune" half (and MNIST test images 1,000–4,999), and are asserted on the "test"
+// half: digits wrongly flagged ≤ 2 % (the goal), non-digits flagged ≥ 85 % (the goal is 90 %: missed,
+// 41/48; this floor keeps what was reached), MNIST test images 0–999 flagged ≤ 3 %.
 //   VERDICT_DETAIL=1 node --test tests/js/verdict.test.js   (also lists every flagged or missed drawing)
 'use strict';
 const test = require('node:test');
@@ -43,6 +45,42 @@ test('the stroke sets are what the generator makes: 240 digits and 100 non-digit
   assert.deepEqual([...new Set(digits.map((d) => d.label))].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
+test('the distance compares two depths: the features and the channel means of the last pooling layer before them', async () => {
+  const E = await createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
+  const expected = {
+    'inception_small.json': ['gap', 'pool2'],
+    'lenet5.json': ['relu6', 's4'],
+    // gap reads pool2 directly (its channel means are the features again): the pooling layer before
+    'resnet_small.json': ['gap', 'pool1'],
+  };
+  for (const [file, [feat, pool]] of Object.entries(expected)) {
+    const m = new E.Model(fs.readFileSync(path.join(root, 'web', 'models', file), 'utf8'));
+    assert.deepEqual(V.featureLayers(m), [
+      { layer: feat, mean: false },
+      { layer: pool, mean: true },
+    ]);
+    m.delete();
+  }
+  // two layers of Gaussian features: each layer's distance in units of its own 99th percentile, the
+  // input's distance their mean, the limit LIMITS.distanceFactor times the mean's 99th percentile
+  const rand = require('../../scripts/lib/mulberry32.js').mulberry32(3);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const n = 2000;
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const part = (layer, D, scale) => ({
+    layer,
+    mean: layer !== 'a',
+    D,
+    features: Float32Array.from({ length: n * D }, (_, j) => scale * gauss() + 5 * labels[Math.floor(j / D)]),
+  });
+  const ref = V.fitReference([part('a', 3, 1), part('b', 5, 100)], labels, 2);
+  assert.equal(ref.layer, 'a and b (channel means)');
+  assert.equal(ref.parts.length, 2);
+  assert.ok(ref.quantile > 0.5 && ref.quantile < 1.01, `the mean of two layers' scaled distances: ${ref.quantile}`);
+  assert.ok(Math.abs(ref.limit - V.LIMITS.distanceFactor * ref.quantile) < 1e-12);
+  assert.equal(V.fitReference([part('a', 3, 1)], labels.subarray(0, 100), 2), null, 'too few held-out images');
+});
+
 test('calibration and the verdict on the stroke sets (shipped model)', { timeout: 300000 }, async (t) => {
   if (!fs.existsSync(path.join(mnistDir, 'mnist-test-images.idx.gz'))) {
     t.skip('build/data has no MNIST (run scripts/setup.sh)');
@@ -53,15 +91,18 @@ test('calibration and the verdict on the stroke sets (shipped model)', { timeout
   const ds = await mnistTest();
   const img = (i) => Float32Array.from(ds.pixels.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
   const half = 5000;
+  const started = performance.now();
   const cal = V.calibrate(
     model,
     { get: (i) => img(half + i), labels: ds.labels.subarray(half, 2 * half), n: half },
     { get: img, labels: ds.labels.subarray(0, half), n: half },
   );
+  const ms = performance.now() - started;
   console.log(
     `calibration (fit on MNIST test 5,000–9,999, measured on 0–4,999): T = ${cal.T.toFixed(3)}; ` +
       `ECE ${pct(cal.before.ece, 1)} → ${pct(cal.after.ece, 1)}; NLL ${cal.nllBefore.toFixed(4)} → ${cal.nllAfter.toFixed(4)}; ` +
-      `accuracy ${pct(cal.before.accuracy, 1)}; features '${cal.layer}', distance limit ${cal.reference.limit.toFixed(1)}`,
+      `accuracy ${pct(cal.before.accuracy, 1)}; features ${cal.layer}, distance limit ${cal.reference.limit.toFixed(2)}; ` +
+      `${(ms / 1000).toFixed(1)} s`,
   );
   assert.ok(cal.T > 0.2 && cal.T < 10);
   // (the shipped model is nearly calibrated already: T fitted on one half need not help on the other)
@@ -70,7 +111,7 @@ test('calibration and the verdict on the stroke sets (shipped model)', { timeout
   const calibration = { T: cal.T, reference: cal.reference };
   const run = (x) => {
     const probs = model.predict(x, 1);
-    const d = V.lastDistance(model, cal.reference, cal.layer);
+    const d = V.lastDistance(model, cal.reference);
     return V.judge({ probs, image: x, distance: d, calibration });
   };
   // MNIST test images 0–999 (held out of the fit): how many real digits would be flagged
@@ -120,8 +161,8 @@ test('calibration and the verdict on the stroke sets (shipped model)', { timeout
   console.log(`MNIST test images 0–999: ${mFlag} flagged (${pct(mFlag, 1000)}): ${JSON.stringify(mReasons)}`);
   const r = rows.test;
   assert.ok(r.right / r.d >= 0.9, 'at least 90 % of the test half of the digits answered right');
-  assert.ok(r.flagged / r.d <= 0.05, 'at most 5 % of the test half of the digits flagged');
-  assert.ok(r.nFlag / r.n >= 0.75, 'at least 75 % of the test half of the non-digits flagged');
-  assert.ok(mFlag <= 50, 'at most 5 % of MNIST test digits flagged');
+  assert.ok(r.flagged / r.d <= 0.02, 'at most 2 % of the test half of the digits flagged');
+  assert.ok(r.nFlag / r.n >= 0.85, 'at least 85 % of the test half of the non-digits flagged');
+  assert.ok(mFlag <= 30, 'at most 3 % of MNIST test digits flagged');
   model.delete();
 });

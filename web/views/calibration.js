@@ -139,7 +139,7 @@ export class CalibrationView {
     verdict.className = 'muted calib-help';
     verdict.textContent =
       r.limit != null
-        ? `The Draw card now uses this T, and calls a drawing "not a digit" when the features of layer '${r.layer}' are farther from every digit class than ${r.limit.toFixed(0)}, ${CnnVerdict.LIMITS.distanceFactor} times the distance within which ${100 * CnnVerdict.LIMITS.distanceQuantile} % of held-out digits lie.`
+        ? `The Draw card now uses this T, and calls a drawing "not a digit" when its features at ${r.layer} are${r.layer.includes(' and ') ? ', averaged over these layers,' : ''} farther from every digit class than ${CnnVerdict.LIMITS.distanceFactor} times the distance within which ${100 * CnnVerdict.LIMITS.distanceQuantile} % of held-out digits lie.`
         : 'The Draw card now uses this T.';
     this.root.replaceChildren(this.heading(), p, figs, help, verdict);
   }

@@ -641,7 +641,7 @@ const handlers = {
     if (!c) return { probs, distance: null, calibration: null };
     return {
       probs,
-      distance: CnnVerdict.lastDistance(m, c.reference, c.layer),
+      distance: CnnVerdict.lastDistance(m, c.reference),
       calibration: { T: c.T, limit: c.reference ? c.reference.limit : 0 },
     };
   },
@@ -680,7 +680,7 @@ const handlers = {
     held.labels = Int32Array.from({ length: held.n }, (_, i) => test.label(i));
     try {
       const r = CnnVerdict.calibrate(m, fit, held);
-      slots.get(slotKey(slot)).calib = { T: r.T, reference: r.reference, layer: r.layer };
+      slots.get(slotKey(slot)).calib = { T: r.T, reference: r.reference };
       const { reference, ...out } = r;
       return { ...out, source, limit: reference ? reference.limit : null };
     } finally {

@@ -43,7 +43,10 @@
 //                                                          fitCount, heldCount, source, layer, limit}: temperature
 //                                                          and features' reference fitted on the run's validation
 //                                                          split (or test images 5,000–9,999), reliability measured
-//                                                          on test images 0–4,999 (lib/verdict.js calibrate)
+//                                                          on test images 0–4,999 (lib/verdict.js calibrate);
+//                                                          layer: the layers the distance compares, e.g. "gap and
+//                                                          pool2 (channel means)"; limit: in units of the held-out
+//                                                          digits' 99th percentile at each layer
 // Data
 //   loadData      {source: "mnist", base, parts: ["train", "test"]}
 //               | {source: "idx", trainImages, trainLabels, testImages?, testLabels?}  (Uint8Array, gzip or raw)
