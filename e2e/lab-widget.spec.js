@@ -75,3 +75,22 @@ test('conv-arithmetic: the notes’ output sizes, parameters, MACs, feature map 
   await runLab(page, 'conv-arithmetic', {});
   await w.screenshot({ path: test.info().outputPath('lab-conv-arithmetic-390.png') });
 });
+
+test('babysit: ln 10 at the start, regularization raises it, a tiny sample overfits, bad rates are caught, a coarse search', async ({
+  page,
+}) => {
+  test.setTimeout(180000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const r = await runLab(page, 'babysit', {});
+  report('babysit', r);
+  for (const c of r.claims) expect(c.holds, c.text).toBe(true);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(Math.abs(byId['initial-loss'].value - Math.log(10))).toBeLessThan(0.02);
+  expect(byId['high-lr'].text).toContain('training diverged');
+  const w = page.locator('#babysit');
+  await expect(w.locator('.lab-step')).toHaveCount(5);
+  await w.screenshot({ path: test.info().outputPath('lab-babysit-1280.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.screenshot({ path: test.info().outputPath('lab-babysit-390.png') });
+});

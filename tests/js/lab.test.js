@@ -64,3 +64,28 @@ test('conv-arithmetic: every claim holds at the defaults and in the notes’ "do
     [3, 4],
   ]);
 });
+
+// MNIST training images for the experiments that train (the first `n`), as the worker holds them.
+const CnnIdx = require(path.join(root, 'web', 'lib', 'idx.js'));
+async function mnistTrain(n) {
+  const read = (f) => fs.readFileSync(path.join(root, 'build', 'data', f));
+  const d = await CnnIdx.dataset(read('mnist-train-images.idx.gz'), read('mnist-train-labels.idx.gz'));
+  const size = d.h * d.w * d.c;
+  return new E.Dataset(d.pixels.subarray(0, n * size), d.labels.subarray(0, n), n, d.c, d.h, d.w, d.numClasses);
+}
+
+test('babysit: the initial loss is ln 10, regularization raises it, 20 images overfit, bad rates are caught', async () => {
+  const train = await mnistTrain(5000);
+  try {
+    const t0 = Date.now();
+    const settings = Lab.resolveSettings('babysit', { trials: 3 }).settings;
+    const r = await Lab.get('babysit').run({ ...ctx(), data: { train } }, settings);
+    console.log(`[lab babysit] ${((Date.now() - t0) / 1000).toFixed(1)} s in Node (one thread)`);
+    for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    for (const c of r.claims) assert.ok(c.holds, c.text);
+    assert.ok(Math.abs(r.steps.initial.loss - Math.log(10)) < 0.02);
+    assert.equal(r.steps.high.status, 'diverged');
+  } finally {
+    train.delete();
+  }
+});
