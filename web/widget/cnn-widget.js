@@ -939,7 +939,10 @@ export class CnnWidget extends HTMLElement {
         ? new LabView(body, id, {
             session: this.session,
             settings: resolved.settings,
-            onResult: (r) => this.emit('lab-result', { lab: r.lab, settings: r.settings, claims: r.claims }),
+            onResult: (r) => {
+              this.say(''); // the data's download status is over
+              this.emit('lab-result', { lab: r.lab, settings: r.settings, claims: r.claims });
+            },
             onError: (message) => this.emit('error', { message, problems: [message] }),
           })
         : null;
