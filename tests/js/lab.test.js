@@ -65,27 +65,104 @@ test('conv-arithmetic: every claim holds at the defaults and in the notes’ "do
   ]);
 });
 
-// MNIST training images for the experiments that train (the first `n`), as the worker holds them.
-const CnnIdx = require(path.join(root, 'web', 'lib', 'idx.js'));
-async function mnistTrain(n) {
-  const read = (f) => fs.readFileSync(path.join(root, 'build', 'data', f));
+// MNIST's training set from build/data (scripts/setup.sh), as the worker holds it; null when absent.
+let mnistTrain;
+async function mnistTrainSet() {
+  if (mnistTrain !== undefined) return mnistTrain;
+  const dataDir = path.join(root, 'build', 'data');
+  if (!fs.existsSync(path.join(dataDir, 'mnist-train-images.idx.gz'))) return (mnistTrain = null);
+  const CnnIdx = require(path.join(root, 'web', 'lib', 'idx.js'));
+  const read = (f) => fs.readFileSync(path.join(dataDir, f));
   const d = await CnnIdx.dataset(read('mnist-train-images.idx.gz'), read('mnist-train-labels.idx.gz'));
-  const size = d.h * d.w * d.c;
-  return new E.Dataset(d.pixels.subarray(0, n * size), d.labels.subarray(0, n), n, d.c, d.h, d.w, d.numClasses);
+  return (mnistTrain = new E.Dataset(d.pixels, d.labels, d.n, d.c, d.h, d.w, d.numClasses));
 }
 
-test('babysit: the initial loss is ln 10, regularization raises it, 20 images overfit, bad rates are caught', async () => {
-  const train = await mnistTrain(5000);
-  try {
-    const t0 = Date.now();
-    const settings = Lab.resolveSettings('babysit', { trials: 3 }).settings;
-    const r = await Lab.get('babysit').run({ ...ctx(), data: { train } }, settings);
-    console.log(`[lab babysit] ${((Date.now() - t0) / 1000).toFixed(1)} s in Node (one thread)`);
+test(
+  'activations: the engine’s derivatives, sigmoid slowest, dead ReLUs rise with the learning rate',
+  {
+    timeout: 300000,
+  },
+  async (t) => {
+    const train = await mnistTrainSet();
+    if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+    const x = Lab.get('activations');
+    const { settings, problems } = Lab.resolveSettings('activations', {
+      iterations: '100',
+      subset: '1000',
+      probe: 200,
+    });
+    assert.deepEqual(problems, []);
+    const partials = [];
+    const t0 = performance.now();
+    const r = await x.run({ ...ctx(), data: { train }, update: (p) => partials.push(structuredClone(p)) }, settings);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`[lab activations] ${seconds.toFixed(1)} s, settings ${JSON.stringify(settings)}`);
     for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    assert.deepEqual(
+      r.claims.map((c) => c.id),
+      ['derivatives', 'saturation', 'sigmoid-slowest', 'dead-rises'],
+    );
     for (const c of r.claims) assert.ok(c.holds, c.text);
-    assert.ok(Math.abs(r.steps.initial.loss - Math.log(10)) < 0.02);
-    assert.equal(r.steps.high.status, 'diverged');
-  } finally {
-    train.delete();
-  }
+    // the functions are the registry's six kinds, f and f' on x = −5…5
+    assert.deepEqual(
+      r.functions.map((c) => c.kind),
+      ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu'],
+    );
+    const relu = r.functions.find((c) => c.kind === 'relu');
+    assert.equal(relu.x.length, 201);
+    assert.deepEqual([relu.f[0], relu.f[200], relu.df[0], relu.df[100], relu.df[200]], [0, 5, 0, 0, 1]);
+    const elu = r.functions.find((c) => c.kind === 'elu');
+    assert.ok(Math.abs(elu.f[0] - (Math.exp(-5) - 1)) < 1e-6 && Math.abs(elu.df[0] - Math.exp(-5)) < 1e-6);
+    // six runs of `iterations` each, then one per learning rate with the dead fraction from iteration 0
+    assert.deepEqual(
+      r.runs.map((run) => [run.kind, run.losses.length, run.status]),
+      r.functions.map((c) => [c.kind, 100, 'finished']),
+    );
+    assert.deepEqual(
+      r.dead.map((d) => d.lr),
+      [0.01, 0.1, 0.5],
+    );
+    for (const d of r.dead) assert.equal(d.points[0].iteration, 0);
+    // partial results came while it ran: the functions first, then the runs one by one
+    assert.ok(partials.length >= 8, `${partials.length} updates`);
+    assert.equal(partials[0].functions.length, 6);
+    assert.equal(partials[0].runs.length, 0);
+
+    // the subset must fit the training set; a stop request ends it and frees what it made
+    const few = train.split(1100, 1);
+    try {
+      await assert.rejects(
+        x.run({ ...ctx(), data: { train: few.validation } }, settings),
+        /Training images \(1000\) and probe images \(200\) must be fewer together than the 1100 training images loaded/,
+      );
+    } finally {
+      few.train.delete();
+      few.validation.delete();
+    }
+    const inUse = () => JSON.parse(E.heapStats()).in_use;
+    const before = inUse();
+    let ticks = 0;
+    const stopping = {
+      ...ctx(),
+      data: { train },
+      tick: async () => {
+        if (++ticks > 10) throw new Lab.Stopped();
+      },
+    };
+    await assert.rejects(x.run(stopping, settings), Lab.Stopped);
+    assert.equal(inUse(), before, 'a stopped run leaves no engine memory behind');
+  },
+);
+
+test('babysit: the initial loss is ln 10, regularization raises it, 20 images overfit, bad rates are caught', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  const t0 = Date.now();
+  const settings = Lab.resolveSettings('babysit', { trials: 3 }).settings;
+  const r = await Lab.get('babysit').run({ ...ctx(), data: { train } }, settings);
+  console.log(`[lab babysit] ${((Date.now() - t0) / 1000).toFixed(1)} s in Node (one thread)`);
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+  for (const c of r.claims) assert.ok(c.holds, c.text);
+  assert.ok(Math.abs(r.steps.initial.loss - Math.log(10)) < 0.02);
+  assert.equal(r.steps.high.status, 'diverged');
 });

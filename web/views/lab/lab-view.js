@@ -6,10 +6,11 @@
 import { el } from '../../lib/dom.js';
 import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
 import * as convArithmetic from './conv-arithmetic.js';
+import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, babysit };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
@@ -123,6 +124,7 @@ export class LabView {
     this.sync();
     this.setBusy(true);
     this.say('Running in the engine…');
+    this.claims.replaceChildren(); // the last run's claims are not this run's
     const t0 = performance.now();
     this.running = runLab(this.session, this.exp.id, this.values, {
       onUpdate: (partial) => {
