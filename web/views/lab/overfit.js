@@ -129,7 +129,6 @@ function table(runs, current) {
       'tr',
       {},
       el('th', { text: 'Variant' }),
-      el('th', { class: 'ovf-wide', text: 'Setting' }),
       el('th', { text: 'Training' }),
       el('th', { text: 'Validation' }),
       el('th', { text: 'Gap (points)' }),
@@ -151,8 +150,12 @@ function table(runs, current) {
       el(
         'tr',
         { 'data-variant': r.key },
-        el('th', { text: r.label }),
-        el('td', { class: 'ovf-wide', text: r.setting || '—' }),
+        el(
+          'th',
+          {},
+          el('span', { text: r.label }),
+          r.setting ? el('span', { class: 'ovf-setting', text: r.setting }) : null,
+        ),
         el('td', { text: pct(r.train) }),
         el('td', { text: pct(r.val) }),
         el('td', { class: 'ovf-gapcell' }, el('span', { text: pts(r.gap) }), bar),
@@ -170,7 +173,7 @@ function table(runs, current) {
         'tr',
         { class: 'ovf-pending' },
         el('th', { text: current.label }),
-        el('td', { colspan: 6, text: `training… epoch ${current.epochs.length}` }),
+        el('td', { colspan: 5, text: `training… epoch ${current.epochs.length}` }),
       ),
     );
   return t;
