@@ -87,13 +87,13 @@ test('overfit: the gap opens on 500 images; each regularizer alone; early stoppi
   const r = await runLab(page, 'overfit', {});
   report('overfit (defaults)', r);
   expect(r.seconds).toBeLessThan(30);
-  expect(r.settings).toMatchObject({ train: 500, validation: 2000, epochs: 20 });
+  expect(r.settings).toMatchObject({ train: 500, validation: 2000, epochs: 15 });
   expect(r.events.length).toBe(1);
   const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
   expect(Object.keys(byId)).toEqual(['overfits', 'l2', 'dropout', 'augment', 'batchnorm', 'early', 'early-restores']);
   for (const id of ['overfits', 'augment', 'early-restores']) expect(byId[id].holds, byId[id].text).toBe(true);
   expect(byId.overfits.text).toMatch(
-    /training accuracy reaches 100\.0 %.*a gap of \d+\.\d points after 20 epochs on 500 images/,
+    /training accuracy reaches 100\.0 %.*a gap of \d+\.\d points after 15 epochs on 500 images/,
   );
   await expect(w.locator('.ovf-fig')).toHaveCount(5);
   await expect(w.locator('.ovf-table tr[data-variant]')).toHaveCount(6);
