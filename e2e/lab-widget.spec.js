@@ -164,3 +164,49 @@ test('activations: the engine’s functions and derivatives, six activations tra
   for (const c of small.claims) expect(c.holds, c.text).toBe(true);
   await w.screenshot({ path: test.info().outputPath('lab-activations-390.png') });
 });
+
+test('overfit: the gap opens on 500 images; each regularizer alone; early stopping restores the best epoch', async ({
+  page,
+}) => {
+  test.setTimeout(240000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const w = page.locator('#overfit');
+  // the defaults, as a student first runs them: under 30 s, the page filling in as it goes
+  const r = await runLab(page, 'overfit', {});
+  report('overfit (defaults)', r);
+  expect(r.seconds).toBeLessThan(30);
+  expect(r.settings).toMatchObject({ train: 500, validation: 2000, epochs: 15 });
+  expect(r.events.length).toBe(1);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(Object.keys(byId)).toEqual(['overfits', 'l2', 'dropout', 'augment', 'batchnorm', 'early', 'early-restores']);
+  for (const id of ['overfits', 'augment', 'early-restores']) expect(byId[id].holds, byId[id].text).toBe(true);
+  expect(byId.overfits.text).toMatch(
+    /training accuracy reaches 100\.0 %.*a gap of \d+\.\d points after 15 epochs on 500 images/,
+  );
+  await expect(w.locator('.ovf-fig')).toHaveCount(5);
+  await expect(w.locator('.ovf-table tr[data-variant]')).toHaveCount(6);
+  await expect(w.locator('.lab-claims li')).toHaveCount(7);
+  await expect(w.locator('.lab-status')).toContainText('claims hold in this run');
+  await w.screenshot({ path: test.info().outputPath('lab-overfit-1280.png') });
+
+  // Stop: the run ends with the experiment's message, and the next run works.
+  await page.evaluate(() => {
+    document
+      .getElementById('overfit')
+      .runLab({ train: 300, validation: 1000, epochs: 12 })
+      .catch(() => {});
+  });
+  await expect(w.locator('.ovf-fig').first()).toBeVisible();
+  await w.getByRole('button', { name: 'Stop' }).click();
+  await expect(w.locator('.lab-status')).toHaveText('The experiment was stopped.');
+  await expect(w.getByRole('button', { name: 'Run' })).toBeEnabled();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const small = await runLab(page, 'overfit', { train: 300, validation: 1000, epochs: 12 });
+  report('overfit (300 images, 12 epochs)', small);
+  const s = Object.fromEntries(small.claims.map((c) => [c.id, c]));
+  for (const id of ['overfits', 'augment', 'early-restores']) expect(s[id].holds, s[id].text).toBe(true);
+  await w.screenshot({ path: test.info().outputPath('lab-overfit-390.png') });
+  await w.locator('.lab-out').screenshot({ path: test.info().outputPath('lab-overfit-390-results.png') });
+});

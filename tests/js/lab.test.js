@@ -166,3 +166,67 @@ test('babysit: the initial loss is ln 10, regularization raises it, 20 images ov
   assert.ok(Math.abs(r.steps.initial.loss - Math.log(10)) < 0.02);
   assert.equal(r.steps.high.status, 'diverged');
 });
+
+test('overfit: 300 images memorized, the gap, augmentation narrows it, early stopping restores the best epoch', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  try {
+    const x = Lab.get('overfit');
+    const { settings, problems } = Lab.resolveSettings('overfit', { train: 300, validation: 1000, epochs: 12 });
+    assert.deepEqual(problems, []);
+    const updates = [];
+    let ticks = 0;
+    const t0 = performance.now();
+    const r = await x.run(
+      {
+        E,
+        data: { train },
+        update: (p) => updates.push(p),
+        tick: async () => {
+          ticks++;
+        },
+      },
+      settings,
+    );
+    console.log(
+      `overfit (300 training, 1,000 validation images, 12 epochs): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    assert.deepEqual(
+      r.runs.map((v) => v.key),
+      ['none', 'l2', 'dropout', 'augment', 'batchnorm', 'early'],
+    );
+    for (const v of r.runs) {
+      assert.ok(v.epochs.length >= 1 && v.epochs.length <= 12, v.key);
+      for (const e of v.epochs) assert.ok(e.train >= 0 && e.train <= 1 && e.val >= 0 && e.val <= 1, v.key);
+      assert.ok(Math.abs(v.gap - (v.train - v.val)) < 1e-12);
+    }
+    const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+    assert.ok(byId.overfits.holds, byId.overfits.text);
+    assert.ok(byId.augment.holds, byId.augment.text);
+    assert.ok(byId['early-restores'].holds, byId['early-restores'].text);
+    // the unregularized net memorizes its images; the validation images stay far behind
+    const none = r.runs[0];
+    assert.equal(none.train, 1);
+    assert.ok(none.gap > 0.1, `gap ${none.gap}`);
+    // early stopping: stopped before the last epoch, the model is the best epoch's
+    const early = r.runs[5];
+    assert.equal(early.status, 'early_stopped');
+    assert.ok(early.epochs.length < 12);
+    assert.equal(early.val, Math.max(...early.epochs.map((e) => e.val)));
+    // partial results after every variant, and the page could stop it between epochs
+    assert.ok(updates.filter((u) => !u.current).length === 6);
+    assert.ok(ticks >= 6 * 10, `ticks ${ticks}`);
+    // a subset larger than the set is refused in words
+    const tiny = new E.Dataset(new Uint8Array(100 * 784), new Uint8Array(100), 100, 1, 28, 28, 10);
+    try {
+      await assert.rejects(x.run({ ...ctx(), data: { train: tiny } }, settings), {
+        message: 'The training subset (300) and the validation set (1000) need 1300 images; the training set has 100.',
+      });
+    } finally {
+      tiny.delete();
+    }
+  } finally {
+    // the training set stays: the file's tests share it
+  }
+});

@@ -6,6 +6,7 @@ import './lab.js';
 import './conv-arithmetic.js';
 import './activations.js';
 import './babysit.js';
+import './overfit.js';
 
 export const Lab = globalThis.CnnLab;
 

@@ -8,9 +8,10 @@ import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
 import * as convArithmetic from './conv-arithmetic.js';
 import * as activations from './activations.js';
 import * as babysit from './babysit.js';
+import * as overfit from './overfit.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
