@@ -19,6 +19,9 @@
 // 3. the calibrated confidence: below UNSURE_P the answer is "unsure".
 // The limits were chosen on the "tune" half of the committed stroke sets (tests/fixtures/strokes/,
 // scripts/make-strokes.js) and MNIST; tests/js/verdict.test.js reports them on the "test" half.
+// The calibration is written as steps (generators that yield between small pieces of work: a batch
+// of images, one temperature tried, a few rows of the covariance): `calibrate` runs them in one go,
+// the worker runs `calibrateSteps` in slices between which it answers other requests.
 // Defines self.CnnVerdict (or module.exports under Node).
 /* global module */
 (function (root) {
@@ -71,16 +74,30 @@
     return total / n;
   }
 
+  // Runs steps (a generator of the calibration's, below) to their end in one go: their result.
+  function run(steps) {
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+    }
+  }
+
   // T in [0.05, 20] minimizing the NLL: golden-section search on log T (the NLL is unimodal in T).
   function fitTemperature(probs, labels, k) {
+    return run(fitTemperatureSteps(probs, labels, k));
+  }
+
+  function* fitTemperatureSteps(probs, labels, k) {
     let a = Math.log(0.05),
       b = Math.log(20);
     const g = (Math.sqrt(5) - 1) / 2;
     let c = b - g * (b - a),
       d = a + g * (b - a);
-    let fc = nll(probs, labels, k, Math.exp(c)),
-      fd = nll(probs, labels, k, Math.exp(d));
+    let fc = nll(probs, labels, k, Math.exp(c));
+    yield;
+    let fd = nll(probs, labels, k, Math.exp(d));
     for (let it = 0; it < 40; it++) {
+      yield;
       if (fc < fd) {
         b = d;
         d = c;
@@ -134,6 +151,13 @@
   // little ridge so that it inverts), its Cholesky factor, and the limit: a quantile of held-out
   // digits' distances. Returns null when there is too little data for D.
   function fitReference(features, labels, k, D) {
+    return run(fitReferenceSteps(features, labels, k, D));
+  }
+
+  // (a step: about ROW_WORK multiply-adds, a few images of the covariance or rows of its factor)
+  const ROW_WORK = 1 << 20;
+
+  function* fitReferenceSteps(features, labels, k, D) {
     // The means and the covariance from the first 80 % of the images, the limit from the other 20 %
     // (distances of the images the covariance was fitted on are smaller than new digits' distances).
     const all = labels.length;
@@ -151,7 +175,9 @@
     });
     const S = new Float64Array(D * D);
     const diff = new Float64Array(D);
+    const every = Math.max(1, Math.floor(ROW_WORK / (D * D)));
     for (let i = 0; i < n; i++) {
+      if (i % every === every - 1) yield;
       const m = means[labels[i]];
       for (let d = 0; d < D; d++) diff[d] = features[i * D + d] - m[d];
       for (let a = 0; a < D; a++) {
@@ -167,7 +193,11 @@
     for (let a = 0; a < D; a++) for (let b = 0; b <= a; b++) S[a * D + b] /= n;
     for (let a = 0; a < D; a++) S[a * D + a] += ridge;
     const L = new Float64Array(D * D); // lower triangle, S = L Lᵀ
-    for (let i = 0; i < D; i++) {
+    for (let i = 0, work = 0; i < D; i++) {
+      if ((work += (i * i) / 2) > ROW_WORK) {
+        work = 0;
+        yield;
+      }
       for (let j = 0; j <= i; j++) {
         let s = S[i * D + j];
         for (let q = 0; q < j; q++) s -= L[i * D + q] * L[j * D + q];
@@ -176,7 +206,11 @@
     }
     const ref = { k, D, means: means.map((m) => Array.from(m)), chol: L, counts, limit: 0 };
     const dist = [];
-    for (let i = n; i < all; i++) dist.push(distance(ref, features.subarray(i * D, (i + 1) * D)));
+    const per = Math.max(1, Math.floor(ROW_WORK / (k * D * D)));
+    for (let i = n; i < all; i++) {
+      if ((i - n) % per === per - 1) yield;
+      dist.push(distance(ref, features.subarray(i * D, (i + 1) * D)));
+    }
     dist.sort((a, b) => a - b);
     ref.quantile = dist[Math.min(dist.length - 1, Math.floor(LIMITS.distanceQuantile * dist.length))];
     ref.limit = ref.quantile * LIMITS.distanceFactor;
@@ -215,7 +249,15 @@
   }
 
   // Probabilities (n × k) and features (n × D, or null) of n images; get(i) → the image's floats.
-  function measure(model, get, n, { batch = 100 } = {}) {
+  // (A batch of 25 costs per image what a batch of 100 does, and is a step of ~20 ms for the shipped
+  // model on one thread.)
+  function measure(model, get, n, { batch = 25 } = {}) {
+    return run(measureSteps(model, get, n, { batch }));
+  }
+
+  // One step per batch, after its features were read (predict and activation are one step: another
+  // request's predict in between would replace the activations).
+  function* measureSteps(model, get, n, { batch = 25 } = {}) {
     const layer = featureLayer(model);
     let probs = null,
       features = null,
@@ -241,6 +283,7 @@
         }
         if (features) features.set(a, s * D);
       }
+      yield;
     }
     return { probs, features, k, D: features ? D : 0, layer: features ? layer : null };
   }
@@ -249,16 +292,27 @@
   // reliability before and after is measured on `held` (other images). Plain data out (the
   // reference's Cholesky factor stays a Float64Array).
   function calibrate(model, fit, held) {
-    const f = measure(model, fit.get, fit.n);
-    const T = fitTemperature(f.probs, fit.labels, f.k);
-    const h = measure(model, held.get, held.n);
-    const reference = f.features ? fitReference(f.features, fit.labels, f.k, f.D) : null;
+    return run(calibrateSteps(model, fit, held));
+  }
+
+  // The same as steps: every yield is a point where the caller may answer other requests (the model
+  // is used only between two yields, so a caller that stops at a yield leaves nothing half done).
+  function* calibrateSteps(model, fit, held) {
+    const f = yield* measureSteps(model, fit.get, fit.n);
+    const T = yield* fitTemperatureSteps(f.probs, fit.labels, f.k);
+    const h = yield* measureSteps(model, held.get, held.n);
+    const reference = f.features ? yield* fitReferenceSteps(f.features, fit.labels, f.k, f.D) : null;
+    const before = reliability(h.probs, held.labels, h.k, 1);
+    const after = reliability(h.probs, held.labels, h.k, T);
+    yield;
+    const nllBefore = nll(h.probs, held.labels, h.k, 1);
+    const nllAfter = nll(h.probs, held.labels, h.k, T);
     return {
       T,
-      before: reliability(h.probs, held.labels, h.k, 1),
-      after: reliability(h.probs, held.labels, h.k, T),
-      nllBefore: nll(h.probs, held.labels, h.k, 1),
-      nllAfter: nll(h.probs, held.labels, h.k, T),
+      before,
+      after,
+      nllBefore,
+      nllAfter,
       fitCount: fit.n,
       heldCount: held.n,
       layer: reference ? f.layer : null,
@@ -477,6 +531,7 @@
     featureLayer,
     measure,
     calibrate,
+    calibrateSteps,
     lastDistance,
     inputStats,
     judge,
