@@ -28,8 +28,8 @@ test('a new visitor draws ten MNIST test digits and the shipped model classifies
     // An answer: a digit ("% sure") or the honest verdict ("Not sure", "does not look like a digit").
     await expect(page.locator('#top-conf')).toContainText(/% sure|Not sure|does not look like/);
     // The classification of the finished drawing (the pad sends the newest drawing when idle; a
-    // model being calibrated just after loading answers it when the calibration is done): the answer
-    // that stays the same for 600 ms.
+    // model being calibrated just after loading answers it at once, and again, calibrated, when the
+    // calibration ends): the answer that stays the same for 600 ms.
     let last = '';
     await expect
       .poll(

@@ -35,7 +35,7 @@ async function drawDigit(page, pixels, { threshold = 128, pad = page.locator('#p
     }
   }
   // The answer to the finished drawing: the draw view marks the pad data-pending until the newest
-  // input's answer is shown (a model being calibrated right after loading answers when it is done).
+  // input's answer is shown (a model being calibrated answers between the slices of its calibration).
   await expect(pad).not.toHaveAttribute('data-pending', '1', { timeout: 30000 });
 }
 

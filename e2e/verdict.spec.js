@@ -1,11 +1,13 @@
 // Honest answers in the page: strokes of the committed sets (tests/fixtures/strokes/, drawn with the
 // mouse as a visitor draws) get the right verdict on the Draw card once the shipped model is
-// calibrated, and the calibration view (ECE before/after, two reliability diagrams) is shown.
+// calibrated, and the calibration view (ECE before/after, two reliability diagrams) is shown. The
+// calibration runs in slices in the worker: a classify request sent 300 ms after a calibration
+// started is answered before the calibration ends (its latency and the calibration's time printed).
 //   SHOTS=/tmp/dir also saves screenshots of the Draw card for each verdict and of the calibration.
 const { test, expect } = require('@playwright/test');
 const fs = require('fs');
 const path = require('path');
-const { ready } = require('./helpers');
+const { ready, testDigit } = require('./helpers');
 
 const fixtures = path.join(__dirname, '..', 'tests', 'fixtures', 'strokes');
 const items = [
@@ -65,4 +67,75 @@ test('a dot, a tangle and a # are not called digits; a drawn 3 is a 3; the calib
   }
   if (shots && info.project.name === 'isolated') await calib.screenshot({ path: path.join(shots, 'calibration.png') });
   expect(errors).toEqual([]);
+});
+
+test('the worker answers a classify request while it calibrates (the calibration runs in slices)', async ({
+  page,
+}, info) => {
+  test.setTimeout(180000);
+  await page.goto('/');
+  await ready(page);
+  // the page's own calibration of the shipped model first (it also loads the test set)
+  await page.waitForFunction(() => document.documentElement.dataset.calibrated, null, { timeout: 120000 });
+  await page.waitForFunction(() => !document.documentElement.dataset.calibrating, null, { timeout: 120000 });
+  const pixels = Array.from(testDigit(0).pixels, (v) => v / 255);
+  const runs = [];
+  for (let k = 0; k < 3; k++) {
+    runs.push(
+      await page.evaluate(async (pixels) => {
+        const engine = window.cnnApp.engine;
+        const t0 = performance.now();
+        let calibrated = null;
+        let slices = 0,
+          pausedMs = 0;
+        const cal = engine.calibrate({}).then((r) => {
+          calibrated = performance.now() - t0;
+          ({ slices, pausedMs } = r);
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        const sent = performance.now() - t0;
+        await engine.classify(Float32Array.from(pixels));
+        const answered = performance.now() - t0;
+        await cal;
+        return {
+          sent,
+          latency: answered - sent,
+          answered,
+          calibrated,
+          before: answered < calibrated,
+          slices,
+          pausedMs,
+        };
+      }, pixels),
+    );
+  }
+  for (const r of runs)
+    console.log(
+      `[${info.project.name}] classify sent ${r.sent.toFixed(0)} ms after a calibration started: answered in ` +
+        `${r.latency.toFixed(0)} ms (at ${r.answered.toFixed(0)} ms); the calibration took ${r.calibrated.toFixed(0)} ms ` +
+        `in ${r.slices} slices, ${r.pausedMs.toFixed(0)} ms of it between them`,
+    );
+  // the answers came while the calibration was still running (not after it): not a timing threshold
+  for (const r of runs) expect(r.before).toBe(true);
+
+  // Another model loaded into the slot meanwhile: the calibration stops cleanly, the new model
+  // answers (uncalibrated), and its own calibration works.
+  const after = await page.evaluate(async (pixels) => {
+    const { engine, session } = window.cnnApp;
+    const cal = engine.calibrate({}).then(
+      () => 'finished',
+      (e) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await session.loadModel('lenet5');
+    const judged = await engine.judge(Float32Array.from(pixels));
+    const second = await engine.calibrate({});
+    return { first: await cal, calibration: judged.calibration, T: second.T };
+  }, pixels);
+  console.log(
+    `[${info.project.name}] a model loaded during a calibration: “${after.first}”; the new model's T = ${after.T.toFixed(3)}`,
+  );
+  expect(after.first).toBe('The calibration stopped: another model replaced this one.');
+  expect(after.calibration).toBeNull();
+  expect(after.T).toBeGreaterThan(0);
 });

@@ -128,12 +128,15 @@ train.follow(session);
 const calibration = new CalibrationView($('#calibration'));
 let calibrateAfter = null; // {validation, seed} of the training that just ended
 let calibrateTimer = 0;
+let calibrationOf = 0; // counts the models: a calibration of an older one is not shown
 function scheduleCalibration(trained) {
   clearTimeout(calibrateTimer);
   calibration.clear();
   const run = calibrateAfter;
   calibrateAfter = null;
   const root = document.documentElement;
+  const mine = ++calibrationOf;
+  const current = () => mine === calibrationOf;
   if (!trained) {
     delete root.dataset.calibrating;
     return;
@@ -142,13 +145,16 @@ function scheduleCalibration(trained) {
   // a loaded model waits a moment, so that the first drawing is answered first
   calibrateTimer = setTimeout(
     async () => {
-      const done = () => delete root.dataset.calibrating;
+      const done = () => {
+        if (current()) delete root.dataset.calibrating;
+      };
       if (session.training) return done();
       if (!run) {
         if ($('#data-select').value !== 'mnist') return done();
         await ensureData(['test']).catch(() => {});
       }
-      const r = await calibrateModel(session, calibration, run || {});
+      const r = await calibrateModel(session, calibration, run || {}, current);
+      if (!current()) return;
       state.calibration = r;
       if (r) root.dataset.calibrated = r.T.toFixed(3);
       done();

@@ -146,15 +146,18 @@ export class CalibrationView {
 }
 
 // Calibrates the session's model in the engine: `validation`/`seed` of the run that trained it
-// (its held-out split), or none (test images 5,001–10,000). Shows progress and the result in `view`.
-export async function calibrateModel(session, view, { validation = 0, seed = 1 } = {}) {
+// (its held-out split), or none (test images 5,001–10,000). Shows progress and the result in `view`
+// while `current()` says this calibration is still the page's (the worker abandons a calibration
+// whose model was replaced meanwhile: its answer is not shown over the new model's).
+export async function calibrateModel(session, view, { validation = 0, seed = 1 } = {}, current = () => true) {
   if (view) view.note('Calibrating on held-out images…');
   try {
     const r = await session.client.calibrate({ validation, seed }, session.slot);
+    if (!current()) return null;
     if (view) view.show(r);
     return r;
   } catch (e) {
-    if (view) view.note(`Could not calibrate: ${e.message}`, 'error');
+    if (view && current()) view.note(`Could not calibrate: ${e.message}`, 'error');
     return null;
   }
 }

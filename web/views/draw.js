@@ -52,25 +52,10 @@ export class DrawView {
   }
 
   buildBars(n) {
-    this.bars.replaceChildren();
-    this.rows = [];
-    for (let i = 0; i < n; i++) {
-      const li = document.createElement('li');
-      const label = document.createElement('span');
-      label.className = 'lbl';
-      label.textContent = this.labels[i] ?? String(i);
-      const track = document.createElement('span');
-      track.className = 'track';
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      track.append(bar);
-      const val = document.createElement('span');
-      val.className = 'val';
-      val.textContent = '–';
-      li.append(label, track, val);
-      this.bars.append(li);
-      this.rows.push({ li, bar, val });
-    }
+    this.rows = buildBars(
+      this.bars,
+      Array.from({ length: n }, (_, i) => this.labels[i] ?? String(i)),
+    );
   }
 
   bindPointer() {
@@ -230,13 +215,7 @@ export class DrawView {
   }
 
   paintPreview(image) {
-    const ctx = this.preview.getContext('2d');
-    const img = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const v = Math.round(255 * Math.min(1, Math.max(0, image[i] || 0)));
-      img.data.set([v, v, v, 255], 4 * i);
-    }
-    ctx.putImageData(img, 0, 0);
+    paintInput(this.preview, image);
   }
 
   // A classify answer: probabilities, or {probs, distance, calibration} from the engine's judge.
@@ -257,11 +236,7 @@ export class DrawView {
     if (!probs) {
       this.verdict = null;
       delete box.dataset.verdict;
-      for (const r of this.rows) {
-        r.bar.style.width = '0';
-        r.val.textContent = '–';
-        r.li.classList.remove('best');
-      }
+      paintBars(this.rows, null);
       this.top.textContent = '?';
       this.topConf.textContent = error || this.prompt || 'Draw a digit in the box';
       this.topConf.classList.toggle('error', !!error);
@@ -270,12 +245,7 @@ export class DrawView {
     // the bars show the calibrated probabilities (softmax(z / T)), the numbers the verdict reads
     const v = (this.verdict = this.judge(probs, distance));
     const best = v.top;
-    this.rows.forEach((r, i) => {
-      const p = i < v.probs.length ? v.probs[i] : 0;
-      r.bar.style.width = `${(100 * p).toFixed(1)}%`;
-      r.val.textContent = `${(100 * p).toFixed(1)} %`;
-      r.li.classList.toggle('best', i === best && v.verdict === 'digit');
-    });
+    paintBars(this.rows, v.probs, v.verdict === 'digit' ? best : -1);
     const w = CnnVerdict.words(v, this.labels);
     box.dataset.verdict = v.verdict;
     this.top.textContent =
@@ -287,4 +257,48 @@ export class DrawView {
         : `The network's top class is ${this.labels[best] ?? best} (${(100 * v.confidence).toFixed(1)} %)`;
     this.topConf.classList.remove('error');
   }
+}
+
+// A 28×28 input in grey levels (ink white on black, as the network sees it) on a 28×28 canvas.
+export function paintInput(canvas, image) {
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round(255 * Math.min(1, Math.max(0, image[i] || 0)));
+    img.data.set([v, v, v, 255], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// The probability bars (an <ol class="bars">): one row per class with its label, a bar and the value.
+// Used by the draw view and by the train widget's "Watch it learn" panel (views/learning.js).
+export function buildBars(ol, labels) {
+  ol.replaceChildren();
+  return labels.map((text) => {
+    const li = document.createElement('li');
+    const label = document.createElement('span');
+    label.className = 'lbl';
+    label.textContent = text;
+    const track = document.createElement('span');
+    track.className = 'track';
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    track.append(bar);
+    const val = document.createElement('span');
+    val.className = 'val';
+    val.textContent = '–';
+    li.append(label, track, val);
+    ol.append(li);
+    return { li, bar, val };
+  });
+}
+
+// Shows probabilities (null: none) on the rows of buildBars; the row `best` is highlighted.
+export function paintBars(rows, probs, best = -1) {
+  rows.forEach((r, i) => {
+    const p = probs ? (i < probs.length ? probs[i] : 0) : null;
+    r.bar.style.width = p === null ? '0' : `${(100 * p).toFixed(1)}%`;
+    r.val.textContent = p === null ? '–' : `${(100 * p).toFixed(1)} %`;
+    r.li.classList.toggle('best', p !== null && i === best);
+  });
 }

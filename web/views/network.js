@@ -2,6 +2,7 @@
 // shape, parameters, MACs) with thumbnails of its activation maps for the current input; selecting
 // a layer shows its maps large, its learned filters or weights, and a histogram of its activations.
 import { viridis, diverging, paint, range, legend } from '../lib/colormap.js';
+import { renderFilters, paintFilterTiles } from './filters.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
 import { renderExplanation, unitComputation, renderUnit } from './layer-explain.js';
 
@@ -110,7 +111,7 @@ export class NetworkView {
     const fc = this.firstConv();
     const strip = fc && this.diagram.querySelector(`.layer-col[data-layer="${CSS.escape(fc.name)}"] .col-filters`);
     const p = fc && this.params.get(fc.name);
-    if (strip && p) paintFilterStrip(strip, p);
+    if (strip && p) paintFilterTiles(strip, p);
     const layer = this.info.layers.find((l) => l.name === this.selected);
     const d = this.detail;
     if (!layer || d.dataset.layer !== layer.name) return;
@@ -356,57 +357,6 @@ function textEl(tag, text, cls) {
   return el;
 }
 
-function renderFilters(container, note, layer, params) {
-  const weight = params.find((p) => p.name === 'weight') || params[0];
-  const els = [];
-  const s = weight.shape;
-  const [lo, hi] = range(weight.data);
-  const m = Math.max(Math.abs(lo), Math.abs(hi));
-  if (s.length === 4) {
-    // conv: [out, in/groups, kh, kw]: one tile per (output, input) pair, up to 32 outputs × 8 inputs.
-    const [co, ci, kh, kw] = s;
-    const showO = Math.min(co, 32),
-      showI = Math.min(ci, 8);
-    note.textContent = `${co} filters of ${ci}×${kh}×${kw}${co > showO || ci > showI ? ` (showing ${showO} × ${showI} input channels)` : ''}; blue negative, red positive, range ±${m.toPrecision(3)}`;
-    for (let o = 0; o < showO; o++) {
-      const row = document.createElement('div');
-      row.className = 'filter-row';
-      for (let i = 0; i < showI; i++) {
-        const cv = document.createElement('canvas');
-        paint(cv, weight.data, kw, kh, -m, m, diverging, (o * ci + i) * kh * kw);
-        row.append(cv);
-      }
-      els.push(row);
-    }
-  } else if (s.length === 2) {
-    // dense: [units, inputs]; a unit's weights over a square-ish input are shown as images.
-    const [units, inputs] = s;
-    const side = Math.sqrt(inputs);
-    if (Number.isInteger(side) && side >= 8) {
-      note.textContent = `${units} units, each with ${inputs} weights shown as a ${side}×${side} image; range ±${m.toPrecision(3)}`;
-      for (let u = 0; u < Math.min(units, 64); u++) {
-        const cv = document.createElement('canvas');
-        cv.className = 'unit';
-        paint(cv, weight.data, side, side, -m, m, diverging, u * inputs);
-        els.push(cv);
-      }
-    } else {
-      note.textContent = `weight matrix ${units}×${inputs} (rows: units); range ±${m.toPrecision(3)}`;
-      const cv = document.createElement('canvas');
-      cv.className = 'matrix';
-      paint(cv, weight.data, inputs, units, -m, m, diverging);
-      els.push(cv);
-    }
-  } else {
-    note.textContent = `${params.map((p) => `${p.name} ${p.shape.join('×')}`).join(', ')}; range ±${m.toPrecision(3)}`;
-    const cv = document.createElement('canvas');
-    cv.className = 'vector';
-    paint(cv, weight.data, weight.data.length, 1, -m, m, diverging);
-    els.push(cv);
-  }
-  container.replaceChildren(...els);
-}
-
 function drawHistogram(canvas, data) {
   const ctx = canvas.getContext('2d');
   const { width: W, height: H } = canvas;
@@ -429,16 +379,4 @@ function drawHistogram(canvas, data) {
   const t = hi.toPrecision(3);
   ctx.fillText(t, W - ctx.measureText(t).width, H - 2);
   ctx.fillText('count (log scale)', W / 2 - 40, 10);
-}
-
-// A conv layer's first filters (first input channel), small, for its column in the diagram.
-function paintFilterStrip(strip, params) {
-  const weight = params.find((p) => p.name === 'weight');
-  if (!weight || weight.shape.length !== 4) return;
-  const [co, ci, kh, kw] = weight.shape;
-  const n = Math.min(co, 8);
-  while (strip.children.length < n) strip.append(document.createElement('canvas'));
-  const [lo, hi] = range(weight.data);
-  const m = Math.max(Math.abs(lo), Math.abs(hi));
-  for (let o = 0; o < n; o++) paint(strip.children[o], weight.data, kw, kh, -m, m, diverging, o * ci * kh * kw);
 }

@@ -32,6 +32,8 @@ import { renderSettings } from '../lib/settings.js';
 import { fmtCompact, fmtInt } from '../lib/format.js';
 import { Lab } from '../lib/lab/index.js';
 import { LabView } from '../views/lab/lab-view.js';
+import { LiveViews } from '../lib/live.js';
+import { LearningView } from '../views/learning.js';
 
 const ROOT = new URL('../', import.meta.url).href; // the app's folder on the widget's origin
 const MODULE_URL = new URL(import.meta.url).href;
@@ -40,7 +42,7 @@ const TAG = 'cnn-widget';
 export const PANELS = Object.freeze({
   classify: ['header', 'pad', 'input', 'probs', 'share'],
   network: ['header', 'pad', 'input', 'probs', 'diagram', 'detail', 'share'],
-  train: ['header', 'controls', 'progress', 'loss', 'accuracy', 'results', 'share'],
+  train: ['header', 'controls', 'live', 'progress', 'loss', 'accuracy', 'results', 'share'],
 });
 const DEFAULT_PANELS = Object.freeze({
   classify: PANELS.classify,
@@ -458,6 +460,10 @@ export class CnnWidget extends HTMLElement {
       session.on('model', ({ info, label }) => {
         this.info = info;
         if (this.views.network) this.views.network.setModel(info);
+        if (this.views.learning) {
+          this.views.learning.setModel(info);
+          this.refreshLearning();
+        }
         if (this.views.draw && this.views.draw.image) this.views.draw.show(this.views.draw.image);
         if (this.ui) this.ui.modelName.textContent = label;
       }),
@@ -466,6 +472,7 @@ export class CnnWidget extends HTMLElement {
       this.entry.client.on('restarted', (ev) => {
         if (!this.info || this.training) return;
         this.say(restartText(ev, this.slot_), ev.problems.length ? 'error' : '');
+        this.refreshLearning();
         const d = this.views.draw;
         if (d && d.image)
           this.predict(d.image, 'restart').then(
@@ -475,6 +482,10 @@ export class CnnWidget extends HTMLElement {
       }),
       this.entry.client.on('error', ({ message }) => this.report(new Error(TEXT.engineStopped(message)))),
     ];
+    // Watch it learn: the live panel reads the model being trained again about once a second.
+    this.live = new LiveViews(session, () => this.refreshLearning());
+    this.live.enabled = this.showsLive();
+    this.unsubscribe.push(() => this.live.dispose());
     if (this.views.train && !this.views.train.following) this.views.train.following = this.views.train.follow(session);
   }
 
@@ -488,6 +499,28 @@ export class CnnWidget extends HTMLElement {
     if (this.entry_) this.entry_.client.unloadModel(this.slot_).catch(() => {});
     this.modelKey = null;
     this.loadedKey = null;
+  }
+
+  // The live panel is shown (train mode, not hidden by `panels`): the live views read the model.
+  showsLive() {
+    return this.builtMode === 'train' && (this.panels || DEFAULT_PANELS.train).includes('live');
+  }
+
+  // The live panel read from the model again (a LiveViews tick, or the model changed).
+  refreshLearning() {
+    const v = this.views.learning;
+    if (!v || !this.showsLive()) return null;
+    const s = this.session_;
+    const p = s && s.lastProgress;
+    const state =
+      s && s.training
+        ? p
+          ? `iteration ${fmtInt(p.iteration)} of ${fmtInt(p.total_iterations)}`
+          : 'starting'
+        : s && s.trained
+          ? 'trained weights'
+          : 'random weights';
+    return v.refresh(state).catch(() => {}); // (read again at the next tick)
   }
 
   emit(name, detail) {
@@ -614,7 +647,10 @@ export class CnnWidget extends HTMLElement {
     if (this.builtMode !== exp.mode) this.build(exp.mode);
     for (const p of this.root.querySelectorAll('[data-panel]')) p.hidden = !panels.includes(p.dataset.panel);
     this.frame.classList.toggle('no-header', !panels.includes('header'));
+    const wasLive = this.live && this.live.enabled;
     this.panels = panels;
+    if (this.live) this.live.enabled = this.showsLive();
+    if (this.live && this.live.enabled && !wasLive) this.refreshLearning();
     this.panelControls();
     X.applyToForm(this.root, { ...exp, ...this.edited });
     this.formFields();
@@ -1221,9 +1257,65 @@ export class CnnWidget extends HTMLElement {
         e.wrong,
       ),
     );
+    // Watch it learn: the first layer's filters and a test image's probabilities, from the model as
+    // it trains (views/learning.js); beside the controls and the progress in a wide widget, below
+    // them in a narrow one.
+    const learning = {
+      filters: el('div', { class: 'filter-tiles', role: 'img', 'aria-label': "The first layer's filters" }),
+      filtersNote: el('figcaption', { class: 'muted' }),
+      preview: el('canvas', {
+        class: 'input28',
+        width: 28,
+        height: 28,
+        role: 'img',
+        'aria-label': 'A handwritten 2 from the MNIST test set',
+      }),
+      bars: el('ol', { class: 'bars', 'aria-label': 'Probability of each class for this test image' }),
+      state: el('span', { class: 'badge live-state', 'aria-live': 'off' }),
+      caption: el('p', { class: 'muted live-caption' }),
+    };
+    const live = el(
+      'section',
+      { class: 'live-panel', 'data-panel': 'live', 'aria-label': 'Watch it learn' },
+      el('div', { class: 'live-head' }, el('p', { class: 'sub', text: 'Watch it learn' }), learning.state),
+      el(
+        'div',
+        { class: 'live-body' },
+        el('figure', { class: 'live-filters' }, learning.filters, learning.filtersNote),
+        el(
+          'div',
+          { class: 'live-answer' },
+          el(
+            'figure',
+            { class: 'live-input' },
+            learning.preview,
+            el('figcaption', { class: 'muted', text: 'Test image' }),
+          ),
+          learning.bars,
+        ),
+      ),
+      learning.caption,
+    );
+    this.views.learning = new LearningView(
+      learning,
+      {
+        weights: (layer) => this.entry.client.weights(layer, this.slot_),
+        classify: (input) => this.entry.client.classify(input, this.slot_),
+      },
+      { input: SAMPLE, what: 'a handwritten 2 from the MNIST test set' },
+    );
     body.append(
-      controls,
-      el('div', { class: 'progress-row', 'data-panel': 'progress' }, progress, progressText),
+      el(
+        'div',
+        { class: 'train-top' },
+        el(
+          'div',
+          { class: 'train-main' },
+          controls,
+          el('div', { class: 'progress-row', 'data-panel': 'progress' }, progress, progressText),
+        ),
+        live,
+      ),
       el(
         'div',
         { class: 'charts' },

@@ -29,6 +29,9 @@ const EVAL_CHUNK = 1000;
 // the first minute, not only at the end of an epoch.
 const FIRST_QUICK_EVAL_MS = 8000;
 const QUICK_EVAL_MS = 12000;
+// A calibration (lib/verdict.js, seconds of work) runs in slices of about this long, between which
+// the worker answers the requests that came meanwhile: a drawing's answer waits one slice at most.
+const CALIBRATE_SLICE_MS = 30;
 
 let E = null; // the engine module
 // The models, one per slot: requests without a slot (the app) use the default slot; each embedded
@@ -37,6 +40,7 @@ const slots = new Map(); // slot id ('' = default) -> {model: E.Model, name}
 let data = { train: null, test: null, classNames: null }; // E.Dataset objects
 let run = null; // {training, state, config, lastCheckpoint, validation, slot}
 let lab = null; // the running Lab experiment: {id, stop}
+const calibrating = new Map(); // slot id -> the token of its running calibration (a newer one replaces it)
 
 function post(msg) {
   self.postMessage(msg, CnnProtocol.transferables(msg));
@@ -374,6 +378,18 @@ function sleep0() {
   return new Promise((r) => setTimeout(r, 0));
 }
 
+// A new task of the event loop, after the messages queued before it (the page's requests): a
+// message to ourselves, which, unlike a nested setTimeout, is not delayed to 4 ms.
+const nextTaskChannel = new MessageChannel();
+const nextTaskWaiters = [];
+nextTaskChannel.port1.onmessage = () => nextTaskWaiters.shift()();
+function nextTask() {
+  return new Promise((r) => {
+    nextTaskWaiters.push(r);
+    nextTaskChannel.port2.postMessage(0);
+  });
+}
+
 // A WebAssembly trap (out-of-bounds access, unreachable, Emscripten's abort) leaves the engine's
 // memory in an unknown state: the worker says so (a "fatal" event) and answers nothing more; the
 // page (engine-client.js) starts a new worker. Errors the engine throws on purpose (bad input, a
@@ -649,13 +665,16 @@ const handlers = {
   // Temperature scaling and the features' reference for the slot's model (kept with it until the model
   // changes or trains): fitted on the run's validation split when `validation` > 0 (the same images
   // the training held out, split with the same seed), otherwise on test images 5,000–9,999; the
-  // reliability before and after is measured on test images 0–4,999.
-  calibrate({ validation = 0, seed = 1, slot }) {
+  // reliability before and after is measured on test images 0–4,999. It runs in slices of
+  // CALIBRATE_SLICE_MS (lib/verdict.js calibrateSteps), answering other requests in between, and is
+  // abandoned (an error saying why) when the slot's model is replaced, unloaded or starts training,
+  // the test set changes or a newer calibration of the slot starts.
+  async calibrate({ validation = 0, seed = 1, slot }) {
+    const key = slotKey(slot);
     const m = needModel(slot);
-    if (run && run.slot === slotKey(slot)) throw new Error('The model is training: calibrate it when it is done.');
+    if (run && run.slot === key) throw new Error('The model is training: calibrate it when it is done.');
     if (!data.test || data.test.size() < 200) throw new Error('Calibration needs the test set (at least 200 images).');
     checkFit(data.test, 'test', slot);
-    post({ event: 'busy', what: 'calibrating' });
     const test = data.test;
     const half = Math.floor(test.size() / 2);
     const from = (ds, start) => ({ get: (i) => ds.image(start + i), labels: null, n: 0 });
@@ -678,12 +697,44 @@ const handlers = {
     const held = from(test, 0);
     held.n = Math.min(half, 5000);
     held.labels = Int32Array.from({ length: held.n }, (_, i) => test.label(i));
+    const token = {};
+    calibrating.set(key, token);
+    // Why this calibration no longer belongs to the slot's model ('' while it does).
+    const abandoned = () => {
+      const s = slots.get(key);
+      if (broken) return 'the engine stopped';
+      if (!s || s.model !== m) return 'another model replaced this one';
+      if (run && run.slot === key) return 'the model started training';
+      if (data.test !== test) return 'the test set changed';
+      if (calibrating.get(key) !== token) return 'a newer calibration of this model started';
+      return '';
+    };
     try {
-      const r = CnnVerdict.calibrate(m, fit, held);
-      slots.get(slotKey(slot)).calib = { T: r.T, reference: r.reference };
+      const steps = CnnVerdict.calibrateSteps(m, fit, held);
+      let r;
+      let slices = 1;
+      let pausedMs = 0; // between the slices: other requests, and the way back
+      let sliceStart = performance.now();
+      for (;;) {
+        const step = steps.next();
+        if (step.done) {
+          r = step.value;
+          break;
+        }
+        if (performance.now() - sliceStart < CALIBRATE_SLICE_MS) continue;
+        const pause = performance.now();
+        await nextTask(); // the requests that came meanwhile are answered now
+        const why = abandoned();
+        if (why) throw new Error(`The calibration stopped: ${why}.`);
+        sliceStart = performance.now();
+        pausedMs += sliceStart - pause;
+        slices++;
+      }
+      slots.get(key).calib = { T: r.T, reference: r.reference };
       const { reference, ...out } = r;
-      return { ...out, source, limit: reference ? reference.limit : null };
+      return { ...out, source, limit: reference ? reference.limit : null, slices, pausedMs };
     } finally {
+      if (calibrating.get(key) === token) calibrating.delete(key);
       if (split) {
         split.train.delete();
         split.validation.delete();

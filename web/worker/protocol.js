@@ -40,10 +40,13 @@
 //                                                          calibration: {T, limit}|null}  (classify, plus what the
 //                                                          verdict needs: web/lib/verdict.js)
 //   calibrate     {validation?, seed?}                  -> {T, before, after: reliability, nllBefore, nllAfter,
-//                                                          fitCount, heldCount, source, layer, limit}: temperature
+//                                                          fitCount, heldCount, source, layer, limit, slices,
+//                                                          pausedMs (between the slices)}: temperature
 //                                                          and features' reference fitted on the run's validation
 //                                                          split (or test images 5,000–9,999), reliability measured
-//                                                          on test images 0–4,999 (lib/verdict.js calibrate);
+//                                                          on test images 0–4,999 (lib/verdict.js calibrate); in
+//                                                          slices of ~30 ms, other requests answered in between; an
+//                                                          error if the slot's model changes, trains or is unloaded;
 //                                                          layer: the layers the distance compares, e.g. "gap and
 //                                                          pool2 (channel means)"; limit: in units of the held-out
 //                                                          digits' 99th percentile at each layer
