@@ -4,6 +4,7 @@
 // partial results. Data in, events out; no DOM.
 import './lab.js';
 import './conv-arithmetic.js';
+import './lr.js';
 
 export const Lab = globalThis.CnnLab;
 

@@ -6,9 +6,10 @@
 import { el } from '../../lib/dom.js';
 import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
 import * as convArithmetic from './conv-arithmetic.js';
+import * as lr from './lr.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic };
+const VIEWS = { 'conv-arithmetic': convArithmetic, lr };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
