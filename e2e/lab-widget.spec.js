@@ -138,4 +138,9 @@ test('lr: too high, too low and good; the range test against the notes’ grid; 
   const phone = await runLab(page, 'lr', {});
   for (const c of phone.claims) expect(c.holds, c.text).toBe(true);
   await w.screenshot({ path: test.info().outputPath('lab-lr-390.png') });
+  for (const [i, name] of ['rates', 'range', 'schedules'].entries())
+    await w
+      .locator('.lab-out .lab-panel')
+      .nth(i)
+      .screenshot({ path: test.info().outputPath(`lab-lr-390-${name}.png`) });
 });

@@ -291,7 +291,7 @@
         default: 'mlp',
         options: [
           ['mlp', NETS.mlp.label],
-          ['convnetjs', 'the ConvNetJS net (about 15 times slower)'],
+          ['convnetjs', 'the ConvNetJS net (about 20 times slower: fewer iterations)'],
         ],
       },
     ],
@@ -510,7 +510,7 @@
             L.claim(
               'schedules',
               top
-                ? `Started at the high rate ${fmtLr(s.high)}, decay over time helps: the best decaying schedule, ${top.label}, ends at a validation loss of ${L.num(top.val.loss)} (accuracy ${acc(top)}), ${holds ? 'below' : 'not below'} the constant rate’s ${constant.status === 'diverged' ? '(it diverged)' : `${L.num(constant.val.loss)} (${acc(constant)})`}. All: ${list}.`
+                ? `Started at the high rate ${fmtLr(s.high)}, decay over time helps: the best decaying schedule, ${top.label}, ends at a validation loss of ${L.num(top.val.loss)} (accuracy ${acc(top)}), ${constant.status === 'diverged' ? 'while the constant rate diverged' : `${holds ? 'below' : 'not below'} the constant rate’s ${L.num(constant.val.loss)} (${acc(constant)})`}. All: ${list}.`
                 : `Started at the high rate ${fmtLr(s.high)}, every decaying schedule diverges: ${list}.`,
               top ? top.val.loss : NaN,
               holds,

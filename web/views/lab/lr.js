@@ -61,7 +61,7 @@ function niceTicks(lo, hi, n = 5) {
 function lineChart(o) {
   const W = o.width;
   const H = o.height || 230;
-  const M = { l: 44, r: 12, t: o.title ? 22 : 10, b: 38 };
+  const M = { l: 44, r: 12, t: 10, b: 38 };
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const lx = (v) => (o.x.log ? Math.log10(v) : v);
@@ -80,7 +80,6 @@ function lineChart(o) {
     role: 'img',
     'aria-label': o.aria || o.title,
   });
-  if (o.title) root.append(svg('text', { x: M.l, y: 14, class: 'title' }, o.title));
   root.append(svg('rect', { x: M.l, y: M.t, width: pw, height: ph, class: 'frame' }));
   const xt = o.x.log
     ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => 10 ** (Math.ceil(x0) + i))
@@ -176,7 +175,7 @@ function lineChart(o) {
       ),
     );
   }
-  return root;
+  return el('figure', { class: 'lab-fig' }, o.title ? el('figcaption', { text: o.title }) : null, root);
 }
 
 function legend(items) {
@@ -202,6 +201,10 @@ function ratesPanel(r, width, s) {
     'section',
     { class: 'lab-panel' },
     el('h4', { text: '1. Very high, high, good and low: the loss against the epoch' }),
+    el('p', {
+      class: 'muted lab-note',
+      text: 'The notes’ figure: at a very high rate the loss explodes at once; at a high rate it falls fast, then bounces at a higher loss; at a low rate it creeps down from ln 10; at a good rate it falls fast and keeps falling.',
+    }),
   );
   const per = r.perEpoch || 1;
   const iters = s.iterations;
@@ -268,6 +271,10 @@ function rangePanel(r, width, s) {
     'section',
     { class: 'lab-panel' },
     el('h4', { text: '2. The range test: the loss while the rate grows' }),
+    el('p', {
+      class: 'muted lab-note',
+      text: 'One training, the rate a little larger at every iteration: while the rate is too small the loss stays flat; then it falls, fastest where the rate learns quickly and is still stable; past its lowest point the rate is too high, and the loss turns up and explodes.',
+    }),
   );
   if (!g || !g.lrs.length) {
     box.append(el('p', { class: 'muted', text: 'Waiting for the four rates…' }));
@@ -327,10 +334,10 @@ function rangePanel(r, width, s) {
         'tr',
         {},
         el('th', { text: 'Rate' }),
-        el('th', { text: '' }),
-        el('th', { text: 'Training loss (end)' }),
-        el('th', { text: 'Validation loss' }),
-        el('th', { text: 'Validation accuracy' }),
+        el('th', { text: 'From' }),
+        el('th', { text: 'Train loss', title: `training loss, mean of the last ${r.window} iterations` }),
+        el('th', { text: 'Val. loss', title: 'validation loss' }),
+        el('th', { text: 'Val. accuracy', title: 'validation accuracy' }),
       ),
     );
     for (const x of r.grid) {
@@ -340,10 +347,15 @@ function rangePanel(r, width, s) {
           'tr',
           { class: x.suggestion ? 'suggestion' : x === best ? 'best' : '' },
           el('td', { text: fmtRate(x.lr) }),
-          el('td', { text: x.suggestion ? 'range test' : x === best ? 'best of the grid' : 'grid' }),
+          el('td', { text: x.suggestion ? 'range test' : x === best ? 'grid (best)' : 'grid' }),
           el('td', { text: x.status === 'diverged' ? 'diverged' : fmtLoss(x.loss) }),
           el('td', { text: fmtLoss(x.val.loss) }),
-          el('td', {}, el('span', { class: 'acc', text: pct(x.val.accuracy) }), el('span', { class: 'barbox' }, bar)),
+          el(
+            'td',
+            { class: 'nowrap' },
+            el('span', { class: 'acc', text: pct(x.val.accuracy) }),
+            el('span', { class: 'barbox' }, bar),
+          ),
         ),
       );
     }
@@ -351,7 +363,7 @@ function rangePanel(r, width, s) {
       el('h5', {
         text: `The notes’ grid and the suggestion, ${s.iterations} iterations each, on ${s.validation} validation images`,
       }),
-      t,
+      el('div', { class: 'lab-scroll' }, t),
     );
   }
   return box;
@@ -371,6 +383,10 @@ function schedulesPanel(r, width, s) {
     'section',
     { class: 'lab-panel' },
     el('h4', { text: `3. Decay over time: five schedules from the high rate ${fmtRate(s.high)}` }),
+    el('p', {
+      class: 'muted lab-note',
+      text: 'Each schedule starts at the high rate of the first figure (cosine after a warm-up from 0) and lowers it: big steps early, small steps late, so the loss settles where the constant high rate keeps bouncing.',
+    }),
   );
   if (!r.schedules || !r.schedules.length) {
     box.append(el('p', { class: 'muted', text: 'Waiting for the range test and the grid…' }));
@@ -421,9 +437,9 @@ function schedulesPanel(r, width, s) {
       {},
       el('th', { text: 'Schedule (the engine’s preset)' }),
       el('th', { text: 'Rate: first → last' }),
-      el('th', { text: 'Training loss (end)' }),
-      el('th', { text: 'Validation loss' }),
-      el('th', { text: 'Validation accuracy' }),
+      el('th', { text: 'Train loss', title: `training loss, mean of the last ${r.window} iterations` }),
+      el('th', { text: 'Val. loss', title: 'validation loss' }),
+      el('th', { text: 'Val. accuracy', title: 'validation accuracy' }),
     ),
   );
   for (const x of r.schedules) {
@@ -440,7 +456,7 @@ function schedulesPanel(r, width, s) {
           el('span', { text: ` ${x.label}` }),
           el('div', { class: 'muted small', text: SCHEDULE_WORDS[x.type] }),
         ),
-        el('td', { text: x.lrs.length ? `${fmtRate(first)} → ${fmtRate(last)}` : '…' }),
+        el('td', { class: 'nowrap', text: x.lrs.length ? `${fmtRate(first)} → ${fmtRate(last)}` : '…' }),
         el('td', { text: x.val ? (x.status === 'diverged' ? 'diverged' : fmtLoss(x.loss)) : '…' }),
         el('td', { text: x.val ? fmtLoss(x.val.loss) : '…' }),
         el('td', { text: x.val ? pct(x.val.accuracy) : '…' }),
