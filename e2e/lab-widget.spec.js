@@ -76,6 +76,141 @@ test('conv-arithmetic: the notes’ output sizes, parameters, MACs, feature map 
   await w.screenshot({ path: test.info().outputPath('lab-conv-arithmetic-390.png') });
 });
 
+test('babysit: ln 10 at the start, regularization raises it, a tiny sample overfits, bad rates are caught, a coarse search', async ({
+  page,
+}) => {
+  test.setTimeout(180000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const r = await runLab(page, 'babysit', {});
+  report('babysit', r);
+  for (const c of r.claims) expect(c.holds, c.text).toBe(true);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(Math.abs(byId['initial-loss'].value - Math.log(10))).toBeLessThan(0.02);
+  expect(byId['high-lr'].text).toContain('training diverged');
+  const w = page.locator('#babysit');
+  await expect(w.locator('.lab-step')).toHaveCount(5);
+  await w.screenshot({ path: test.info().outputPath('lab-babysit-1280.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.screenshot({ path: test.info().outputPath('lab-babysit-390.png') });
+});
+
+test('activations: the engine’s functions and derivatives, six activations trained, dead ReLUs by learning rate', async ({
+  page,
+}) => {
+  test.setTimeout(240000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const w = page.locator('#activations');
+  // Before a run: the intro, the settings and "Run"; the MNIST training set is loaded by the first run.
+  await expect(w.getByRole('button', { name: 'Run' })).toBeEnabled();
+  await expect(w.locator('.lab-intro')).toContainText('dead ReLU');
+  await w.screenshot({ path: test.info().outputPath('lab-activations-before-1280.png') });
+
+  // The defaults, timed (the first run also loads MNIST's training set: timed apart).
+  const t0 = Date.now();
+  await page.evaluate(() => document.getElementById('activations').session.ensureMnist(['train']));
+  const loadSeconds = (Date.now() - t0) / 1000;
+  const r = await runLab(page, 'activations', {});
+  report('activations (defaults)', r);
+  console.log(`[lab activations] MNIST training set loaded in ${loadSeconds.toFixed(1)} s before the run`);
+  expect(r.seconds).toBeLessThan(30);
+  expect(r.events.length).toBe(1);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  for (const c of r.claims) expect(c.holds, c.text).toBe(true);
+  expect(byId.saturation.text).toContain("sigmoid's derivative is at most 0.25 (at x = 0)");
+  expect(byId['sigmoid-slowest'].text).toContain('Over the same 500 iterations, sigmoid trains slowest');
+  expect(byId['dead-rises'].text).toMatch(/0 % at 0\.01, 0 % at 0\.1, [\d.]+ % at 0\.5/);
+  await expect(w.locator('.lab-claims li.holds')).toHaveCount(r.claims.length);
+  await expect(w.locator('.lab-fn')).toHaveCount(6);
+  await expect(w.locator('.lab-fn svg path.series')).toHaveCount(12);
+  await expect(w.locator('.lab-unitfig')).toHaveCount(3);
+  await expect(w.locator('.lab-status')).toContainText('claims hold in this run');
+  await w.screenshot({ path: test.info().outputPath('lab-activations-1280.png') });
+
+  // While it runs, the view shows what is done so far (partial results), and Stop stops it.
+  await page.evaluate(() => {
+    window.activationsRun = document
+      .getElementById('activations')
+      .runLab({ iterations: 2000 })
+      .then(
+        () => 'finished',
+        (e) => e.message,
+      );
+  });
+  await expect(w.locator('.lab-status')).toContainText('Training with', { timeout: 60000 });
+  await expect(w.locator('.lab-fn')).toHaveCount(6);
+  await expect(w.locator('.lab-claims li')).toHaveCount(0); // the last run's claims are gone
+  await w.screenshot({ path: test.info().outputPath('lab-activations-partial-1280.png') });
+  await w.getByRole('button', { name: 'Stop' }).click();
+  expect(await page.evaluate(() => window.activationsRun)).toBe('The experiment was stopped.');
+
+  // A bad setting is refused with the experiment's message.
+  const bad = await page.evaluate(() =>
+    document
+      .getElementById('activations')
+      .runLab({ 'dead-lr-3': 0 })
+      .then(
+        () => 'ran',
+        (e) => e.message,
+      ),
+  );
+  expect(bad).toBe('Activation functions: dead-lr-3: must be at least 0.0001, got 0.');
+
+  // A small run on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const small = await runLab(page, 'activations', { iterations: 100, subset: 1000, probe: 200 });
+  report('activations (small)', small);
+  for (const c of small.claims) expect(c.holds, c.text).toBe(true);
+  await w.screenshot({ path: test.info().outputPath('lab-activations-390.png') });
+});
+
+test('overfit: the gap opens on 500 images; each regularizer alone; early stopping restores the best epoch', async ({
+  page,
+}) => {
+  test.setTimeout(240000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const w = page.locator('#overfit');
+  // the defaults, as a student first runs them: under 30 s, the page filling in as it goes
+  const r = await runLab(page, 'overfit', {});
+  report('overfit (defaults)', r);
+  expect(r.seconds).toBeLessThan(30);
+  expect(r.settings).toMatchObject({ train: 500, validation: 2000, epochs: 15 });
+  expect(r.events.length).toBe(1);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(Object.keys(byId)).toEqual(['overfits', 'l2', 'dropout', 'augment', 'batchnorm', 'early', 'early-restores']);
+  for (const id of ['overfits', 'augment', 'early-restores']) expect(byId[id].holds, byId[id].text).toBe(true);
+  expect(byId.overfits.text).toMatch(
+    /training accuracy reaches 100\.0 %.*a gap of \d+\.\d points after 15 epochs on 500 images/,
+  );
+  await expect(w.locator('.ovf-fig')).toHaveCount(5);
+  await expect(w.locator('.ovf-table tr[data-variant]')).toHaveCount(6);
+  await expect(w.locator('.lab-claims li')).toHaveCount(7);
+  await expect(w.locator('.lab-status')).toContainText('claims hold in this run');
+  await w.screenshot({ path: test.info().outputPath('lab-overfit-1280.png') });
+
+  // Stop: the run ends with the experiment's message, and the next run works.
+  await page.evaluate(() => {
+    document
+      .getElementById('overfit')
+      .runLab({ train: 300, validation: 1000, epochs: 12 })
+      .catch(() => {});
+  });
+  await expect(w.locator('.ovf-fig').first()).toBeVisible();
+  await w.getByRole('button', { name: 'Stop' }).click();
+  await expect(w.locator('.lab-status')).toHaveText('The experiment was stopped.');
+  await expect(w.getByRole('button', { name: 'Run' })).toBeEnabled();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const small = await runLab(page, 'overfit', { train: 300, validation: 1000, epochs: 12 });
+  report('overfit (300 images, 12 epochs)', small);
+  const s = Object.fromEntries(small.claims.map((c) => [c.id, c]));
+  for (const id of ['overfits', 'augment', 'early-restores']) expect(s[id].holds, s[id].text).toBe(true);
+  await w.screenshot({ path: test.info().outputPath('lab-overfit-390.png') });
+  await w.locator('.lab-out').screenshot({ path: test.info().outputPath('lab-overfit-390-results.png') });
+});
+
 test('lr: too high, too low and good; the range test against the notes’ grid; the schedules, by the engine', async ({
   page,
 }) => {
@@ -96,7 +231,7 @@ test('lr: too high, too low and good; the range test against the notes’ grid; 
   expect(byId['range-test'].text).toContain('within the margin of 3 points');
   await expect(w.locator('.lab-claims li.holds')).toHaveCount(r.claims.length);
   await expect(w.locator('.lab-status')).toContainText('5 of 5 claims hold');
-  await expect(w.locator('svg.lab-chart')).toHaveCount(4);
+  await expect(w.locator('svg.lr-chart')).toHaveCount(4);
   await expect(w.locator('.lr-grid tr')).toHaveCount(6);
   await expect(w.locator('.lr-grid tr.suggestion')).toContainText('range test');
   await expect(w.locator('.lr-schedules tr')).toHaveCount(6);

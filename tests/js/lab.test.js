@@ -65,21 +65,178 @@ test('conv-arithmetic: every claim holds at the defaults and in the notes’ "do
   ]);
 });
 
-// MNIST training images for the experiments that train (build/data, scripts/setup.sh).
-const mnistDir = path.join(root, 'build', 'data');
-async function mnistTrain(n) {
+// MNIST's training set from build/data (scripts/setup.sh), as the worker holds it; null when absent.
+let mnistTrain;
+async function mnistTrainSet() {
+  if (mnistTrain !== undefined) return mnistTrain;
+  const dataDir = path.join(root, 'build', 'data');
+  if (!fs.existsSync(path.join(dataDir, 'mnist-train-images.idx.gz'))) return (mnistTrain = null);
   const CnnIdx = require(path.join(root, 'web', 'lib', 'idx.js'));
-  const read = (f) => fs.readFileSync(path.join(mnistDir, f));
+  const read = (f) => fs.readFileSync(path.join(dataDir, f));
   const d = await CnnIdx.dataset(read('mnist-train-images.idx.gz'), read('mnist-train-labels.idx.gz'));
-  return new E.Dataset(d.pixels.subarray(0, n * 784), d.labels.subarray(0, n), n, 1, 28, 28, 10);
+  return (mnistTrain = new E.Dataset(d.pixels, d.labels, d.n, d.c, d.h, d.w, d.numClasses));
 }
 
+test(
+  'activations: the engine’s derivatives, sigmoid slowest, dead ReLUs rise with the learning rate',
+  {
+    timeout: 300000,
+  },
+  async (t) => {
+    const train = await mnistTrainSet();
+    if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+    const x = Lab.get('activations');
+    const { settings, problems } = Lab.resolveSettings('activations', {
+      iterations: '100',
+      subset: '1000',
+      probe: 200,
+    });
+    assert.deepEqual(problems, []);
+    const partials = [];
+    const t0 = performance.now();
+    const r = await x.run({ ...ctx(), data: { train }, update: (p) => partials.push(structuredClone(p)) }, settings);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`[lab activations] ${seconds.toFixed(1)} s, settings ${JSON.stringify(settings)}`);
+    for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    assert.deepEqual(
+      r.claims.map((c) => c.id),
+      ['derivatives', 'saturation', 'sigmoid-slowest', 'dead-rises'],
+    );
+    for (const c of r.claims) assert.ok(c.holds, c.text);
+    // the functions are the registry's six kinds, f and f' on x = −5…5
+    assert.deepEqual(
+      r.functions.map((c) => c.kind),
+      ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu'],
+    );
+    const relu = r.functions.find((c) => c.kind === 'relu');
+    assert.equal(relu.x.length, 201);
+    assert.deepEqual([relu.f[0], relu.f[200], relu.df[0], relu.df[100], relu.df[200]], [0, 5, 0, 0, 1]);
+    const elu = r.functions.find((c) => c.kind === 'elu');
+    assert.ok(Math.abs(elu.f[0] - (Math.exp(-5) - 1)) < 1e-6 && Math.abs(elu.df[0] - Math.exp(-5)) < 1e-6);
+    // six runs of `iterations` each, then one per learning rate with the dead fraction from iteration 0
+    assert.deepEqual(
+      r.runs.map((run) => [run.kind, run.losses.length, run.status]),
+      r.functions.map((c) => [c.kind, 100, 'finished']),
+    );
+    assert.deepEqual(
+      r.dead.map((d) => d.lr),
+      [0.01, 0.1, 0.5],
+    );
+    for (const d of r.dead) assert.equal(d.points[0].iteration, 0);
+    // partial results came while it ran: the functions first, then the runs one by one
+    assert.ok(partials.length >= 8, `${partials.length} updates`);
+    assert.equal(partials[0].functions.length, 6);
+    assert.equal(partials[0].runs.length, 0);
+
+    // the subset must fit the training set; a stop request ends it and frees what it made
+    const few = train.split(1100, 1);
+    try {
+      await assert.rejects(
+        x.run({ ...ctx(), data: { train: few.validation } }, settings),
+        /Training images \(1000\) and probe images \(200\) must be fewer together than the 1100 training images loaded/,
+      );
+    } finally {
+      few.train.delete();
+      few.validation.delete();
+    }
+    const inUse = () => JSON.parse(E.heapStats()).in_use;
+    const before = inUse();
+    let ticks = 0;
+    const stopping = {
+      ...ctx(),
+      data: { train },
+      tick: async () => {
+        if (++ticks > 10) throw new Lab.Stopped();
+      },
+    };
+    await assert.rejects(x.run(stopping, settings), Lab.Stopped);
+    assert.equal(inUse(), before, 'a stopped run leaves no engine memory behind');
+  },
+);
+
+test('babysit: the initial loss is ln 10, regularization raises it, 20 images overfit, bad rates are caught', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  const t0 = Date.now();
+  const settings = Lab.resolveSettings('babysit', { trials: 3 }).settings;
+  const r = await Lab.get('babysit').run({ ...ctx(), data: { train } }, settings);
+  console.log(`[lab babysit] ${((Date.now() - t0) / 1000).toFixed(1)} s in Node (one thread)`);
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+  for (const c of r.claims) assert.ok(c.holds, c.text);
+  assert.ok(Math.abs(r.steps.initial.loss - Math.log(10)) < 0.02);
+  assert.equal(r.steps.high.status, 'diverged');
+});
+
+test('overfit: 300 images memorized, the gap, augmentation narrows it, early stopping restores the best epoch', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  try {
+    const x = Lab.get('overfit');
+    const { settings, problems } = Lab.resolveSettings('overfit', { train: 300, validation: 1000, epochs: 12 });
+    assert.deepEqual(problems, []);
+    const updates = [];
+    let ticks = 0;
+    const t0 = performance.now();
+    const r = await x.run(
+      {
+        E,
+        data: { train },
+        update: (p) => updates.push(p),
+        tick: async () => {
+          ticks++;
+        },
+      },
+      settings,
+    );
+    console.log(
+      `overfit (300 training, 1,000 validation images, 12 epochs): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    assert.deepEqual(
+      r.runs.map((v) => v.key),
+      ['none', 'l2', 'dropout', 'augment', 'batchnorm', 'early'],
+    );
+    for (const v of r.runs) {
+      assert.ok(v.epochs.length >= 1 && v.epochs.length <= 12, v.key);
+      for (const e of v.epochs) assert.ok(e.train >= 0 && e.train <= 1 && e.val >= 0 && e.val <= 1, v.key);
+      assert.ok(Math.abs(v.gap - (v.train - v.val)) < 1e-12);
+    }
+    const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+    assert.ok(byId.overfits.holds, byId.overfits.text);
+    assert.ok(byId.augment.holds, byId.augment.text);
+    assert.ok(byId['early-restores'].holds, byId['early-restores'].text);
+    // the unregularized net memorizes its images; the validation images stay far behind
+    const none = r.runs[0];
+    assert.equal(none.train, 1);
+    assert.ok(none.gap > 0.1, `gap ${none.gap}`);
+    // early stopping: stopped before the last epoch, the model is the best epoch's
+    const early = r.runs[5];
+    assert.equal(early.status, 'early_stopped');
+    assert.ok(early.epochs.length < 12);
+    assert.equal(early.val, Math.max(...early.epochs.map((e) => e.val)));
+    // partial results after every variant, and the page could stop it between epochs
+    assert.ok(updates.filter((u) => !u.current).length === 6);
+    assert.ok(ticks >= 6 * 10, `ticks ${ticks}`);
+    // a subset larger than the set is refused in words
+    const tiny = new E.Dataset(new Uint8Array(100 * 784), new Uint8Array(100), 100, 1, 28, 28, 10);
+    try {
+      await assert.rejects(x.run({ ...ctx(), data: { train: tiny } }, settings), {
+        message: 'The training subset (300) and the validation set (1000) need 1300 images; the training set has 100.',
+      });
+    } finally {
+      tiny.delete();
+    }
+  } finally {
+    // the training set stays: the file's tests share it
+  }
+});
+
 test('lr: the notes’ rates, the range test against the grid and the schedules, at the defaults', async (t) => {
-  if (!fs.existsSync(path.join(mnistDir, 'mnist-train-images.idx.gz'))) {
+  const train = await mnistTrainSet();
+  if (!train) {
     t.skip('build/data has no MNIST (run scripts/setup.sh)');
     return;
   }
-  const train = await mnistTrain(4000);
   try {
     const x = Lab.get('lr');
     const { settings } = Lab.resolveSettings('lr', {});
@@ -115,12 +272,17 @@ test('lr: the notes’ rates, the range test against the grid and the schedules,
     // the constant schedule is the high rate of the first figure again: the same run, bit for bit
     assert.deepEqual(sch.constant.losses, byKey.high.losses);
     // too few images for the settings: a message, nothing runs
-    const { settings: big } = Lab.resolveSettings('lr', { images: 3500, validation: 1000 });
-    await assert.rejects(
-      x.run({ E, data: { train }, update() {}, tick: async () => {} }, big),
-      /The training set has 4000 images: 3500 training and 1000 validation images do not fit/,
-    );
+    const tiny = new E.Dataset(new Uint8Array(4000 * 784), new Uint8Array(4000), 4000, 1, 28, 28, 10);
+    try {
+      const { settings: big } = Lab.resolveSettings('lr', { images: 3500, validation: 1000 });
+      await assert.rejects(
+        x.run({ ...ctx(), data: { train: tiny } }, big),
+        /The training set has 4000 images: 3500 training and 1000 validation images do not fit/,
+      );
+    } finally {
+      tiny.delete();
+    }
   } finally {
-    train.delete();
+    // the training set stays: the file's tests share it
   }
 });

@@ -499,6 +499,8 @@ export class CnnWidget extends HTMLElement {
   }
 
   say(text, kind = '') {
+    // in the Lab, what happens (MNIST downloading, the engine restarting) is said on the experiment's line
+    if (this.builtMode === 'lab' && this.views.lab) return this.views.lab.running && this.views.lab.say(text, kind);
     const m = this.ui && this.ui.msg;
     if (!m) return;
     m.textContent = text;

@@ -4,6 +4,9 @@
 // partial results. Data in, events out; no DOM.
 import './lab.js';
 import './conv-arithmetic.js';
+import './activations.js';
+import './babysit.js';
+import './overfit.js';
 import './lr.js';
 
 export const Lab = globalThis.CnnLab;

@@ -24,7 +24,7 @@
   'use strict';
 
   // The experiments of the Lab, in the order the Lab lists them (each has web/lib/lab/<id>.js).
-  const IDS = Object.freeze(['conv-arithmetic', 'lr']);
+  const IDS = Object.freeze(['activations', 'overfit', 'babysit', 'conv-arithmetic', 'lr']);
   const experiments = {};
 
   class Stopped extends Error {
@@ -112,7 +112,50 @@
     return String(Number(x.toPrecision(digits)));
   }
 
-  const api = Object.freeze({ IDS, experiments, define, get, claim, resolveSettings, Stopped, LabError, num });
+  // Trains `model` (an E.Model) on the E.Dataset `train` (and `validation`, or null) with the
+  // trainer's configuration `config` (epochs or iterations, batch, optimizer, schedule, l1, l2,
+  // augment, seed, patience...) in slices of `sliceMs`, yielding between them (ctx.tick: Stop works).
+  // onSlice(progress) sees each slice's progress (losses of its iterations, epochs_done records).
+  // Resolves to {status, message, losses: [every iteration's loss], epochs: [records], history}.
+  async function train(ctx, { model, train: data, validation = null, config, sliceMs = 60, onSlice }) {
+    const t = new ctx.E.Training(model, data, validation, JSON.stringify(config));
+    const losses = [];
+    const epochs = [];
+    try {
+      for (;;) {
+        const p = JSON.parse(t.run(0, sliceMs));
+        losses.push(...p.losses);
+        epochs.push(...p.epochs_done);
+        if (onSlice) onSlice(p);
+        if (p.status !== 'running') return { status: p.status, message: p.message, losses, epochs };
+        await ctx.tick();
+      }
+    } finally {
+      t.delete();
+    }
+  }
+
+  // The first `n` images of a data set shuffled with `seed`, as a new E.Dataset (delete it), and the
+  // rest of it, also new (split's two halves; the caller deletes both).
+  function subset(ds, n, seed = 1) {
+    if (n >= ds.size()) throw new LabError(`a subset of ${n} images needs more than the ${ds.size()} there are`);
+    const s = ds.split(n, seed);
+    return { part: s.validation, rest: s.train };
+  }
+
+  const api = Object.freeze({
+    IDS,
+    experiments,
+    define,
+    get,
+    claim,
+    resolveSettings,
+    Stopped,
+    LabError,
+    num,
+    train,
+    subset,
+  });
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.CnnLab = api;
 })(typeof self !== 'undefined' ? self : globalThis);

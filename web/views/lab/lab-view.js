@@ -6,10 +6,13 @@
 import { el } from '../../lib/dom.js';
 import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
 import * as convArithmetic from './conv-arithmetic.js';
+import * as activations from './activations.js';
+import * as babysit from './babysit.js';
+import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, lr };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
@@ -74,6 +77,31 @@ export class LabView {
     } else if (s.type === 'bool') {
       input = el('input', { id, type: 'checkbox', 'data-key': s.key });
       input.checked = !!this.values[s.key];
+    } else if (s.slider) {
+      // a slider with its value beside it; experiments with a quick part (exp.quick) re-run it live
+      input = el('input', {
+        id,
+        type: 'range',
+        'data-key': s.key,
+        min: s.slider.min,
+        max: s.slider.max,
+        step: s.slider.step,
+        value: String(this.values[s.key]),
+      });
+      const shown = el('output', { for: id, text: String(this.values[s.key]) });
+      input.addEventListener('input', () => {
+        shown.textContent = input.value;
+        this.values[s.key] = Number(input.value);
+        if (!this.exp.quick) return;
+        clearTimeout(this.quickTimer);
+        this.quickTimer = setTimeout(() => this.quickRun(), 250);
+      });
+      return el(
+        'label',
+        { class: 'field slider', for: id, title: s.help ? `${s.label}: ${s.help}` : s.label },
+        el('span', { text: s.label }),
+        el('span', { class: 'slider-row' }, input, shown),
+      );
     } else {
       input = el('input', {
         id,
@@ -123,6 +151,7 @@ export class LabView {
     this.sync();
     this.setBusy(true);
     this.say('Running in the engine…');
+    this.claims.replaceChildren(); // the last run's claims are not this run's
     const t0 = performance.now();
     this.running = runLab(this.session, this.exp.id, this.values, {
       onUpdate: (partial) => {
@@ -152,12 +181,37 @@ export class LabView {
     return this.running;
   }
 
+  // The experiment's quick part with the form's values (exp.quick: the settings that make it quick),
+  // for sliders: the view redraws, the claims of that part show; Run runs the whole.
+  async quickRun() {
+    if (this.running || this.quickBusy) {
+      this.quickAgain = true;
+      return;
+    }
+    this.quickBusy = true;
+    try {
+      const r = await runLab(this.session, this.exp.id, { ...this.values, ...this.exp.quick });
+      this.showClaims(r.claims);
+      if (this.view) this.view.render(this.out, r, { partial: false, settings: this.values });
+      this.say('Updated with the slider’s value (Run for the whole experiment).');
+    } catch (e) {
+      this.say(e.message, 'error');
+    } finally {
+      this.quickBusy = false;
+      if (this.quickAgain) {
+        this.quickAgain = false;
+        this.quickRun();
+      }
+    }
+  }
+
   // The form shows the values about to run.
   sync() {
     for (const x of this.form.querySelectorAll('[data-key]')) {
       const v = this.values[x.dataset.key];
       if (x.type === 'checkbox') x.checked = !!v;
       else x.value = String(v);
+      if (x.type === 'range' && x.nextElementSibling) x.nextElementSibling.textContent = String(v);
     }
   }
 

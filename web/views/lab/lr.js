@@ -7,6 +7,12 @@
 import { el } from '../../lib/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+// A custom property set through the CSSOM (a course page's CSP may forbid style attributes).
+const withVar = (e, name, value) => {
+  e.style.setProperty(name, value);
+  return e;
+};
+const swatch = (color) => withVar(el('span', { class: 'lr-swatch', 'aria-hidden': 'true' }), '--c', color);
 const svg = (tag, attrs = {}, text) => {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
@@ -76,7 +82,7 @@ function lineChart(o) {
     viewBox: `0 0 ${W} ${H}`,
     width: W,
     height: H,
-    class: 'lab-chart',
+    class: 'lr-chart',
     role: 'img',
     'aria-label': o.aria || o.title,
   });
@@ -175,21 +181,14 @@ function lineChart(o) {
       ),
     );
   }
-  return el('figure', { class: 'lab-fig' }, o.title ? el('figcaption', { text: o.title }) : null, root);
+  return el('figure', { class: 'lr-fig' }, o.title ? el('figcaption', { text: o.title }) : null, root);
 }
 
 function legend(items) {
   return el(
     'ul',
-    { class: 'lab-legend' },
-    ...items.map((it) =>
-      el(
-        'li',
-        {},
-        el('span', { class: 'swatch', style: `background:${it.color}`, 'aria-hidden': 'true' }),
-        el('span', { text: it.text }),
-      ),
-    ),
+    { class: 'lr-legend' },
+    ...items.map((it) => el('li', {}, swatch(it.color), el('span', { text: it.text }))),
   );
 }
 
@@ -199,10 +198,10 @@ const chartWidth = (root) => Math.max(300, Math.min(960, (root.clientWidth || 64
 function ratesPanel(r, width, s) {
   const box = el(
     'section',
-    { class: 'lab-panel' },
+    { class: 'lab-panel lr-panel' },
     el('h4', { text: '1. Very high, high, good and low: the loss against the epoch' }),
     el('p', {
-      class: 'muted lab-note',
+      class: 'muted lr-note',
       text: 'The notes’ figure: at a very high rate the loss explodes at once; at a high rate it falls fast, then bounces at a higher loss; at a low rate it creeps down from ln 10; at a good rate it falls fast and keeps falling.',
     }),
   );
@@ -269,10 +268,10 @@ function rangePanel(r, width, s) {
   const g = r.range;
   const box = el(
     'section',
-    { class: 'lab-panel' },
+    { class: 'lab-panel lr-panel' },
     el('h4', { text: '2. The range test: the loss while the rate grows' }),
     el('p', {
-      class: 'muted lab-note',
+      class: 'muted lr-note',
       text: 'One training, the rate a little larger at every iteration: while the rate is too small the loss stays flat; then it falls, fastest where the rate learns quickly and is still stable; past its lowest point the rate is too high, and the loss turns up and explodes.',
     }),
   );
@@ -321,14 +320,14 @@ function rangePanel(r, width, s) {
   if (g.suggested !== undefined)
     box.append(
       el('p', {
-        class: 'lab-note',
+        class: 'lr-note',
         text: `It stopped at the rate ${fmtRate(g.lrs[g.lrs.length - 1])}: ${g.stop}. Suggestion (${g.rule === 'steepest' ? 'where the smoothed loss falls fastest' : 'one tenth of the rate at the lowest smoothed loss'}): ${fmtRate(g.suggested)}.`,
       }),
     );
   if (r.grid && r.grid.length) {
     const grid = r.grid.filter((x) => !x.suggestion);
     const best = grid.length ? grid.reduce((a, b) => (b.val.accuracy > a.val.accuracy ? b : a)) : null;
-    const t = el('table', { class: 'lab-table lr-grid' });
+    const t = el('table', { class: 'lab-table lr-table lr-grid' });
     t.append(
       el(
         'tr',
@@ -341,7 +340,7 @@ function rangePanel(r, width, s) {
       ),
     );
     for (const x of r.grid) {
-      const bar = el('span', { class: 'bar', style: `width:${(100 * x.val.accuracy).toFixed(1)}%` });
+      const bar = withVar(el('span', { class: 'bar' }), '--w', `${(100 * x.val.accuracy).toFixed(1)}%`);
       t.append(
         el(
           'tr',
@@ -363,7 +362,7 @@ function rangePanel(r, width, s) {
       el('h5', {
         text: `The notes’ grid and the suggestion, ${s.iterations} iterations each, on ${s.validation} validation images`,
       }),
-      el('div', { class: 'lab-scroll' }, t),
+      el('div', { class: 'lr-scroll' }, t),
     );
   }
   return box;
@@ -381,10 +380,10 @@ const SCHEDULE_WORDS = {
 function schedulesPanel(r, width, s) {
   const box = el(
     'section',
-    { class: 'lab-panel' },
+    { class: 'lab-panel lr-panel' },
     el('h4', { text: `3. Decay over time: five schedules from the high rate ${fmtRate(s.high)}` }),
     el('p', {
-      class: 'muted lab-note',
+      class: 'muted lr-note',
       text: 'Each schedule starts at the high rate of the first figure (cosine after a warm-up from 0) and lowers it: big steps early, small steps late, so the loss settles where the constant high rate keeps bouncing.',
     }),
   );
@@ -410,7 +409,7 @@ function schedulesPanel(r, width, s) {
   box.append(
     el(
       'div',
-      { class: 'lab-charts' },
+      { class: 'lr-charts' },
       lineChart({
         width: half,
         title: 'The rate at every iteration, as the engine set it',
@@ -430,7 +429,7 @@ function schedulesPanel(r, width, s) {
   box.append(legend(r.schedules.map((x) => ({ color: SCHEDULE_COLORS[x.type], text: x.label }))));
   const done = r.schedules.filter((x) => x.val);
   const best = done.length ? done.reduce((a, b) => (b.val.loss < a.val.loss ? b : a)) : null;
-  const t = el('table', { class: 'lab-table lr-schedules' });
+  const t = el('table', { class: 'lab-table lr-table lr-schedules' });
   t.append(
     el(
       'tr',
@@ -452,7 +451,7 @@ function schedulesPanel(r, width, s) {
         el(
           'td',
           {},
-          el('span', { class: 'swatch', style: `background:${SCHEDULE_COLORS[x.type]}` }),
+          swatch(SCHEDULE_COLORS[x.type]),
           el('span', { text: ` ${x.label}` }),
           el('div', { class: 'muted small', text: SCHEDULE_WORDS[x.type] }),
         ),
@@ -463,7 +462,7 @@ function schedulesPanel(r, width, s) {
       ),
     );
   }
-  box.append(el('div', { class: 'lab-scroll' }, t));
+  box.append(el('div', { class: 'lr-scroll' }, t));
   return box;
 }
 
@@ -473,7 +472,7 @@ export function render(root, r, { settings } = {}) {
   const width = chartWidth(root);
   root.replaceChildren(
     el('p', {
-      class: 'lab-note',
+      class: 'lr-note',
       text: `The net: ${r.net.label} (${(r.net.params || 0).toLocaleString('en')} parameters), trained on MNIST training images 1–${s.images} with plain SGD, batches of ${s.batch}, seed ${s.seed}.${r.timing ? ` Times: rates ${r.timing.rates.toFixed(1)} s, range test ${r.timing.range.toFixed(1)} s, grid ${r.timing.grid.toFixed(1)} s, schedules ${r.timing.schedules.toFixed(1)} s.` : ''}`,
     }),
     ratesPanel(r, width, s),
