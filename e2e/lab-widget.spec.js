@@ -210,3 +210,72 @@ test('overfit: the gap opens on 500 images; each regularizer alone; early stoppi
   await w.screenshot({ path: test.info().outputPath('lab-overfit-390.png') });
   await w.locator('.lab-out').screenshot({ path: test.info().outputPath('lab-overfit-390-results.png') });
 });
+
+test('lr: too high, too low and good; the range test against the notes’ grid; the schedules, by the engine', async ({
+  page,
+}) => {
+  test.setTimeout(180000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const w = page.locator('#lr');
+  // The defaults, timed: every claim holds in under 30 s.
+  const r = await runLab(page, 'lr', {});
+  report('lr', r);
+  expect(r.seconds).toBeLessThan(30);
+  expect(r.events.length).toBe(1);
+  expect(r.claims.map((c) => c.id)).toEqual(['very-high', 'high', 'low', 'range-test', 'schedules']);
+  for (const c of r.claims) expect(c.holds, c.text).toBe(true);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(byId['very-high'].text).toContain('The very high rate 5 diverges');
+  expect(byId.low.text).toContain('still near ln 10');
+  expect(byId['range-test'].text).toContain('within the margin of 3 points');
+  await expect(w.locator('.lab-claims li.holds')).toHaveCount(r.claims.length);
+  await expect(w.locator('.lab-status')).toContainText('5 of 5 claims hold');
+  await expect(w.locator('svg.lr-chart')).toHaveCount(4);
+  await expect(w.locator('.lr-grid tr')).toHaveCount(6);
+  await expect(w.locator('.lr-grid tr.suggestion')).toContainText('range test');
+  await expect(w.locator('.lr-schedules tr')).toHaveCount(6);
+  await w.screenshot({ path: test.info().outputPath('lab-lr-1280.png') });
+  for (const [i, name] of ['rates', 'range', 'schedules'].entries())
+    await w
+      .locator('.lab-out .lab-panel')
+      .nth(i)
+      .screenshot({ path: test.info().outputPath(`lab-lr-${name}.png`) });
+
+  // Stop: the run ends at once with the experiment's message, and Run works again.
+  const stopped = await page.evaluate(async () => {
+    const el = document.getElementById('lr');
+    const p = el.runLab({}).then(
+      () => 'finished',
+      (e) => e.message,
+    );
+    await new Promise((res) => setTimeout(res, 800));
+    el.shadowRoot.querySelector('.lab-run button:not(.primary)').click();
+    return p;
+  });
+  expect(stopped).toBe('The experiment was stopped.');
+  await expect(w.locator('.lab-status')).toContainText('The experiment was stopped.');
+
+  // A bad setting is refused with the experiment's message, and nothing runs.
+  const bad = await page.evaluate(() =>
+    document
+      .getElementById('lr')
+      .runLab({ iterations: 5 })
+      .then(
+        () => 'ran',
+        (e) => e.message,
+      ),
+  );
+  expect(bad).toBe('The learning rate: iterations: must be at least 20, got 5.');
+
+  // A phone: the defaults again, drawn at 390 px.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phone = await runLab(page, 'lr', {});
+  for (const c of phone.claims) expect(c.holds, c.text).toBe(true);
+  await w.screenshot({ path: test.info().outputPath('lab-lr-390.png') });
+  for (const [i, name] of ['rates', 'range', 'schedules'].entries())
+    await w
+      .locator('.lab-out .lab-panel')
+      .nth(i)
+      .screenshot({ path: test.info().outputPath(`lab-lr-390-${name}.png`) });
+});

@@ -230,3 +230,59 @@ test('overfit: 300 images memorized, the gap, augmentation narrows it, early sto
     // the training set stays: the file's tests share it
   }
 });
+
+test('lr: the notes’ rates, the range test against the grid and the schedules, at the defaults', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) {
+    t.skip('build/data has no MNIST (run scripts/setup.sh)');
+    return;
+  }
+  try {
+    const x = Lab.get('lr');
+    const { settings } = Lab.resolveSettings('lr', {});
+    const updates = [];
+    const t0 = Date.now();
+    const r = await x.run({ E, data: { train }, update: (p) => updates.push(p), tick: async () => {} }, settings);
+    const seconds = (Date.now() - t0) / 1000;
+    console.log(`lr at the defaults: ${seconds.toFixed(1)} s (${JSON.stringify(r.timing)})`);
+    for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+    assert.deepEqual(
+      r.claims.map((c) => c.id),
+      ['very-high', 'high', 'low', 'range-test', 'schedules'],
+    );
+    for (const c of r.claims) assert.ok(c.holds, c.text);
+    assert.ok(updates.length >= 5 && updates.every((u) => typeof u.status === 'string'));
+    // the four rates ran the same number of iterations, but for the one that diverged
+    const byKey = Object.fromEntries(r.rates.map((x) => [x.key, x]));
+    assert.equal(byKey['very-high'].status, 'diverged');
+    for (const k of ['high', 'good', 'low']) assert.equal(byKey[k].losses.length, settings.iterations, k);
+    // the range test's rates are the engine's exponential schedule: from 1e-5, the same factor each step
+    const g = r.range;
+    assert.ok(Math.abs(g.lrs[0] - 1e-5) < 1e-9);
+    for (let i = 1; i < g.lrs.length; ++i) assert.ok(Math.abs(g.lrs[i] / g.lrs[i - 1] - g.gamma) < 1e-4);
+    assert.ok(g.suggested > 1e-3 && g.suggested < 1, `suggestion ${g.suggested}`);
+    assert.equal(r.grid.length, 5);
+    // the schedules as the engine set them: cosine warms up from 0, step decays in three levels
+    const sch = Object.fromEntries(r.schedules.map((x) => [x.type, x]));
+    for (const x of r.schedules) assert.equal(x.lrs.length, settings.iterations, x.type);
+    assert.equal(sch.cosine.lrs[0], 0);
+    assert.ok(Math.abs(Math.max(...sch.cosine.lrs) - settings.high) < 1e-6);
+    assert.deepEqual([...new Set(sch.step.lrs.map((v) => v.toPrecision(3)))], ['0.500', '0.0500', '0.00500']);
+    assert.ok(sch.constant.lrs.every((v) => Math.abs(v - settings.high) < 1e-7));
+    // the constant schedule is the high rate of the first figure again: the same run, bit for bit
+    assert.deepEqual(sch.constant.losses, byKey.high.losses);
+    // too few images for the settings: a message, nothing runs
+    const tiny = new E.Dataset(new Uint8Array(4000 * 784), new Uint8Array(4000), 4000, 1, 28, 28, 10);
+    try {
+      const { settings: big } = Lab.resolveSettings('lr', { images: 3500, validation: 1000 });
+      await assert.rejects(
+        x.run({ ...ctx(), data: { train: tiny } }, big),
+        /The training set has 4000 images: 3500 training and 1000 validation images do not fit/,
+      );
+    } finally {
+      tiny.delete();
+    }
+  } finally {
+    // the training set stays: the file's tests share it
+  }
+});

@@ -7,6 +7,7 @@ import './conv-arithmetic.js';
 import './activations.js';
 import './babysit.js';
 import './overfit.js';
+import './lr.js';
 
 export const Lab = globalThis.CnnLab;
 

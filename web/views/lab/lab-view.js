@@ -9,9 +9,10 @@ import * as convArithmetic from './conv-arithmetic.js';
 import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
+import * as lr from './lr.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
