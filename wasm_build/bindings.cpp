@@ -16,6 +16,8 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -27,6 +29,7 @@
 #include "nn/loss.h"
 #include "nn/model.h"
 #include "train/optim/optimizer.h"
+#include "train/optim/vector_optimizer.h"
 #include "train/profile.h"
 #include "train/train_step.h"
 #include "train/trainer.h"
@@ -91,6 +94,71 @@ std::vector<std::uint8_t> bytes_from(val v, const std::string& what) {
 val to_f32(const float* p, std::size_t n) { return val(emscripten::typed_memory_view(n, p)).call<val>("slice"); }
 val to_u8(const std::vector<std::uint8_t>& b) {
   return val(emscripten::typed_memory_view(b.size(), b.data())).call<val>("slice");
+}
+
+// A tensor as {shape, data} (Model.activation, Model.gradient).
+val shaped(const Tensor& t) {
+  val r = val::object();
+  val shape = val::array();
+  for (std::size_t d : t.shape()) shape.call<void>("push", static_cast<double>(d));
+  r.set("shape", shape);
+  r.set("data", to_f32(t.data(), t.size()));
+  return r;
+}
+
+// A plain JS value (object, array, string, number, boolean, null) as JSON. Unlike JSON.stringify it
+// keeps NaN and infinities as numbers, so that the engine's own check names the option that holds one.
+json json_from(const val& v, const std::string& what, int depth = 0) {
+  if (depth > kMaxJsonDepth) throw Error(what + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  const std::string type = v.typeOf().as<std::string>();
+  if (type == "number") return v.as<double>();
+  if (type == "boolean") return v.as<bool>();
+  if (type == "string") return v.as<std::string>();
+  if (v.isNull() || v.isUndefined()) return nullptr;
+  if (type == "object" && val::global("Array").call<bool>("isArray", v)) {
+    json a = json::array();
+    const int n = v["length"].as<int>();
+    for (int i = 0; i < n; ++i) a.push_back(json_from(v[i], what, depth + 1));
+    return a;
+  }
+  if (type == "object") {
+    json o = json::object();
+    const val keys = val::global("Object").call<val>("keys", v);
+    const int n = keys["length"].as<int>();
+    for (int i = 0; i < n; ++i) {
+      const std::string k = keys[i].as<std::string>();
+      o[k] = json_from(v[k], what, depth + 1);
+    }
+    return o;
+  }
+  throw Error(what + ": expected JSON data (objects, arrays, strings, numbers, booleans), got a " + type);
+}
+
+// A number as JavaScript writes it (NaN, Infinity), for messages.
+std::string num_text(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return json(v).dump();
+}
+
+// opts[key] when it is a number (NaN included: the caller's check refuses it), def when absent.
+double number_opt(const val& opts, const char* key, double def, const char* who) {
+  const val v = opts[key];
+  if (v.isUndefined() || v.isNull()) return def;
+  if (v.typeOf().as<std::string>() != "number")
+    throw Error(std::string(who) + ": option '" + key + "' must be a number, got " + js_type(v));
+  return v.as<double>();
+}
+std::string string_opt(const val& opts, const char* key, const std::string& def, const char* who) {
+  const val v = opts[key];
+  if (v.isUndefined() || v.isNull()) return def;
+  if (v.typeOf().as<std::string>() != "string")
+    throw Error(std::string(who) + ": option '" + key + "' must be a string, got " + js_type(v));
+  return v.as<std::string>();
+}
+void check_opts(const val& opts, const char* who) {
+  if (opts.typeOf().as<std::string>() != "object" || opts.isNull())
+    throw Error(std::string(who) + ": opts must be an object, got " + js_type(opts));
 }
 
 // ---- data --------------------------------------------------------------------------------------
@@ -226,22 +294,51 @@ class ModelHandle {
     return guard([&] { return cnn::evaluate(model(), *d.data(), file_->preprocessing(), batch).to_json(true).dump(); });
   }
 
+  // One step of the engine's train_step with the optimizer of opts.optimizer (plain SGD when absent),
+  // kept between calls while that configuration stays the same; opts.lr sets its rate on every call.
   double trainStep(const val& input, const val& labels, int batch, const val& opts) {
     return guard([&] {
+      const char* who = "trainStep";
+      check_opts(opts, who);
       const Tensor x = batch_tensor(input, batch);
       const std::vector<int> y = emscripten::convertJSArrayToNumberVector<int>(labels);
-      const float lr = opts["lr"].isUndefined() ? 0.01f : opts["lr"].as<float>();
-      const LossKind kind = opts["loss"].isUndefined() ? LossKind::softmax_cross_entropy
-                                                       : loss_from_string(opts["loss"].as<std::string>());
-      const Regularization reg{opts["l1"].isUndefined() ? 0.0f : opts["l1"].as<float>(),
-                               opts["l2"].isUndefined() ? 0.0f : opts["l2"].as<float>()};
-      if (!(lr > 0.0f)) throw Error("learning rate must be positive");
-      if (!sgd_) sgd_ = make_optimizer({{"type", "sgd"}, {"lr", lr}});
-      sgd_->set_lr(lr);
-      StepOptions o;
-      o.loss = kind;
-      o.reg = reg;
-      return static_cast<double>(train_step(model(), x, y, model().params(), *sgd_, grad_, o).loss);
+      const json cfg = json_from(opts["optimizer"], "trainStep: option 'optimizer'");
+      std::unique_ptr<Optimizer> fresh;
+      if (!opt_ || cfg != opt_cfg_) {
+        fresh = make_optimizer(cfg.is_null() ? json{{"type", "sgd"}} : cfg);
+        // Another text may still be the same optimizer (defaults spelled out, keys in another order).
+        if (opt_ && fresh->config() == opt_->config()) fresh.reset();
+      }
+      const double lr = number_opt(opts, "lr", fresh ? fresh->lr() : opt_lr_, who);
+      if (!(lr > 0.0 && lr <= std::numeric_limits<float>::max()))
+        throw Error("trainStep: option 'lr' must be a positive finite number, got " + num_text(lr));
+      const StepOptions o = step_options(opts, who);
+      // Every option is good: only now is a new optimizer kept (a refused call leaves the state).
+      if (fresh) {
+        opt_ = std::move(fresh);
+        opt_lr_ = opt_->lr();  // the configured rate (sgd's 0.01 for plain SGD)
+      }
+      opt_cfg_ = cfg;
+      opt_->set_lr(static_cast<float>(lr));
+      return static_cast<double>(train_step(model(), x, y, model().params(), *opt_, grad_, o).loss);
+    });
+  }
+
+  // The training step without the update: the loss, with every layer's gradient (gradient()) left.
+  double backward(const val& input, const val& labels, int batch, const val& opts) {
+    return guard([&] {
+      const char* who = "backward";
+      check_opts(opts, who);
+      const Tensor x = batch_tensor(input, batch);
+      const std::vector<int> y = emscripten::convertJSArrayToNumberVector<int>(labels);
+      StepOptions o = step_options(opts, who);
+      const val training = opts["training"];
+      if (!training.isUndefined() && !training.isNull()) {
+        if (training.typeOf().as<std::string>() != "boolean")
+          throw Error("backward: option 'training' must be true or false, got " + js_type(training));
+        o.training = training.as<bool>();
+      }
+      return static_cast<double>(compute_gradients(model(), x, y, model().params(), grad_, o).loss);
     });
   }
 
@@ -300,13 +397,13 @@ class ModelHandle {
     return guard([&] {
       const Tensor& t = model().activation(name);
       if (t.size() == 0) throw Error("layer '" + name + "' has no activation yet: run forward first");
-      val r = val::object();
-      val shape = val::array();
-      for (std::size_t d : t.shape()) shape.call<void>("push", static_cast<double>(d));
-      r.set("shape", shape);
-      r.set("data", to_f32(t.data(), t.size()));
-      return r;
+      return shaped(t);
     });
+  }
+
+  // dL/d(the layer's output) of the last backward pass (trainStep or backward).
+  val gradient(const std::string& name) {
+    return guard([&] { return shaped(model().gradient(name)); });
   }
 
   std::string preprocess() {
@@ -361,9 +458,55 @@ class ModelHandle {
     throw Error("no parameter named '" + name + "'");
   }
 
+  // trainStep's and backward's loss and regularization options.
+  StepOptions step_options(const val& opts, const char* who) {
+    StepOptions o;
+    o.loss = loss_from_string(string_opt(opts, "loss", "softmax_cross_entropy", who));
+    const double l1 = number_opt(opts, "l1", 0.0, who), l2 = number_opt(opts, "l2", 0.0, who);
+    for (const auto& [key, v] : {std::pair<const char*, double>{"l1", l1}, {"l2", l2}})
+      if (!(v >= 0.0 && v <= std::numeric_limits<float>::max()))
+        throw Error(std::string(who) + ": option '" + key + "' must be a finite number >= 0, got " + num_text(v));
+    o.reg = Regularization{static_cast<float>(l1), static_cast<float>(l2)};
+    return o;
+  }
+
   std::shared_ptr<ModelFile> file_;
   Tensor grad_;
-  std::unique_ptr<Optimizer> sgd_;  // trainStep's plain SGD
+  std::unique_ptr<Optimizer> opt_;  // trainStep's optimizer
+  json opt_cfg_;                    // the last call's opts.optimizer (null: plain SGD)
+  float opt_lr_ = 0.01f;            // the rate when opts.lr is absent: the configured one
+};
+
+// ---- optimizers on raw vectors -----------------------------------------------------------------
+
+// The engine's optimizer on a vector of numbers (train/optim/vector_optimizer.h): the Lab's loss surfaces.
+class OptimizerHandle {
+ public:
+  static OptimizerHandle* create(const std::string& config) {
+    return guard([&] { return new OptimizerHandle(parse_json(config, "Optimizer: the configuration")); });
+  }
+  val step(const val& params, const val& grads) {
+    return guard([&] {
+      std::vector<float> p = floats_from(params);
+      const std::vector<float> g = floats_from(grads);
+      if (g.size() != p.size())
+        throw Error(opt_.config()["type"].get<std::string>() + " optimizer: step got " + std::to_string(p.size()) +
+                    " params and " + std::to_string(g.size()) + " gradients");
+      opt_.step(p.data(), g.data(), p.size());
+      return to_f32(p.data(), p.size());
+    });
+  }
+  void setLr(double lr) {
+    guard([&] { opt_.set_lr(lr); });
+  }
+  double lr() const { return opt_.lr(); }
+  std::string config() const {
+    return guard([&] { return opt_.config().dump(); });
+  }
+
+ private:
+  explicit OptimizerHandle(const json& config) : opt_(config) {}
+  VectorOptimizer opt_;
 };
 
 std::string model_file_info_text(const val& bytes) {
@@ -528,6 +671,8 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("getParam", &ModelHandle::getParam)
       .function("setParam", &ModelHandle::setParam)
       .function("activation", &ModelHandle::activation)
+      .function("gradient", &ModelHandle::gradient)
+      .function("backward", &ModelHandle::backward)
       .function("preprocess", &ModelHandle::preprocess)
       .function("setPreprocess", &ModelHandle::setPreprocess)
       .function("metrics", &ModelHandle::metrics)
@@ -542,6 +687,12 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("checkpoint", &TrainingHandle::checkpoint)
       .function("restore", &TrainingHandle::restore)
       .function("evaluate", &TrainingHandle::evaluate);
+  emscripten::class_<OptimizerHandle>("Optimizer")
+      .constructor(&OptimizerHandle::create)
+      .function("step", &OptimizerHandle::step)
+      .function("setLr", &OptimizerHandle::setLr)
+      .function("lr", &OptimizerHandle::lr)
+      .function("config", &OptimizerHandle::config);
   emscripten::function("loadModel", &ModelHandle::load, emscripten::allow_raw_pointers());
   emscripten::function("modelFileInfo", &model_file_info_text);
   emscripten::function("buildInfo", &build_info);

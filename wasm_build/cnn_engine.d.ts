@@ -10,7 +10,7 @@
 // - Every method, constructor and module function throws an Error with the engine's message when the
 //   engine refuses (post.js turns the engine's error values into exceptions). Nothing is thrown
 //   through wasm frames, so a failing call leaks nothing.
-// - Handles (Dataset, Model, Training) live in the wasm heap: call delete() when done.
+// - Handles (Dataset, Model, Training, Optimizer) live in the wasm heap: call delete() when done.
 
 declare function createCnnEngine(options?: createCnnEngine.ModuleOptions): Promise<createCnnEngine.CnnEngine>;
 export = createCnnEngine;
@@ -48,6 +48,7 @@ declare namespace createCnnEngine {
     Dataset: DatasetConstructor;
     Model: ModelConstructor;
     Training: TrainingConstructor;
+    Optimizer: OptimizerConstructor;
     /**
      * A model file (a saved model or a checkpoint, from the page or `cnn train`) as a Model, with its
      * preprocessing and metrics. A checkpoint loads as its model; Training.restore continues its run.
@@ -122,12 +123,27 @@ declare namespace createCnnEngine {
     predict(input: Numbers, batch: number): Float32Array;
     /** JSON text of Evaluation::to_json(true): {count, loss, accuracy, confusion, per_class, wrong, predicted}. */
     evaluate(dataset: Dataset, batch: number): string;
-    /** One step of plain SGD on a batch; returns the loss. opts: lr (0.01), loss ("softmax_cross_entropy"), l1, l2. */
-    trainStep(
+    /**
+     * One training step on a batch (src/train/train_step.h); returns the loss (with the l1/l2 penalty).
+     * opts.optimizer: an optimizer configuration as the Training's "optimizer" takes it ({type: "adam",
+     * ...}, src/train/optim/optimizer.h); plain SGD when absent. The optimizer and its state are kept
+     * between calls while the configuration stays the same (compared as JSON) and built afresh when it
+     * changes. opts.lr sets its current rate on every call (default: the configuration's lr, 0.01 for
+     * plain SGD). opts.loss: "softmax_cross_entropy" (default) | "hinge"; opts.l1, opts.l2: the
+     * penalty's coefficients (0). Every layer's gradient is left for gradient().
+     */
+    trainStep(input: Numbers, labels: Numbers, batch: number, opts: TrainStepOptions): number;
+    /**
+     * trainStep without the update: zeroes the gradients, runs forward (opts.training, default true:
+     * dropout and batch statistics on, as in trainStep), the loss and backward; returns the loss (with
+     * the penalty). The weights stay; every layer's gradient is left for gradient(). opts: loss, l1, l2
+     * as for trainStep.
+     */
+    backward(
       input: Numbers,
       labels: Numbers,
       batch: number,
-      opts: { lr?: number; loss?: string; l1?: number; l2?: number },
+      opts: { loss?: string; l1?: number; l2?: number; training?: boolean },
     ): number;
     /**
      * JSON text {batch, steps, step_ms, layers: [{name, type, macs, forward_ms, backward_ms}]}: where a
@@ -141,6 +157,13 @@ declare namespace createCnnEngine {
     setParam(name: string, data: Numbers): void;
     /** A layer's output of the last forward or predict (a copy). */
     activation(name: string): { shape: number[]; data: Float32Array };
+    /**
+     * dL/d(the layer's output) of the last backward pass (trainStep or backward; a copy), shaped like the
+     * layer's activation for that batch: [batch, ...]. For the last layer it is the loss gradient, e.g.
+     * (softmax - one-hot) / batch. Throws for an unknown name, for "input" (no gradient flows to the
+     * data), before any backward pass, and for a layer that does not lead to the output.
+     */
+    gradient(name: string): { shape: number[]; data: Float32Array };
     /** JSON text of the fitted preprocessing, "null" when none. */
     preprocess(): string;
     /** A fitted state (another model's preprocess()), "null" for none. */
@@ -158,6 +181,16 @@ declare namespace createCnnEngine {
      * foldBatchnorm folds batch norms that follow a conv/dense layer into its weights.
      */
     exportOnnx(foldBatchnorm: boolean): Uint8Array;
+  }
+
+  /** Model.trainStep's options. */
+  interface TrainStepOptions {
+    lr?: number;
+    loss?: string;
+    l1?: number;
+    l2?: number;
+    /** An optimizer configuration object, e.g. {type: "adam", beta1: 0.9} or {type: "sgd", momentum: 0.9}. */
+    optimizer?: object | string;
   }
 
   interface TrainingConstructor {
@@ -189,5 +222,30 @@ declare namespace createCnnEngine {
     restore(bytes: Bytes): void;
     /** JSON text like Model.evaluate, with the training's loss. */
     evaluate(dataset: Dataset): string;
+  }
+
+  interface OptimizerConstructor {
+    /**
+     * One of the engine's optimizers on a vector of numbers (src/train/optim/vector_optimizer.h), for
+     * loss surfaces: configJson as the Training's "optimizer" takes it ('{"type": "sgd", "lr": 0.05,
+     * "momentum": 0.9}'; sgd, adagrad, adadelta, rmsprop, adam, radam, lookahead), checked with the
+     * same messages. The vector is a weight: "weight_decay" applies to it.
+     */
+    new (configJson: string): Optimizer;
+  }
+
+  interface Optimizer extends Handle {
+    /**
+     * One update: the new params (a copy; params itself is not changed) from grads of the same size.
+     * The optimizer's state (momentum, moments, step count) persists between calls, as over training
+     * steps; the first call fixes the size and a later call with another size throws.
+     */
+    step(params: Numbers, grads: Numbers): Float32Array;
+    /** Sets the current learning rate (a finite number >= 0). */
+    setLr(lr: number): void;
+    /** The current learning rate. */
+    lr(): number;
+    /** JSON text of the configuration with every option filled in ("lr" is the configured rate). */
+    config(): string;
   }
 }

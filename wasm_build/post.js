@@ -15,7 +15,7 @@ addOnPostRun(function wrapEngineErrors() {
   };
   // Embind's own methods of every handle (they do not enter the engine).
   const own = new Set(['constructor', 'delete', 'clone', 'isDeleted', 'deleteLater', 'isAliasOf']);
-  for (const name of ['Dataset', 'Model', 'Training']) {
+  for (const name of ['Dataset', 'Model', 'Training', 'Optimizer']) {
     const cls = Module[name];
     if (typeof cls !== 'function') continue;
     const proto = cls.prototype;

@@ -162,6 +162,18 @@ const Tensor& Model::activation(const std::string& name) const {
   return nodes_[i].out;
 }
 
+const Tensor& Model::gradient(const std::string& name) const {
+  const int i = find(name);
+  if (i < 0) throw Error("no layer named '" + name + "'");
+  if (i == 0) throw Error("'" + name + "' is the model input: no gradient flows back to the data");
+  // has_ is backward's record of the nodes it reached (empty before the first backward).
+  if (has_.size() != nodes_.size()) throw Error("layer '" + name + "' has no gradient yet: run a backward pass first");
+  if (!has_[i])
+    throw Error("layer '" + name +
+                "' has no gradient: it does not lead to the output, so the last backward did not reach it");
+  return nodes_[i].grad;
+}
+
 void Model::init(const InitScheme& scheme, std::uint32_t seed) {
   Rng rng(seed);
   for (auto& p : params()) {

@@ -84,6 +84,11 @@ class Model {
   const Node& node(std::size_t i) const { return nodes_[i]; }
   int find(const std::string& name) const;  // -1 when absent
   const Tensor& activation(const std::string& name) const;
+  // dL/d(output) of a layer from the last backward ({N, ...}, the batch of that backward; a later
+  // forward leaves it as it is). Throws cnn::Error when there is no such layer, for the model input
+  // (no gradient flows back to the data), before any backward, and for a layer the last backward did
+  // not reach (one that does not lead to the output).
+  const Tensor& gradient(const std::string& name) const;
 
   // The architecture as a JSON description (rebuilds the same model).
   json description() const;
@@ -121,7 +126,7 @@ class Model {
   // Scratch of forward/backward, kept so that a training step allocates nothing after the first.
   std::vector<const Tensor*> in_;
   std::vector<Tensor*> dx_;
-  std::vector<char> has_;
+  std::vector<char> has_;          // also the record of the nodes the last backward reached (gradient() reads it)
   std::size_t checked_batch_ = 0;  // the largest batch check_memory accepted
   std::vector<double>*forward_s_ = nullptr, *backward_s_ = nullptr;
 };

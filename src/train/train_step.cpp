@@ -9,8 +9,8 @@ namespace {
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 }  // namespace
 
-StepResult train_step(Model& m, const Tensor& x, const std::vector<int>& labels, const std::vector<Param>& params,
-                      Optimizer& opt, Tensor& grad, const StepOptions& o) {
+StepResult compute_gradients(Model& m, const Tensor& x, const std::vector<int>& labels,
+                             const std::vector<Param>& params, Tensor& grad, const StepOptions& o) {
   StepTimes* t = o.times;
   const double start = t ? now() : 0;
   double t0 = start;
@@ -22,7 +22,7 @@ StepResult train_step(Model& m, const Tensor& x, const std::vector<int>& labels,
   };
   m.zero_grad();
   lap(&StepTimes::zero);
-  const Tensor& out = m.forward(x, true);
+  const Tensor& out = m.forward(x, o.training);
   lap(&StepTimes::forward);
   StepResult r;
   r.loss = compute_loss(o.loss, out, labels, &grad);
@@ -38,12 +38,24 @@ StepResult train_step(Model& m, const Tensor& x, const std::vector<int>& labels,
     for (std::size_t i = 0; i < params[k].grad->size(); ++i) s += g[i] * 0.0f;  // NaN and inf propagate
     r.finite = std::isfinite(s);
   }
+  if (t) t->total += now() - start;
+  return r;
+}
+
+StepResult train_step(Model& m, const Tensor& x, const std::vector<int>& labels, const std::vector<Param>& params,
+                      Optimizer& opt, Tensor& grad, const StepOptions& o) {
+  StepResult r = compute_gradients(m, x, labels, params, grad, o);
+  StepTimes* t = o.times;
+  const double start = t ? now() : 0;
   if (r.finite && r.loss <= o.max_loss) {
     opt.step(params);
     r.updated = true;
   }
-  lap(&StepTimes::update);
-  if (t) t->total += now() - start;
+  if (t) {
+    const double spent = now() - start;
+    t->update += spent;
+    t->total += spent;
+  }
   return r;
 }
 

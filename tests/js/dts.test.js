@@ -74,6 +74,15 @@ test('the .d.ts declares what bindings.cpp registers', () => {
   assert.deepEqual(sorted(d.get('Handle').members), HANDLE);
 });
 
+// post.js turns the engine's error values into exceptions only for the classes it lists.
+test('post.js wraps every class bindings.cpp registers', () => {
+  const post = fs.readFileSync(path.join(root, 'wasm_build', 'post.js'), 'utf8');
+  const listed = /for \(const name of \[([^\]]*)\]\) \{\s*const cls = Module\[name\]/.exec(post);
+  assert.ok(listed, "post.js's list of classes");
+  const names = [...listed[1].matchAll(/'(\w+)'/g)].map((m) => m[1]);
+  assert.deepEqual(sorted(names), sorted(registered(bindings).classes.keys()));
+});
+
 test('the built module has what the .d.ts declares; its classes have no other methods', async (t) => {
   const file = path.join(dir, 'cnn_engine_st.js');
   if (!fs.existsSync(file)) {
@@ -84,7 +93,7 @@ test('the built module has what the .d.ts declares; its classes have no other me
   const E = await createCnnEngine({ wasmBinary: fs.readFileSync(path.join(dir, 'cnn_engine_st.wasm')) });
   const d = declared(dts);
   for (const name of d.get('CnnEngine').members) assert.equal(typeof E[name], 'function', `Module.${name}`);
-  for (const name of ['Dataset', 'Model', 'Training']) {
+  for (const name of registered(bindings).classes.keys()) {
     const proto = E[name].prototype;
     const own = Object.getOwnPropertyNames(proto).filter((k) => k !== 'constructor' && typeof proto[k] === 'function');
     assert.deepEqual(sorted(own), sorted(d.get(name).members), `${name}'s methods`);

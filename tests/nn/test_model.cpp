@@ -1,5 +1,6 @@
 // Models as graphs: building from JSON, shape errors, whole-model gradient check through residual
-// and concat branches, losses, batch-norm folding, seeded initialization.
+// and concat branches, each layer's output gradient (Model::gradient), losses, batch-norm folding,
+// seeded initialization.
 #include "nn/loss.h"
 #include "test_util.h"
 
@@ -92,6 +93,92 @@ TEST(Model, GradientCheckThroughGraph) {
         ADD_FAILURE() << p.name << "[" << i << "] analytic " << an << " numeric " << num;
     }
   }
+}
+
+// Model::gradient(name) is dL/d(that layer's output) of the last backward: the output's is the loss
+// gradient given to backward, and each earlier layer's is the central difference of the loss w.r.t.
+// that layer's output, computed by running the rest of the chain as its own model (same weights).
+TEST(Model, GradientOfEachLayerOutput) {
+  const json desc = json::parse(R"({"input": [1, 3, 3], "seed": 8, "layers": [
+      {"type": "dense", "name": "fc1", "units": 6},
+      {"type": "tanh", "name": "t"},
+      {"type": "dense", "name": "fc2", "units": 4}]})");
+  Model m(desc);
+  Rng rng(12);
+  const Tensor x = random_tensor({3, 1, 3, 3}, rng);
+  const std::vector<int> labels{0, 3, 2};
+  const auto expect_error = [&](const std::string& name, const std::string& mentions) {
+    const std::string e = error_of([&] { m.gradient(name); });
+    EXPECT_NE(e.find(mentions), std::string::npos) << name << ": " << e;
+  };
+  expect_error("fc2", "no gradient yet");
+  m.forward(x, true);
+  expect_error("t", "no gradient yet");  // a forward is not a backward
+  Tensor g;
+  compute_loss(LossKind::softmax_cross_entropy, m.forward(x, true), labels, &g);
+  m.zero_grad();
+  m.backward(g);
+  expect_error("nope", "no layer named 'nope'");
+  expect_error("input", "model input");
+  const Tensor& last = m.gradient("fc2");
+  ASSERT_EQ(shape_of(last), shape_of(g));
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_EQ(last.data()[i], g.data()[i]) << i;
+
+  // The chain after `from` as a model of its own, with the trained model's weights.
+  const auto tail = [&](const std::string& from) {
+    json d = desc;
+    const int k = m.find(from);
+    d["input"] = m.node(k).shape;
+    d["layers"] = json(std::vector<json>(desc["layers"].begin() + k, desc["layers"].end()));
+    Model t(d);
+    for (const Param& p : t.params())
+      for (const Param& q : m.params())
+        if (p.name == q.name) *p.value = *q.value;
+    return t;
+  };
+  for (const std::string name : {"fc1", "t"}) {
+    SCOPED_TRACE(name);
+    const Tensor dy = m.gradient(name);
+    Tensor h = m.activation(name);
+    ASSERT_EQ(shape_of(dy), shape_of(h));
+    Model t = tail(name);
+    const float step = 1e-2f;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      const float keep = h.data()[i];
+      h.data()[i] = keep + step;
+      const double fp = compute_loss(LossKind::softmax_cross_entropy, t.forward(h, true), labels, nullptr);
+      h.data()[i] = keep - step;
+      const double fm = compute_loss(LossKind::softmax_cross_entropy, t.forward(h, true), labels, nullptr);
+      h.data()[i] = keep;
+      EXPECT_NEAR(dy.data()[i], (fp - fm) / (2 * step), 2e-4) << i;
+    }
+  }
+  // The tanh layer's output gradient, by hand: fc2's weights transposed times the output gradient.
+  const Tensor& w2 = *m.params()[2].value;  // fc2.weight {4, 6}
+  ASSERT_EQ(m.params()[2].name, "fc2.weight");
+  const Tensor& dt = m.gradient("t");
+  for (std::size_t n = 0; n < 3; ++n)
+    for (std::size_t j = 0; j < 6; ++j) {
+      double want = 0;
+      for (std::size_t o = 0; o < 4; ++o) want += w2.data()[o * 6 + j] * g.data()[n * 4 + o];
+      EXPECT_NEAR(dt.data()[n * 6 + j], want, 1e-6) << n << "," << j;
+    }
+  // A later forward (another batch) leaves the last backward's gradients.
+  m.forward(random_tensor({5, 1, 3, 3}, rng), false);
+  EXPECT_EQ(m.gradient("fc2").shape()[0], 3u);
+  EXPECT_EQ(m.gradient("fc2").data()[1], g.data()[1]);
+}
+
+TEST(Model, NoGradientForALayerThatDoesNotLeadToTheOutput) {
+  Model m = Model::from_string(R"({"input": [1, 2, 2], "layers": [
+      {"type": "dense", "name": "side", "units": 2, "inputs": ["input"]},
+      {"type": "dense", "name": "out", "units": 2, "inputs": ["input"]}]})");
+  Tensor x = zeros({1, 1, 2, 2});
+  Tensor g;
+  compute_loss(LossKind::softmax_cross_entropy, m.forward(x, true), {1}, &g);
+  m.backward(g);
+  EXPECT_EQ(m.gradient("out").size(), 2u);
+  EXPECT_NE(error_of([&] { m.gradient("side"); }).find("does not lead to the output"), std::string::npos);
 }
 
 TEST(Loss, GradientCheckBothLosses) {

@@ -4,6 +4,7 @@
 //   OptimLookahead against a direct simulation with the wrapped optimizer
 //   OptimQuadratic every kind minimizes a small ill-conditioned quadratic
 //   OptimConfig    factory options, defaults and errors
+//   OptimVector    VectorOptimizer (a raw vector, the wasm Optimizer) against the same optimizer on a model
 //   Sched*         schedule values against hand-computed numbers, and errors
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,8 @@
 #include "train/optim/optimizer.h"
 #include "train/optim/optimizers.h"
 #include "train/optim/schedule.h"
+#include "train/optim/vector_optimizer.h"
+#include "train/train_step.h"
 
 namespace cnn::test {
 namespace {
@@ -441,6 +444,87 @@ TEST(OptimConfig, BadConfigsThrow) {
   // Direct construction validates too.
   EXPECT_THROW(Adam(AdamOptions{-1.0}), Error);
   EXPECT_THROW(Lookahead(nullptr), Error);
+}
+
+// ----------------------------------------------------------------------------- raw vectors
+
+// N steps of VectorOptimizer equal N training steps of the same optimizer on a model whose one
+// parameter (a bias-free dense layer's weight, role weight) holds the same values, bit for bit, with
+// the gradients the model's backward gave; the learning rate changed halfway on both.
+TEST(OptimVector, EqualsTheSameOptimizerOnAModelParameter) {
+  const std::vector<json> cfgs = {
+      {{"type", "sgd"}, {"lr", 0.1}},
+      {{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"weight_decay", 0.01}},
+      {{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"nesterov", true}},
+      {{"type", "adagrad"}, {"lr", 0.2}, {"initial_accumulator", 0.1}},
+      {{"type", "adadelta"}, {"weight_decay", 0.001}},
+      {{"type", "rmsprop"}, {"lr", 0.01}, {"momentum", 0.5}},
+      {{"type", "adam"}, {"lr", 0.02}, {"weight_decay", 0.01}},
+      {{"type", "radam"}, {"lr", 0.02}},
+      {{"type", "lookahead"}, {"k", 3}, {"inner", {{"type", "adam"}, {"lr", 0.05}}}},
+  };
+  std::set<std::string> kinds;
+  for (const json& cfg : cfgs) {
+    SCOPED_TRACE(cfg.dump());
+    Model m = Model::from_string(
+        R"({"input":[1,1,2],"seed":3,"layers":[{"type":"dense","name":"fc","units":3,"bias":false}]})");
+    ASSERT_EQ(m.params().size(), 1u);
+    const Param& p = m.params()[0];
+    const std::size_t n = p.value->size();
+    auto opt = make_optimizer(cfg);
+    kinds.insert(opt->name());
+    VectorOptimizer v(cfg);
+    EXPECT_EQ(v.size(), 0u);
+    std::vector<float> w(p.value->data(), p.value->data() + n);
+    Rng rng(5);
+    const Tensor x = random_tensor({4, 1, 1, 2}, rng);
+    const std::vector<int> labels{0, 1, 2, 1};
+    Tensor grad;
+    for (int step = 1; step <= 12; ++step) {
+      if (step == 7) {
+        opt->set_lr(opt->lr() / 2);
+        v.set_lr(v.lr() / 2);
+      }
+      ASSERT_TRUE(train_step(m, x, labels, m.params(), *opt, grad).updated);
+      const std::vector<float> g(p.grad->data(), p.grad->data() + n);
+      v.step(w.data(), g.data(), n);
+      ASSERT_EQ(std::memcmp(w.data(), p.value->data(), n * sizeof(float)), 0) << "step " << step;
+    }
+    EXPECT_EQ(v.steps(), 12);
+    EXPECT_EQ(v.size(), n);
+    EXPECT_EQ(v.lr(), opt->lr());
+    EXPECT_EQ(v.config(), make_optimizer(cfg)->config());
+  }
+  EXPECT_EQ(kinds.size(), optimizer_types().size());
+}
+
+TEST(OptimVector, ErrorsChangeNothing) {
+  // The configuration's checks and messages are make_optimizer's.
+  for (const json& bad : {json{{"type", "adamw"}}, json{{"type", "adam"}, {"beta1", 1.5}}, json::array()}) {
+    const std::string want = error_of([&] { make_optimizer(bad); });
+    ASSERT_FALSE(want.empty());
+    EXPECT_EQ(error_of([&] { VectorOptimizer v(bad); }), want);
+  }
+  VectorOptimizer v({{"type", "sgd"}, {"lr", 0.5}, {"momentum", 0.9}});
+  std::vector<float> w{1.0f, -2.0f, 3.0f}, g{1.0f, 1.0f, 1.0f};
+  EXPECT_NE(error_of([&] { v.step(w.data(), g.data(), 0); }).find("at least one value"), std::string::npos);
+  v.step(w.data(), g.data(), 2);  // the first step fixes the size: 2
+  EXPECT_EQ(w, (std::vector<float>{0.5f, -2.5f, 3.0f}));
+  EXPECT_NE(error_of([&] { v.step(w.data(), g.data(), 3); }).find("got 3 values, but its state is for 2"),
+            std::string::npos);
+  EXPECT_EQ(w, (std::vector<float>{0.5f, -2.5f, 3.0f}));
+  EXPECT_EQ(v.steps(), 1);
+  for (double lr : {std::nan(""), -0.1, 1e300, HUGE_VAL})
+    EXPECT_NE(error_of([&] { v.set_lr(lr); }).find("sgd optimizer: option 'lr' must be a finite number >= 0"),
+              std::string::npos)
+        << lr;
+  EXPECT_EQ(v.lr(), 0.5f);
+  v.set_lr(0.25);
+  EXPECT_EQ(v.lr(), 0.25f);
+  EXPECT_EQ(v.config()["lr"], 0.5);  // the configured rate
+  // Momentum persists: b = 0.9 * 1 + 1 = 1.9, w <- w - 0.25 * 1.9.
+  v.step(w.data(), g.data(), 2);
+  EXPECT_FLOAT_EQ(w[0], 0.5f - 0.25f * 1.9f);
 }
 
 // ----------------------------------------------------------------------------- schedules
