@@ -50,13 +50,19 @@ test('conv-arithmetic: the notes’ output sizes, parameters, MACs, feature map 
 
   // The notes' "doesn't fit" case with the student's own settings (7×7, 3×3, stride 3), and a
   // layer the engine refuses (a 9×9 filter on 7×7 without padding).
-  const nofit = await runLab(page, 'conv-arithmetic', { width: 7, height: 7, channels: 3, filters: 10, stride: 3 });
+  const nofit = await runLab(page, 'conv-arithmetic', {
+    'input-width': 7,
+    'input-height': 7,
+    channels: 3,
+    filters: 10,
+    stride: 3,
+  });
   report('conv-arithmetic 7x7 stride 3', nofit);
   const fits = nofit.claims.find((c) => c.id === 'fits');
   expect(fits.text).toContain("It doesn't fit: W₂ = (7 − 3 + 2·0)/3 + 1 = 2.33 is not whole");
   expect(fits.holds).toBe(true);
   expect(nofit.claims.find((c) => c.id === 'params').text).toContain('3·3·3·10 + 10 = 280');
-  const refused = await runLab(page, 'conv-arithmetic', { width: 7, height: 7, kernel: 9 });
+  const refused = await runLab(page, 'conv-arithmetic', { 'input-width': 7, 'input-height': 7, kernel: 9 });
   expect(refused.claims.find((c) => c.id === 'fits').text).toContain('The engine refuses the layer');
 
   // A bad setting is refused with the experiment's message, and nothing runs.
@@ -278,4 +284,67 @@ test('lr: too high, too low and good; the range test against the notes’ grid; 
       .locator('.lab-out .lab-panel')
       .nth(i)
       .screenshot({ path: test.info().outputPath(`lab-lr-390-${name}.png`) });
+});
+
+test('init: activations and gradients per layer for σ = 0.01, 0.05, 1.0, Xavier and Kaiming, by the engine', async ({
+  page,
+}) => {
+  test.setTimeout(180000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  // the widget's attributes are the settings: ten layers of 256 units
+  const r = await runLab(page, 'init', {});
+  report('init (layers="10" units="256")', r);
+  expect(r.settings).toMatchObject({ layers: 10, units: 256 });
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  for (const id of [
+    'tanh-small-vanishes',
+    'tanh-small-grad-vanishes',
+    'tanh-large-saturates',
+    'tanh-large-grad',
+    'kaiming-relu',
+    'xavier-relu',
+  ])
+    expect(byId[id].holds, byId[id].text).toBe(true);
+  expect(byId['tanh-small-vanishes'].value).toBeGreaterThan(100);
+  expect(byId['tanh-large-saturates'].value).toBeGreaterThan(0.5);
+  expect(byId['kaiming-relu'].value).toBeLessThan(2);
+  // Xavier with tanh: within a factor of 2 is the claim; the notes' own figure shrinks 2.9-fold over ten layers
+  expect(byId['xavier-tanh'].text).toContain('the notes’ own figure: 0.63 to 0.22');
+  const w = page.locator('#init');
+  await expect(w.locator('.lab-hist-cell')).toHaveCount(10);
+  await w.screenshot({ path: test.info().outputPath('lab-init-1280.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.screenshot({ path: test.info().outputPath('lab-init-390.png') });
+});
+
+test('optimizers: the engine’s optimizers on a ravine and a saddle (sliders redraw the paths), and on MNIST', async ({
+  page,
+}) => {
+  test.setTimeout(180000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/lab.html');
+  const r = await runLab(page, 'optimizers', {});
+  report('optimizers (iterations="60")', r);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  expect(byId['ravine-zigzag'].holds, byId['ravine-zigzag'].text).toBe(true);
+  expect(byId.saddle.holds, byId.saddle.text).toBe(true);
+  expect(byId.saddle.text).toMatch(/SGD still on it after 200 steps/);
+  const w = page.locator('#optimizers');
+  await expect(w.locator('.lab-surface')).toHaveCount(2);
+  await expect(w.locator('.lab-surface polyline')).toHaveCount(12);
+  await page.waitForTimeout(7000); // the paths animate
+  await w.screenshot({ path: test.info().outputPath('lab-optimizers-1280.png') });
+  // A slider: momentum 0 makes "momentum" plain SGD; the paths are redrawn by the engine at once
+  const before = await w.locator('.lab-surface polyline >> nth=1').getAttribute('points');
+  await w.locator('input[type=range][data-key=momentum]').fill('0');
+  await expect(w.locator('.lab-status')).toContainText('Updated with the slider', { timeout: 30000 });
+  await expect(w.locator('[data-claim="ravine-zigzag"]')).toHaveClass(/fails/);
+  console.log(
+    `[lab optimizers] momentum 0: ${await w.locator('[data-claim="ravine-zigzag"] .claim-text').innerText()}`,
+  );
+  await page.waitForTimeout(7000);
+  expect(await w.locator('.lab-surface polyline >> nth=1').getAttribute('points')).not.toBe(before);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.screenshot({ path: test.info().outputPath('lab-optimizers-390.png') });
 });

@@ -31,10 +31,19 @@ test('every experiment of the list is defined, with a title, a topic, an intro a
   assert.throws(() => Lab.get('nope'), /There is no experiment "nope" in the Lab/);
 });
 
+test('every setting is a widget attribute name of its own: lower case, and not one of the widget’s', () => {
+  const widget = ['mode', 'lab', 'panels', 'size', 'theme', 'width', 'height']; // what mode="lab" reads itself
+  for (const id of Lab.IDS)
+    for (const s of Lab.get(id).settings) {
+      assert.match(s.key, /^[a-z][a-z0-9-]*$/, `${id}: '${s.key}' (attributes are lower case)`);
+      assert.ok(!widget.includes(s.key), `${id}: '${s.key}' is an attribute of the widget itself`);
+    }
+});
+
 test('settings: strings from attributes, defaults, and clear problems', () => {
-  const r = Lab.resolveSettings('conv-arithmetic', { width: '7', stride: '3', example: 'digit' });
+  const r = Lab.resolveSettings('conv-arithmetic', { 'input-width': '7', stride: '3', example: 'digit' });
   assert.deepEqual(r.problems, []);
-  assert.equal(r.settings.width, 7);
+  assert.equal(r.settings['input-width'], 7);
   assert.equal(r.settings.stride, 3);
   assert.equal(r.settings.kernel, 3, 'the default');
   const bad = Lab.resolveSettings('conv-arithmetic', { stride: '0', kernel: '2.5', example: 'x', colour: 'red' });
@@ -48,7 +57,11 @@ test('settings: strings from attributes, defaults, and clear problems', () => {
 
 test('conv-arithmetic: every claim holds at the defaults and in the notes’ "doesn’t fit" case', async () => {
   const x = Lab.get('conv-arithmetic');
-  for (const given of [{}, { width: 7, height: 7, stride: 3, channels: 3, filters: 10 }, { pad: 1, stride: 2 }]) {
+  for (const given of [
+    {},
+    { 'input-width': 7, 'input-height': 7, stride: 3, channels: 3, filters: 10 },
+    { pad: 1, stride: 2 },
+  ]) {
     const { settings } = Lab.resolveSettings('conv-arithmetic', given);
     const r = await x.run(ctx(), settings);
     for (const c of r.claims) assert.ok(c.holds, `${JSON.stringify(given)}: ${c.text}`);
@@ -285,4 +298,45 @@ test('lr: the notes’ rates, the range test against the grid and the schedules,
   } finally {
     // the training set stays: the file's tests share it
   }
+});
+
+test('init: σ = 0.01 vanishes, σ = 1.0 saturates and stops the gradients, Kaiming keeps ReLU’s scale (the engine’s gradients)', async (t) => {
+  const test10k = await mnistTrainSet(); // (the first images of the training set serve as the batch)
+  if (!test10k) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  const { settings } = Lab.resolveSettings('init', { layers: 10, units: 256, batch: 100 });
+  const r = await Lab.get('init').run({ ...ctx(), data: { test: test10k } }, settings);
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  for (const id of [
+    'tanh-small-vanishes',
+    'tanh-small-grad-vanishes',
+    'tanh-large-saturates',
+    'tanh-large-grad',
+    'kaiming-relu',
+    'xavier-relu',
+  ])
+    assert.ok(byId[id].holds, byId[id].text);
+  // Xavier with tanh shrinks a little per layer (the notes' own figure: 0.63 -> 0.22 over ten layers)
+  assert.ok(byId['xavier-tanh'].value < 4 && byId['xavier-tanh'].value > 1, byId['xavier-tanh'].text);
+  assert.equal(r.results.length, 7);
+  assert.ok(
+    r.results.find((c) => c.key === settings.show).layers[0].actHist,
+    'the chosen configuration has histograms',
+  );
+});
+
+test('optimizers: SGD zig-zags in the ravine, stays on the saddle’s ridge; the engine’s optimizers step', async (t) => {
+  const train = await mnistTrainSet();
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  const { settings } = Lab.resolveSettings('optimizers', { iterations: 60 });
+  const r = await Lab.get('optimizers').run({ ...ctx(), data: { train } }, settings);
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  assert.ok(byId['ravine-zigzag'].holds, byId['ravine-zigzag'].text);
+  assert.ok(byId.saddle.holds, byId.saddle.text);
+  // the paths are the engine's: SGD's first step from the ravine's start is start − lr·∇f
+  const sgd = r.surfaces.ravine.paths.find((p) => p.id === 'sgd').points;
+  assert.ok(Math.abs(sgd[1][0] - (-9 - settings.lr * 0.02 * -9)) < 1e-5);
+  assert.ok(Math.abs(sgd[1][1] - (1 - settings.lr * 2)) < 1e-5);
+  assert.equal(r.curves.length, 6);
 });

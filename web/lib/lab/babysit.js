@@ -47,8 +47,8 @@
         help: 'the first loss with this much L2 must be higher than without',
       },
       { key: 'tiny', label: 'Tiny sample (images)', type: 'int', default: 20, min: 5, max: 200 },
-      { key: 'lowLr', label: 'Too small a learning rate', type: 'number', default: 1e-6, min: 1e-12, max: 1 },
-      { key: 'highLr', label: 'Too large a learning rate', type: 'number', default: 1e6, min: 1e-3, max: 1e12 },
+      { key: 'low-lr', label: 'Too small a learning rate', type: 'number', default: 1e-6, min: 1e-12, max: 1 },
+      { key: 'high-lr', label: 'Too large a learning rate', type: 'number', default: 1e6, min: 1e-3, max: 1e12 },
       { key: 'trials', label: 'Coarse search trials', type: 'int', default: 6, min: 2, max: 20 },
       { key: 'seed', label: 'Seed', type: 'int', default: 1, min: 0, max: 1e9 },
     ],
@@ -161,27 +161,27 @@
             },
           });
         };
-        const low = await lrRun(s.lowLr);
+        const low = await lrRun(s['low-lr']);
         const lowFirst = mean(low.losses.slice(0, 10));
         const lowLast = mean(low.losses.slice(-10));
-        steps.low = { lr: s.lowLr, losses: low.losses, first: lowFirst, last: lowLast };
+        steps.low = { lr: s['low-lr'], losses: low.losses, first: lowFirst, last: lowLast };
         claims.push(
           L.claim(
             'low-lr',
-            `With a learning rate of ${L.num(s.lowLr)} the loss barely moves: ${lowFirst.toFixed(4)} over the first 10 iterations, ${lowLast.toFixed(4)} over the last 10 of 100 (${((100 * (lowFirst - lowLast)) / lowFirst).toFixed(2)} %).`,
+            `With a learning rate of ${L.num(s['low-lr'])} the loss barely moves: ${lowFirst.toFixed(4)} over the first 10 iterations, ${lowLast.toFixed(4)} over the last 10 of 100 (${((100 * (lowFirst - lowLast)) / lowFirst).toFixed(2)} %).`,
             lowLast,
             Math.abs(lowFirst - lowLast) / lowFirst < 0.02,
           ),
         );
         ctx.update({ status: 'A learning rate far too large…', steps });
-        const high = await lrRun(s.highLr);
-        steps.high = { lr: s.highLr, losses: high.losses, status: high.status, message: high.message };
+        const high = await lrRun(s['high-lr']);
+        steps.high = { lr: s['high-lr'], losses: high.losses, status: high.status, message: high.message };
         claims.push(
           L.claim(
             'high-lr',
             high.status === 'diverged'
-              ? `With a learning rate of ${L.num(s.highLr)} the loss explodes and the engine stops the run: "${high.message}"`
-              : `With a learning rate of ${L.num(s.highLr)} the run ended "${high.status}" (last loss ${L.num(high.losses[high.losses.length - 1])}): it did not explode.`,
+              ? `With a learning rate of ${L.num(s['high-lr'])} the loss explodes and the engine stops the run: "${high.message}"`
+              : `With a learning rate of ${L.num(s['high-lr'])} the run ended "${high.status}" (last loss ${L.num(high.losses[high.losses.length - 1])}): it did not explode.`,
             high.losses.length,
             high.status === 'diverged',
           ),

@@ -101,7 +101,7 @@
     ],
     settings: [
       {
-        key: 'width',
+        key: 'input-width',
         label: 'Input width W',
         type: 'int',
         default: 5,
@@ -109,7 +109,7 @@
         max: 512,
         help: 'the input volume W×H×C',
       },
-      { key: 'height', label: 'Input height H', type: 'int', default: 5, min: 1, max: 512 },
+      { key: 'input-height', label: 'Input height H', type: 'int', default: 5, min: 1, max: 512 },
       { key: 'channels', label: 'Input depth C', type: 'int', default: 1, min: 1, max: 512 },
       { key: 'filters', label: 'Filters K', type: 'int', default: 1, min: 1, max: 1024 },
       { key: 'kernel', label: 'Filter size F', type: 'int', default: 3, min: 1, max: 64 },
@@ -136,8 +136,8 @@
       const span = (n) => n - s.kernel + 2 * s.pad;
       const exact = (n) => span(n) / s.stride + 1;
       const formula = {
-        w2: exact(s.width),
-        h2: exact(s.height),
+        w2: exact(s['input-width']),
+        h2: exact(s['input-height']),
         params: s.kernel * s.kernel * s.channels * s.filters + s.filters,
       };
       let engine;
@@ -146,7 +146,7 @@
         try {
           m = new E.Model(
             JSON.stringify({
-              input: [s.channels, s.height, s.width],
+              input: [s.channels, s['input-height'], s['input-width']],
               layers: [
                 { type: 'conv2d', name: 'conv', filters: s.filters, kernel: s.kernel, stride: s.stride, pad: s.pad },
               ],
@@ -161,17 +161,20 @@
         }
       }
       const fits =
-        span(s.width) >= 0 && span(s.height) >= 0 && span(s.width) % s.stride === 0 && span(s.height) % s.stride === 0;
-      const W2 = Math.floor(span(s.width) / s.stride) + 1;
-      const H2 = Math.floor(span(s.height) / s.stride) + 1;
+        span(s['input-width']) >= 0 &&
+        span(s['input-height']) >= 0 &&
+        span(s['input-width']) % s.stride === 0 &&
+        span(s['input-height']) % s.stride === 0;
+      const W2 = Math.floor(span(s['input-width']) / s.stride) + 1;
+      const H2 = Math.floor(span(s['input-height']) / s.stride) + 1;
       const expr = (n, n2) => `(${n} − ${s.kernel} + 2·${s.pad})/${s.stride} + 1 = ${L.num(n2)}`;
       if (engine.error) {
         claims.push(
           L.claim(
             'fits',
-            `A ${s.kernel}×${s.kernel} filter does not fit a ${s.width}×${s.height} input with padding ${s.pad}: W − F + 2P < 0. The engine refuses the layer: "${engine.error}"`,
-            span(Math.min(s.width, s.height)),
-            span(s.width) < 0 || span(s.height) < 0,
+            `A ${s.kernel}×${s.kernel} filter does not fit a ${s['input-width']}×${s['input-height']} input with padding ${s.pad}: W − F + 2P < 0. The engine refuses the layer: "${engine.error}"`,
+            span(Math.min(s['input-width'], s['input-height'])),
+            span(s['input-width']) < 0 || span(s['input-height']) < 0,
           ),
         );
       } else {
@@ -179,7 +182,7 @@
           claims.push(
             L.claim(
               'fits',
-              `The filter fits: W₂ = ${expr(s.width, formula.w2)} and H₂ = ${expr(s.height, formula.h2)} are whole, and the engine's output is ${engine.shape.join('×')}.`,
+              `The filter fits: W₂ = ${expr(s['input-width'], formula.w2)} and H₂ = ${expr(s['input-height'], formula.h2)} are whole, and the engine's output is ${engine.shape.join('×')}.`,
               formula.w2,
               engine.shape[1] === formula.h2 && engine.shape[2] === formula.w2 && !engine.note,
             ),
@@ -188,7 +191,7 @@
           claims.push(
             L.claim(
               'fits',
-              `It doesn't fit: W₂ = ${expr(s.width, formula.w2)}${formula.h2 !== formula.w2 ? `, H₂ = ${expr(s.height, formula.h2)}` : ''} is not whole. The engine rounds down to ${engine.shape[2]}×${engine.shape[1]} and says: this layer ${engine.note}`,
+              `It doesn't fit: W₂ = ${expr(s['input-width'], formula.w2)}${formula.h2 !== formula.w2 ? `, H₂ = ${expr(s['input-height'], formula.h2)}` : ''} is not whole. The engine rounds down to ${engine.shape[2]}×${engine.shape[1]} and says: this layer ${engine.note}`,
               formula.w2,
               engine.shape[2] === W2 && engine.shape[1] === H2 && engine.note.length > 0,
             ),

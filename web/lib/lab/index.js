@@ -8,6 +8,8 @@ import './activations.js';
 import './babysit.js';
 import './overfit.js';
 import './lr.js';
+import './init.js';
+import './optimizers.js';
 
 export const Lab = globalThis.CnnLab;
 

@@ -24,7 +24,7 @@
   'use strict';
 
   // The experiments of the Lab, in the order the Lab lists them (each has web/lib/lab/<id>.js).
-  const IDS = Object.freeze(['activations', 'overfit', 'babysit', 'conv-arithmetic', 'lr']);
+  const IDS = Object.freeze(['init', 'activations', 'lr', 'optimizers', 'overfit', 'babysit', 'conv-arithmetic']);
   const experiments = {};
 
   class Stopped extends Error {

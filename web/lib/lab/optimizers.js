@@ -10,33 +10,46 @@
 
   // The optimizers, with the options the notes use; the learning rate and momentum are the student's.
   const KINDS = [
-    { id: 'sgd', label: 'SGD', config: (s) => ({ type: 'sgd', lr: s.lr }) },
-    { id: 'momentum', label: 'Momentum', config: (s) => ({ type: 'sgd', lr: s.lr, momentum: s.momentum }) },
+    { id: 'sgd', label: 'SGD', config: (s) => ({ type: 'sgd', lr: s['sgd-lr'] }) },
+    // (with momentum 0 these two are plain SGD: the engine refuses Nesterov without momentum)
+    {
+      id: 'momentum',
+      label: 'Momentum',
+      config: (s) =>
+        s.momentum > 0
+          ? { type: 'sgd', lr: s['momentum-lr'], momentum: s.momentum }
+          : { type: 'sgd', lr: s['momentum-lr'] },
+    },
     {
       id: 'nesterov',
       label: 'Nesterov',
-      config: (s) => ({ type: 'sgd', lr: s.lr, momentum: s.momentum, nesterov: true }),
+      config: (s) =>
+        s.momentum > 0
+          ? { type: 'sgd', lr: s['momentum-lr'], momentum: s.momentum, nesterov: true }
+          : { type: 'sgd', lr: s['momentum-lr'] },
     },
-    { id: 'adagrad', label: 'AdaGrad', config: (s) => ({ type: 'adagrad', lr: s.adaptiveLr }) },
-    { id: 'rmsprop', label: 'RMSProp', config: (s) => ({ type: 'rmsprop', lr: s.adaptiveLr }) },
-    { id: 'adam', label: 'Adam', config: (s) => ({ type: 'adam', lr: s.adaptiveLr }) },
+    { id: 'adagrad', label: 'AdaGrad', config: (s) => ({ type: 'adagrad', lr: s['adaptive-lr'] }) },
+    { id: 'rmsprop', label: 'RMSProp', config: (s) => ({ type: 'rmsprop', lr: s['adaptive-lr'] }) },
+    { id: 'adam', label: 'Adam', config: (s) => ({ type: 'adam', lr: s['adaptive-lr'] }) },
   ];
 
   // The surfaces: f, its gradient, the start, and the region drawn.
   const SURFACES = {
     ravine: {
-      label: 'a long narrow ravine: f(x, y) = 0.05·x² + 2·y²',
-      f: ([x, y]) => 0.05 * x * x + 2 * y * y,
-      grad: ([x, y]) => [0.1 * x, 4 * y],
-      start: [-9, 1.2],
-      box: [-10, 2, -2, 2],
+      label: 'a long narrow ravine: f(x, y) = 0.01·x² + y²',
+      f: ([x, y]) => 0.01 * x * x + y * y,
+      grad: ([x, y]) => [0.02 * x, 2 * y],
+      start: [-9, 1],
+      box: [-10, 2, -1.5, 1.5],
+      rates: () => ({}),
     },
     saddle: {
-      label: 'a saddle point: f(x, y) = x² − y² (started on the ridge, y = 0.001)',
+      label: 'a saddle point: f(x, y) = x² − y², started on the ridge (y = 0.000001)',
       f: ([x, y]) => x * x - y * y,
       grad: ([x, y]) => [2 * x, -2 * y],
-      start: [-1.5, 0.001],
+      start: [-1.5, 1e-6],
       box: [-2, 2, -2, 2],
+      rates: (s) => ({ 'sgd-lr': s['saddle-lr'], 'momentum-lr': s['saddle-lr'], 'adaptive-lr': s['saddle-lr'] }),
     },
   };
 
@@ -57,17 +70,6 @@
     }
   }
 
-  const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
-  // The length of the path until the loss first falls below `target` (null: it never does).
-  function lengthTo(pts, f, target) {
-    let len = 0;
-    for (let i = 1; i < pts.length; ++i) {
-      len += dist(pts[i - 1], pts[i]);
-      if (f(pts[i]) < target) return { length: len, steps: i };
-    }
-    return null;
-  }
-
   L.define({
     id: 'optimizers',
     title: 'Optimizers',
@@ -78,13 +80,33 @@
     ],
     settings: [
       {
-        key: 'lr',
-        label: 'Learning rate (SGD, momentum)',
+        key: 'sgd-lr',
+        label: 'Ravine: learning rate of SGD',
         type: 'number',
-        default: 0.4,
+        default: 0.9,
         min: 1e-5,
         max: 10,
-        slider: { min: 0.01, max: 0.5, step: 0.01 },
+        slider: { min: 0.01, max: 0.99, step: 0.01 },
+        help: 'near 1 the steps across the ravine (curvature 2) overshoot: the zig-zag',
+      },
+      {
+        key: 'momentum-lr',
+        label: 'Ravine: learning rate of momentum and Nesterov',
+        type: 'number',
+        default: 0.3,
+        min: 1e-5,
+        max: 10,
+        slider: { min: 0.01, max: 0.99, step: 0.01 },
+        help: 'momentum multiplies the step by up to 1/(1 − momentum): it needs a smaller rate',
+      },
+      {
+        key: 'adaptive-lr',
+        label: 'Ravine: learning rate (AdaGrad, RMSProp, Adam)',
+        type: 'number',
+        default: 0.3,
+        min: 1e-5,
+        max: 10,
+        slider: { min: 0.01, max: 1, step: 0.01 },
       },
       {
         key: 'momentum',
@@ -96,17 +118,17 @@
         slider: { min: 0, max: 0.99, step: 0.01 },
       },
       {
-        key: 'adaptiveLr',
-        label: 'Learning rate (adaptive)',
+        key: 'saddle-lr',
+        label: 'Saddle: learning rate (all)',
         type: 'number',
-        default: 0.3,
+        default: 0.02,
         min: 1e-5,
         max: 10,
-        slider: { min: 0.01, max: 1, step: 0.01 },
+        slider: { min: 0.005, max: 0.2, step: 0.005 },
       },
-      { key: 'steps', label: 'Steps on the surfaces', type: 'int', default: 120, min: 10, max: 2000 },
+      { key: 'steps', label: 'Steps on the surfaces', type: 'int', default: 200, min: 10, max: 2000 },
       { key: 'iterations', label: 'MNIST iterations', type: 'int', default: 150, min: 0, max: 5000 },
-      { key: 'mnistLr', label: 'MNIST learning rate (SGD family)', type: 'number', default: 0.01, min: 1e-6, max: 10 },
+      { key: 'mnist-lr', label: 'MNIST learning rate (SGD family)', type: 'number', default: 0.01, min: 1e-6, max: 10 },
       { key: 'seed', label: 'Seed', type: 'int', default: 1, min: 0, max: 1e9 },
     ],
     needs: ['train'],
@@ -117,30 +139,51 @@
       const claims = [];
       const surfaces = {};
       for (const [name, surface] of Object.entries(SURFACES)) {
+        // the surface's values on a grid, for the view's contour lines
+        const [x0, x1, y0, y1] = surface.box;
+        const N = 60;
+        const grid = [];
+        for (let j = 0; j <= N; ++j)
+          for (let i = 0; i <= N; ++i) grid.push(surface.f([x0 + ((x1 - x0) * i) / N, y0 + ((y1 - y0) * j) / N]));
         surfaces[name] = {
           label: surface.label,
           box: surface.box,
           start: surface.start,
-          paths: KINDS.map((k) => ({ id: k.id, label: k.label, points: path(E, k, surface, s, s.steps) })),
+          grid: { n: N, values: grid },
+          paths: KINDS.map((k) => ({
+            id: k.id,
+            label: k.label,
+            points: path(E, k, surface, { ...s, ...surface.rates(s) }, s.steps),
+          })),
         };
         ctx.update({ status: `Paths on ${name}…`, surfaces });
         await ctx.tick();
       }
 
-      // The ravine: path length to the same loss.
+      // The ravine: the steps to the same loss, and how often the path turns back across the ravine.
       const ravine = SURFACES.ravine;
       const target = 0.01 * ravine.f(ravine.start);
       const byId = (name, id) => surfaces[name].paths.find((p) => p.id === id).points;
-      const sgd = lengthTo(byId('ravine', 'sgd'), ravine.f, target);
-      const mom = lengthTo(byId('ravine', 'momentum'), ravine.f, target);
-      const lenText = (r, steps) =>
-        r ? `${r.length.toFixed(1)} long (${r.steps} steps)` : `not there after ${steps} steps`;
+      const walk = (pts) => {
+        let turns = 0;
+        for (let i = 2; i < pts.length; ++i) {
+          const reach = ravine.f(pts[i]) < target;
+          if (Math.sign(pts[i][1] - pts[i - 1][1]) !== Math.sign(pts[i - 1][1] - pts[i - 2][1])) ++turns;
+          if (reach) return { steps: i, turns };
+        }
+        return { steps: null, turns };
+      };
+      const sgd = walk(byId('ravine', 'sgd'));
+      const mom = walk(byId('ravine', 'momentum'));
+      const stepsText = (w) => (w.steps ? `${w.steps} steps` : `more than ${s.steps} steps`);
       claims.push(
         L.claim(
           'ravine-zigzag',
-          `In the ravine, to reach 1 % of the starting loss, plain SGD’s path is ${lenText(sgd, s.steps)}, momentum’s ${lenText(mom, s.steps)}${sgd && mom ? `: ${(sgd.length / mom.length).toFixed(2)} times as long` : ''}.`,
-          sgd && mom ? sgd.length / mom.length : null,
-          (!sgd && mom) || (sgd && mom && sgd.length > 2 * mom.length),
+          `In the ravine plain SGD (learning rate ${s['sgd-lr']}) zig-zags: to reach 1 % of the starting loss it needs ${stepsText(sgd)}, turning back across the ravine ${sgd.turns} times; momentum ${s.momentum} (learning rate ${s['momentum-lr']}) needs ${stepsText(mom)} (${mom.turns} turns)${sgd.steps && mom.steps ? `: SGD’s path is ${(sgd.steps / mom.steps).toFixed(1)} times as long, counted in steps` : ''}.`,
+          sgd.steps && mom.steps ? sgd.steps / mom.steps : null,
+          mom.steps !== null &&
+            (sgd.steps === null || sgd.steps > 2 * mom.steps) &&
+            sgd.turns > (sgd.steps || s.steps) / 2,
         ),
       );
       // The saddle: who gets away from the ridge (|y| > 1) within the steps.
@@ -166,9 +209,12 @@
         const sub = L.subset(ctx.data.train, 5000, s.seed);
         try {
           for (const k of KINDS) {
-            const adaptive = ['adagrad', 'rmsprop', 'adam'].includes(k.id);
-            const cfg = k.config({ ...s, lr: s.mnistLr, adaptiveLr: k.id === 'adagrad' ? 0.01 : 0.001 });
-            if (!adaptive) cfg.lr = s.mnistLr;
+            const cfg = k.config({
+              ...s,
+              'sgd-lr': s['mnist-lr'],
+              'momentum-lr': s['mnist-lr'],
+              'adaptive-lr': k.id === 'adagrad' ? 0.01 : 0.001,
+            });
             const m = new E.Model(
               JSON.stringify({
                 input: [1, 28, 28],

@@ -3,7 +3,7 @@
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
 //   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY})
 const SVG = 'http://www.w3.org/2000/svg';
-export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#4d908e', '#8d6e63', '#ef476f'];
+export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
 function svg(tag, attrs = {}, text) {
   const e = document.createElementNS(SVG, tag);

@@ -23,15 +23,15 @@ function grid(rows, { cls = () => '', label, caption } = {}) {
 function arithmetic(a) {
   const e = a.engine;
   const rows = [
-    ['Input W×H×C', `${a.width}×${a.height}×${a.channels}`, ''],
+    ['Input W×H×C', `${a['input-width']}×${a['input-height']}×${a.channels}`, ''],
     [
       'Output W₂',
-      `(${a.width} − ${a.kernel} + 2·${a.pad})/${a.stride} + 1 = ${fmt(a.formula.w2)}`,
+      `(${a['input-width']} − ${a.kernel} + 2·${a.pad})/${a.stride} + 1 = ${fmt(a.formula.w2)}`,
       e.error ? '—' : String(e.shape[2]),
     ],
     [
       'Output H₂',
-      `(${a.height} − ${a.kernel} + 2·${a.pad})/${a.stride} + 1 = ${fmt(a.formula.h2)}`,
+      `(${a['input-height']} − ${a.kernel} + 2·${a.pad})/${a.stride} + 1 = ${fmt(a.formula.h2)}`,
       e.error ? '—' : String(e.shape[1]),
     ],
     ['Output depth', `K = ${a.filters}`, e.error ? '—' : String(e.shape[0])],

@@ -6,13 +6,15 @@
 import { el } from '../../lib/dom.js';
 import { Lab, runLab, stopLab } from '../../lib/lab/index.js';
 import * as convArithmetic from './conv-arithmetic.js';
+import * as init from './init.js';
+import * as optimizers from './optimizers.js';
 import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr, init, optimizers };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
@@ -147,7 +149,11 @@ export class LabView {
   // Runs the experiment with the form's values; resolves to the result (or null when it failed).
   async run(settings) {
     if (this.running) return this.running;
-    if (settings) Object.assign(this.values, Lab.resolveSettings(this.exp.id, settings).settings);
+    if (settings) {
+      // only the values given replace the form's (the others stay as set: attributes, the student)
+      const given = Lab.resolveSettings(this.exp.id, settings).settings;
+      for (const k of Object.keys(settings)) if (k in given) this.values[k] = given[k];
+    }
     this.sync();
     this.setBusy(true);
     this.say('Running in the engine…');

@@ -12,31 +12,30 @@ const svg = (tag, attrs = {}) => {
 };
 const FRAME_MS = 30;
 
-// The surfaces' functions (the experiment sends the paths; the contours are drawn from the same
-// closed forms, by name).
-const F = {
-  ravine: ([x, y]) => 0.05 * x * x + 2 * y * y,
-  saddle: ([x, y]) => x * x - y * y,
-};
-
-// Contours by marching squares on a grid: line segments where f crosses each level.
-function contours(f, [x0, x1, y0, y1], levels, X, Y) {
-  const n = 60;
+// Contours by marching squares on the experiment's grid of f values ((n + 1) × (n + 1) over the
+// box, row by row from y0): line segments where f crosses each level.
+function contours({ n, values }, [x0, x1, y0, y1], levels, X, Y) {
   const segs = [];
   const at = (i, j) => [x0 + ((x1 - x0) * i) / n, y0 + ((y1 - y0) * j) / n];
+  const f = (i, j) => values[j * (n + 1) + i];
   for (const lv of levels)
     for (let i = 0; i < n; ++i)
       for (let j = 0; j < n; ++j) {
-        const c = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
-        const v = c.map((p) => f(p) - lv);
+        const c = [
+          [i, j],
+          [i + 1, j],
+          [i + 1, j + 1],
+          [i, j + 1],
+        ];
+        const v = c.map(([a, b]) => f(a, b) - lv);
         const pts = [];
         for (let k = 0; k < 4; ++k) {
           const a = v[k];
           const b = v[(k + 1) % 4];
           if (a < 0 !== b < 0) {
             const t = a / (a - b);
-            const p = c[k];
-            const q = c[(k + 1) % 4];
+            const p = at(...c[k]);
+            const q = at(...c[(k + 1) % 4]);
             pts.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])]);
           }
         }
@@ -46,6 +45,12 @@ function contours(f, [x0, x1, y0, y1], levels, X, Y) {
           );
       }
   return segs.join('');
+}
+
+// Contour levels spread over the surface's values (quantiles, so a ravine gets lines near its floor).
+function levelsOf(values, count = 9) {
+  const v = Float64Array.from(values).sort();
+  return Array.from({ length: count }, (_, k) => v[Math.floor(((k + 0.5) / count) ** 2 * (v.length - 1))]);
 }
 
 function surfacePanel(name, s) {
@@ -60,10 +65,13 @@ function surfacePanel(name, s) {
     role: 'img',
     'aria-label': `Paths on ${s.label}`,
   });
-  const f = F[name];
-  const levels = name === 'ravine' ? [0.05, 0.2, 0.5, 1, 2, 4, 6, 8] : [-3, -2, -1, -0.5, 0, 0.5, 1, 2, 3];
   root.append(
-    svg('path', { d: contours(f, s.box, levels, X, Y), fill: 'none', stroke: 'currentColor', 'stroke-opacity': 0.25 }),
+    svg('path', {
+      d: contours(s.grid, s.box, levelsOf(s.grid.values), X, Y),
+      fill: 'none',
+      stroke: 'currentColor',
+      'stroke-opacity': 0.25,
+    }),
   );
   root.append(svg('circle', { cx: X(s.start[0]), cy: Y(s.start[1]), r: 4, fill: 'currentColor' }));
   const lines = s.paths.map((p, k) => {
