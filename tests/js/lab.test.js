@@ -336,7 +336,7 @@ test('optimizers: SGD zig-zags in the ravine, stays on the saddle’s ridge; the
   assert.ok(byId.saddle.holds, byId.saddle.text);
   // the paths are the engine's: SGD's first step from the ravine's start is start − lr·∇f
   const sgd = r.surfaces.ravine.paths.find((p) => p.id === 'sgd').points;
-  assert.ok(Math.abs(sgd[1][0] - (-9 - settings.lr * 0.02 * -9)) < 1e-5);
-  assert.ok(Math.abs(sgd[1][1] - (1 - settings.lr * 2)) < 1e-5);
+  assert.ok(Math.abs(sgd[1][0] - (-9 - settings['sgd-lr'] * 0.02 * -9)) < 1e-5);
+  assert.ok(Math.abs(sgd[1][1] - (1 - settings['sgd-lr'] * 2)) < 1e-5);
   assert.equal(r.curves.length, 6);
 });
