@@ -332,7 +332,7 @@ test('optimizers: the engine’s optimizers on a ravine and a saddle (sliders re
   expect(byId.saddle.text).toMatch(/SGD still on it after 200 steps/);
   const w = page.locator('#optimizers');
   await expect(w.locator('.lab-surface')).toHaveCount(2);
-  await expect(w.locator('.lab-surface polyline')).toHaveCount(12);
+  await expect(w.locator('.lab-surface polyline')).toHaveCount(16); // eight optimizers, two surfaces
   await page.waitForTimeout(7000); // the paths animate
   await w.screenshot({ path: test.info().outputPath('lab-optimizers-1280.png') });
   // A slider: momentum 0 makes "momentum" plain SGD; the paths are redrawn by the engine at once

@@ -338,5 +338,5 @@ test('optimizers: SGD zig-zags in the ravine, stays on the saddle’s ridge; the
   const sgd = r.surfaces.ravine.paths.find((p) => p.id === 'sgd').points;
   assert.ok(Math.abs(sgd[1][0] - (-9 - settings['sgd-lr'] * 0.02 * -9)) < 1e-5);
   assert.ok(Math.abs(sgd[1][1] - (1 - settings['sgd-lr'] * 2)) < 1e-5);
-  assert.equal(r.curves.length, 6);
+  assert.equal(r.curves.length, 8); // SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdaDelta, RAdam
 });
