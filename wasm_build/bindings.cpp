@@ -396,7 +396,9 @@ class ModelHandle {
   val activation(const std::string& name) {
     return guard([&] {
       const Tensor& t = model().activation(name);
-      if (t.size() == 0) throw Error("layer '" + name + "' has no activation yet: run forward first");
+      // (a tensor never written has no dimensions, and xtensor counts one element for it)
+      if (shape_of(t).empty() || t.size() == 0)
+        throw Error("layer '" + name + "' has no activation yet: run forward first");
       return shaped(t);
     });
   }

@@ -18,6 +18,10 @@ InitScheme InitScheme::from_json(const json& j) {
   if (j.is_string()) {
     s.scheme = j.get<std::string>();
   } else if (j.is_object()) {
+    // an unknown key (e.g. "type" for "scheme") is refused, not silently replaced by the default
+    for (const auto& item : j.items())
+      if (item.key() != "scheme" && item.key() != "std")
+        throw Error("init: unknown key '" + item.key().substr(0, 40) + "' (known: scheme, std)");
     s.scheme = j.value("scheme", std::string("kaiming"));
     s.std = static_cast<float>(json_num(j, "std", 0.01, "init"));
   } else {

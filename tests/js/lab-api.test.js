@@ -157,9 +157,10 @@ test('backward(): the same gradients without an update; its options', async () =
   m.delete();
 });
 
-test('gradient() refuses with the engine message, never a trap', async () => {
+test('gradient() and activation() refuse with the engine message, never a trap', async () => {
   const E = await enginePromise;
   const m = new E.Model(MLP);
+  assert.throws(() => m.activation('out'), /layer 'out' has no activation yet: run forward first/);
   assert.throws(() => m.gradient('out'), /layer 'out' has no gradient yet: run a backward pass first/);
   m.forward(X, B, false);
   assert.throws(() => m.gradient('out'), /no gradient yet/); // a forward is not a backward

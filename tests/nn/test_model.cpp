@@ -251,6 +251,23 @@ TEST(Init, SchemesAndFanIn) {
   EXPECT_NEAR(stddev(R"("kaiming")"), std::sqrt(2.0 / fan_in), 0.003);
 }
 
+TEST(Init, UnknownKeysAreRefused) {
+  // {"type": "normal"} used to mean Kaiming silently (the key is "scheme")
+  auto build = [](const char* init) {
+    Model::from_string(std::string(R"({"input":[1,4,4],"init":)") + init +
+                       R"(,"layers":[{"type":"dense","units":3}]})");
+  };
+  try {
+    build(R"({"type":"normal","std":0.01})");
+    FAIL() << "an unknown init key was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("init: unknown key 'type' (known: scheme, std)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(build(R"({"scheme":"normal","std":0.01})"));
+  EXPECT_NO_THROW(build(R"({"std":0.02})"));
+}
+
 TEST(Init, SameSeedSameWeightsOnEveryBuild) {
   // These numbers were printed by the native build; the wasm build must reproduce them exactly.
   Rng r(42);
