@@ -193,14 +193,7 @@
         const valid = L.subset(sample.rest, 500, s.seed + 2);
         keep(valid.part);
         keep(valid.rest);
-        let rng = (s.seed * 2654435761) >>> 0 || 1;
-        const rand = () => {
-          rng = (rng + 0x6d2b79f5) >>> 0;
-          let t = rng;
-          t = Math.imul(t ^ (t >>> 15), t | 1);
-          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-        };
+        const rand = L.rng((s.seed * 2654435761) >>> 0 || 1);
         const trials = [];
         for (let k = 0; k < s.trials; ++k) {
           const lr = 10 ** (-4 + 4 * rand()); // 1e-4 … 1

@@ -143,6 +143,19 @@
     return { part: s.validation, rest: s.train };
   }
 
+  // A seeded generator of numbers in [0, 1) (mulberry32, as scripts/lib/mulberry32.js for the
+  // scripts): the experiments' random choices (subsets, search trials), the same in every build.
+  function rng(seed) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
   const api = Object.freeze({
     IDS,
     experiments,
@@ -155,6 +168,7 @@
     num,
     train,
     subset,
+    rng,
   });
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.CnnLab = api;

@@ -66,18 +66,6 @@
     return '';
   }
 
-  // A seeded generator (mulberry32) for choosing the subsets.
-  function rng(seed) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   // `train` and `validation` distinct images of ds chosen by seed, as two new E.Datasets (copies of
   // just these images: a split of the whole set would copy the rest too).
   async function subsets(ctx, ds, nTrain, nVal, seed) {
@@ -89,7 +77,7 @@
       );
     const idx = new Uint32Array(n);
     for (let i = 0; i < n; ++i) idx[i] = i;
-    const r = rng(seed);
+    const r = L.rng(seed);
     for (let i = 0; i < nTrain + nVal; ++i) {
       const j = i + Math.floor(r() * (n - i));
       const t = idx[i];

@@ -103,22 +103,16 @@ function extent(vals, log) {
   return [lo, hi];
 }
 
-export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, yMax } = {}) {
+// An <svg> with its frame, ticks and labels for values xv, yv; the scales xs, ys and the y range.
+function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax }) {
   const W = 480;
   const H = height;
   const L = 44;
   const B = 32;
   const T = 8;
   const R = 10;
-  const pts = series.map((s) => s.points || s.values.map((y, i) => [i + 1, y]));
-  const [x0, x1] = extent(
-    pts.flat().map((p) => p[0]),
-    logX,
-  );
-  let [y0, y1] = extent(
-    pts.flat().map((p) => p[1]),
-    logY,
-  );
+  const [x0, x1] = extent(xv, logX);
+  let [y0, y1] = extent(yv, logY);
   if (yMax !== undefined) y1 = Math.min(y1, yMax);
   const xs = scale(x0, x1, logX, L, W - R);
   const ys = scale(y0, y1, logY, H - B, T);
@@ -129,6 +123,16 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
     'aria-label': `${yLabel} against ${xLabel}`,
   });
   frame(root, { W, H, L, B, T, R, xs, ys, xLabel, yLabel, logX, logY, x0, x1, y0, y1 });
+  return { root, xs, ys, y0, y1 };
+}
+
+export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, yMax } = {}) {
+  const pts = series.map((s) => s.points || s.values.map((y, i) => [i + 1, y]));
+  const { root, xs, ys, y0, y1 } = axes(
+    pts.flat().map((p) => p[0]),
+    pts.flat().map((p) => p[1]),
+    { xLabel, yLabel, logX, logY, height, yMax },
+  );
   series.forEach((s, k) => {
     const color = s.color || COLORS[k % COLORS.length];
     const d = pts[k]
@@ -152,29 +156,11 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
 }
 
 export function scatterChart(points, { xLabel = '', yLabel = '', logX = false, logY = false, height = 200 } = {}) {
-  const W = 480;
-  const H = height;
-  const L = 44;
-  const B = 32;
-  const T = 8;
-  const R = 10;
-  const [x0, x1] = extent(
+  const { root, xs, ys } = axes(
     points.map((p) => p.x),
-    logX,
-  );
-  const [y0, y1] = extent(
     points.map((p) => p.y),
-    logY,
+    { xLabel, yLabel, logX, logY, height },
   );
-  const xs = scale(x0, x1, logX, L, W - R);
-  const ys = scale(y0, y1, logY, H - B, T);
-  const root = svg('svg', {
-    viewBox: `0 0 ${W} ${H}`,
-    class: 'lab-chart',
-    role: 'img',
-    'aria-label': `${yLabel} against ${xLabel}`,
-  });
-  frame(root, { W, H, L, B, T, R, xs, ys, xLabel, yLabel, logX, logY, x0, x1, y0, y1 });
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
     const c = svg('circle', { cx: xs(p.x), cy: ys(p.y), r: 5, fill: p.color || COLORS[0], 'fill-opacity': 0.8 });
