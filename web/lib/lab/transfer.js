@@ -424,7 +424,7 @@
       const base = {
         classes,
         source,
-        drawings: source === 'demo' ? drawings : null,
+        drawings, // as used (the view shows the held-out ones with each way's answers)
         heldOut: held,
         heldLabels: sets.held.map((d) => d.label),
         counts: { train: sets.train.length, held: sets.held.length },
