@@ -313,7 +313,7 @@
       'Transfer learning (a network trained on a big data set reused for a small one: frozen features, fine-tuning)',
     intro: [
       'The notes: with a small data set, do not train a big network from scratch: take one trained on a big data set, use it "as a fixed feature extractor" and train only a linear classifier on top, or fine-tune its last layers; the more data you have, the more layers you can fine-tune.',
-      'Draw your own small data set below (letters or symbols: 3 to 10 classes, 5 to 20 drawings each; the pad digitizes them as the Draw card does). The last drawings of each class are held out and never trained on. Run compares, on those held-out drawings: a linear classifier on the frozen features of the shipped MNIST model (the 96 values its own classifier reads), fine-tuning its top (its last layers and a new output layer, the rest frozen), and the same network trained from scratch. The best model then classifies what you draw next. Without drawings, Run uses a demonstration set of generated letters.',
+      'Draw your own small data set below (letters or symbols: 3 to 10 classes, 5 to 20 drawings each; the pad digitizes them as the Draw card does). The last drawings of each class are held out and never trained on. Run compares, on those held-out drawings: a linear classifier on the frozen features of the shipped MNIST model (the values its own classifier reads), fine-tuning its top (its last layers and a new output layer, the rest frozen), and the same network trained from scratch. The best model then classifies what you draw next. Without drawings, Run uses a demonstration set of generated letters.',
     ],
     split, // the held-out drawings (the view marks them)
     exportIdx,

@@ -21,7 +21,7 @@ const SLOT = 'lab-transfer'; // the engine slot of the model that classifies new
 const MAX_CLASSES = 10;
 const MAX_PER_CLASS = 50;
 const COLOR = { frozen: COLORS[0], finetune: COLORS[2], scratch: COLORS[1] };
-const SHORT = { frozen: 'frozen', finetune: 'fine-tuned', scratch: 'scratch' };
+const SHORT = { frozen: 'frozen-features', finetune: 'fine-tuned', scratch: 'from-scratch' };
 const pct = (x) => `${(100 * x).toFixed(0)} %`;
 const int = (n) => Number(n).toLocaleString('en-US');
 
@@ -118,6 +118,7 @@ class Drawings {
         el(
           'div',
           { class: 'tl-padbox' },
+          el('p', { class: 'muted tl-label', text: 'Draw one letter or symbol in the box:' }),
           this.pad,
           el('div', { class: 'row tl-padrow' }, this.addBtn, this.clearBtn, this.preview),
         ),
@@ -196,7 +197,7 @@ class Drawings {
     const m = this.model;
     if (!probs) {
       paintBars(this.rows, null);
-      this.answer.textContent = `Draw: the ${m.label} model (${pct(m.accuracy)} on the held-out drawings) says what it is.`;
+      this.answer.textContent = `Draw a letter: the ${m.label} model of the last run (${pct(m.accuracy)} of the held-out drawings right) says which class it is.`;
       return;
     }
     let best = 0;
@@ -205,7 +206,7 @@ class Drawings {
     this.answer.replaceChildren(
       el('span', { text: 'The model says ' }),
       el('strong', { class: 'tl-guess', text: m.classes[best] }),
-      el('span', { text: ` (${(100 * probs[best]).toFixed(1)} %; ${m.label}, trained on your run)` }),
+      el('span', { text: ` (${(100 * probs[best]).toFixed(1)} %; the ${m.label} model of the last run)` }),
     );
   }
 
@@ -322,7 +323,7 @@ class Drawings {
       this.answer.textContent = `The trained model could not be loaded for drawing: ${e.message}`;
       return;
     }
-    this.model = { classes: r.classes, label: best.label.toLowerCase(), accuracy: best.accuracy };
+    this.model = { classes: r.classes, label: SHORT[best.key], accuracy: best.accuracy };
     this.rows = buildBars(this.bars, r.classes);
     this.bars.classList.toggle(
       'named',
@@ -453,7 +454,7 @@ function table(runs, current) {
             ? el('span', { class: 'tl-note', text: `the ${r.features.size} values of ${r.features.layer}` })
             : null,
         ),
-        el('td', { class: 'tl-acc' }, el('span', { text: pct(r.accuracy) }), bar),
+        el('td', {}, el('span', { class: 'tl-acc' }, el('span', { text: pct(r.accuracy) }), bar)),
         el('td', { text: pct(r.train) }),
         el('td', { text: `${r.seconds.toFixed(2)} s` }),
         el('td', { class: 'tl-wide', text: int(r.trained) }),
@@ -551,7 +552,9 @@ export function render(root, result, { settings = {} } = {}) {
           'p',
           { class: 'muted tl-note-p' },
           el('span', { text: 'Under each drawing: ' }),
-          ...runs.map((r) => el('span', { class: 'tl-key', style: `--c: ${COLOR[r.key]}`, text: SHORT[r.key] })),
+          ...runs.map((r) =>
+            el('span', { class: 'tl-key', style: `--c: ${COLOR[r.key]}`, text: SHORT[r.key].replace('-', ' ') }),
+          ),
           el('span', { text: ' — ✓ right, or the class it said.' }),
         ),
         heldGallery(result),
