@@ -454,10 +454,21 @@
             ...base,
             runs: runs.map(strip),
             current,
-            status: current ? `Training: ${current.label.toLowerCase()}…` : '',
+            status: current ? progress(current) : '',
           });
         };
-        const start = (m) => send({ key: m.key, label: m.label, curve: [] }, true);
+        // what runs, pass by pass, with the time left for it (from the passes so far)
+        let began = Date.now();
+        const progress = (c) => {
+          const done = c.curve.length;
+          const left = done ? (((Date.now() - began) / done) * (s.epochs - done)) / 1000 : null;
+          const n = METHODS.findIndex((m) => m.key === c.key) + 1;
+          return `Training ${n} of 3: ${c.label.toLowerCase()}, pass ${done} of ${s.epochs}${left !== null && left >= 1 ? ` (about ${Math.ceil(left)} s left for it)` : ''}…`;
+        };
+        const start = (m) => {
+          began = Date.now();
+          send({ key: m.key, label: m.label, curve: [] }, true);
+        };
         const onEpoch = (m) => (curve) => send({ key: m.key, label: m.label, curve: curve.slice() });
 
         // 1. frozen features + a linear classifier

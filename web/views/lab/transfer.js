@@ -17,7 +17,7 @@ import { drawOnPad, padInk, paintInput, buildBars, paintBars } from '../draw.js'
 import { lineChart, COLORS } from './charts.js';
 
 const KEY = 'lab-transfer:drawings'; // the store's item: {classes, drawings: [{label, image}]}
-const SLOT = 'lab-transfer'; // the engine slot of the model that classifies new drawings
+let slots = 0; // each transfer view's model classifies in an engine slot of its own
 const MAX_CLASSES = 10;
 const MAX_PER_CLASS = 50;
 const COLOR = { frozen: COLORS[0], finetune: COLORS[2], scratch: COLORS[1] };
@@ -43,7 +43,8 @@ class Drawings {
     this.state = { classes: ['A', 'B', 'C'], drawings: [] };
     this.history = []; // earlier states, for Undo
     this.current = 0; // the class the next drawing goes to
-    this.model = null; // {classes, method, accuracy} of the model in the slot, once a run ended
+    this.model = null; // {classes, label, accuracy} of the model in the slot, once a run ended
+    this.slot = `lab-transfer-${++slots}`;
     this.build();
     this.refresh();
     store
@@ -180,7 +181,7 @@ class Drawings {
     this.busy = true;
     this.pad.dataset.pending = '1';
     try {
-      const probs = await this.session.client.classify(this.image.slice(), SLOT);
+      const probs = await this.session.client.classify(this.image.slice(), this.slot);
       this.showAnswer(probs);
     } catch (e) {
       this.answer.textContent = e.message;
@@ -318,7 +319,7 @@ class Drawings {
     if (!r.model) return;
     const best = r.runs.find((x) => x.key === r.best);
     try {
-      await this.session.client.loadModel({ bytes: r.model, name: `transfer: ${best.label}` }, SLOT);
+      await this.session.client.loadModel({ bytes: r.model, name: `transfer: ${best.label}` }, this.slot);
     } catch (e) {
       this.answer.textContent = `The trained model could not be loaded for drawing: ${e.message}`;
       return;
