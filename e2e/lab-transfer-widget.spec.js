@@ -193,6 +193,13 @@ test('transfer: drawings made with the mouse are added, undone, deleted, held ou
   expect(r.claims.length).toBe(3);
   await expect(w.locator('.tl-helditem')).toHaveCount(3);
   await expect(w.locator('.tl-item.held')).toHaveCount(3);
+  // the best model of this run classifies a new O, live
+  await draw(page, pad, SHAPES.O(0.05));
+  await expect(w.locator('.tl-answer')).toContainText('The model says');
+  await expect(w.locator('.tl-bars li')).toHaveCount(3);
+  const guess = await w.locator('.tl-guess').textContent();
+  console.log(`  a new O on the pad: the ${r.best} model says ${guess}`);
+  expect(guess).toBe('O');
 
   // Export IDX: five downloads; the image file is an IDX header for 7 training drawings of 28×28
   const downloads = [];

@@ -177,6 +177,17 @@
     const fHeld = feats(sets.held);
     const D = fTrain.length / sets.train.length;
     const k = sets.k;
+    // each feature standardized with the training drawings' mean and spread (as a linear probe's
+    // features are; folded into the output layer's weights at the end)
+    const mean = new Float64Array(D);
+    const sd = new Float64Array(D);
+    const n0 = sets.train.length;
+    for (let i = 0; i < n0; i++) for (let j = 0; j < D; j++) mean[j] += fTrain[i * D + j] / n0;
+    for (let i = 0; i < n0; i++) for (let j = 0; j < D; j++) sd[j] += (fTrain[i * D + j] - mean[j]) ** 2 / n0;
+    for (let j = 0; j < D; j++) sd[j] = Math.sqrt(sd[j]) + 1e-3;
+    const standardize = (f) => f.map((v, i) => (v - mean[i % D]) / sd[i % D]);
+    const zTrain = standardize(fTrain);
+    const zHeld = standardize(fHeld);
     const probe = new E.Model(
       JSON.stringify({
         name: 'linear',
@@ -203,27 +214,35 @@
           const x = new Float32Array(b * D);
           const y = new Float32Array(b);
           for (let i = 0; i < b; i++) {
-            x.set(fTrain.subarray(order[at + i] * D, (order[at + i] + 1) * D), i * D);
+            x.set(zTrain.subarray(order[at + i] * D, (order[at + i] + 1) * D), i * D);
             y[i] = sets.train[order[at + i]].label;
           }
           loss = probe.trainStep(x, y, b, opt);
           if (!Number.isFinite(loss))
             throw new L.LabError('The linear classifier diverged (a smaller learning rate?).');
         }
-        const pred = argmaxes(probe.predict(fHeld, sets.held.length), sets.held.length, k);
+        const pred = argmaxes(probe.predict(zHeld, sets.held.length), sets.held.length, k);
         curve.push({ epoch, val: accuracy(pred, sets.held), loss });
         onEpoch(curve);
         await ctx.tick();
       }
       const seconds = (Date.now() - t0) / 1000;
-      const heldPred = argmaxes(probe.predict(fHeld, sets.held.length), sets.held.length, k);
-      const trainPred = argmaxes(probe.predict(fTrain, n), n, k);
+      const heldPred = argmaxes(probe.predict(zHeld, sets.held.length), sets.held.length, k);
+      const trainPred = argmaxes(probe.predict(zTrain, n), n, k);
       // the classifier as the shipped model's new output layer: a whole model to classify with
       const whole = new E.Model(JSON.stringify(withOutputs(JSON.parse(shipped.description()), k)));
       const out = sets.outName;
       copyWeights(shipped, whole, new Set([out]));
-      whole.setParam(`${out}.weight`, probe.getParam('fc.weight'));
-      whole.setParam(`${out}.bias`, probe.getParam('fc.bias'));
+      // W·(f − mean)/sd + b = (W/sd)·f + (b − W·mean/sd)
+      const W = probe.getParam('fc.weight');
+      const bias = probe.getParam('fc.bias');
+      for (let c = 0; c < k; c++)
+        for (let j = 0; j < D; j++) {
+          W[c * D + j] /= sd[j];
+          bias[c] -= W[c * D + j] * mean[j];
+        }
+      whole.setParam(`${out}.weight`, W);
+      whole.setParam(`${out}.bias`, bias);
       whole.setPreprocess(shipped.preprocess());
       return {
         model: whole,

@@ -452,7 +452,10 @@ function table(runs, current) {
             ? el('span', { class: 'tl-note', text: `trains ${r.tuned.join(', ')} + a new output layer` })
             : null,
           r.features
-            ? el('span', { class: 'tl-note', text: `the ${r.features.size} values of ${r.features.layer}` })
+            ? el('span', {
+                class: 'tl-note',
+                text: `the ${r.features.size} values of ${r.features.layer}, standardized`,
+              })
             : null,
         ),
         el('td', {}, el('span', { class: 'tl-acc' }, el('span', { text: pct(r.accuracy) }), bar)),
