@@ -11,6 +11,8 @@ import './lr.js';
 import './init.js';
 import './optimizers.js';
 import './transfer.js';
+import './ensemble.js';
+import './calibration.js';
 
 export const Lab = globalThis.CnnLab;
 

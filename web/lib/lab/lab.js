@@ -33,6 +33,8 @@
     'babysit',
     'conv-arithmetic',
     'transfer',
+    'ensemble',
+    'calibration',
   ]);
   const experiments = {};
 

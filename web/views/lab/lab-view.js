@@ -13,12 +13,25 @@ import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 import * as transfer from './transfer.js';
+import * as ensemble from './ensemble.js';
+import * as calibration from './calibration.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
 // A view may also export setup(panel, {session, lab}) -> {input(), result(r)}: a panel of its own
 // above Run (the transfer experiment's drawings), the data Run sends with the settings (input()) and
 // what it does with a result (result(r)).
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr, init, optimizers, transfer };
+const VIEWS = {
+  'conv-arithmetic': convArithmetic,
+  activations,
+  babysit,
+  overfit,
+  lr,
+  init,
+  optimizers,
+  transfer,
+  ensemble,
+  calibration,
+};
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
