@@ -19,6 +19,8 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Babysitting the learning process',
     'Convolution arithmetic',
     'Transfer learning from your own drawings',
+    'Ensembles and test-time augmentation',
+    'Calibration and confidence',
   ]);
   // the header links to it
   await page.click('a[href="#lab-card"]');

@@ -231,7 +231,7 @@
     topic: 'Training: model ensembles (train several independent models, average their results at test time)',
     intro: [
       'The notes: "train multiple independent models; at test time average their results" — "enjoy 2 % extra performance". Press Run: the same small net learns the same 10,000 MNIST training images five times (3 epochs), each time with another seed (other initial weights, another order of the batches). Each model then classifies 5,000 MNIST test images; the ensemble averages the five models\' softmax probabilities and answers with the most probable class.',
-      "Test-time augmentation (TTA) asks each model about several views of an image — the image itself and the image shifted by one pixel left, right, up and down — and averages those probabilities too (the engine's own ensembles do exactly this: src/train/ensemble.h). About 15 to 30 s at these settings on a 2-core machine.",
+      "Test-time augmentation (TTA) asks each model about several views of an image — the image itself and the image shifted by one pixel left, right, up and down — and averages those probabilities too (the engine's own ensembles do exactly this: src/train/ensemble.h). About 30 s at these settings (measured on a busy 2-core machine).",
       'How much an ensemble adds depends on how many images its models get wrong, and differently wrong: below are the test digits the ensemble gets right although most of its models miss them, and the ones it gets wrong although most get them right.',
     ],
     settings: [
@@ -311,14 +311,16 @@
       sample.rest.delete();
       const members = [];
       let k = 0;
+      // every partial result is whole (the view draws each one alone): the models finished so far
+      let sofar = null;
+      const send = (status) => ctx.update({ status, progress: members.length / s.members, result: sofar });
       try {
         for (let m = 0; m < s.members; m++) {
           const seed = s.seed + m;
           const started = Date.now();
           const left = m ? ((Date.now() - t0) / m) * (s.members - m) : null;
           const status = `Training model ${m + 1} of ${s.members} (seed ${seed})…${left ? ` about ${Math.ceil(left / 1000)} s left` : ''}`;
-          const done = () => (members.length ? summarize(s, members, labels, pixels, size, k) : null);
-          ctx.update({ status, progress: m / s.members, result: done() });
+          send(status);
           const model = new E.Model(
             JSON.stringify({
               name: `ensemble-${m + 1}`,
@@ -341,9 +343,7 @@
             });
             if (r.status === 'diverged')
               throw new L.LabError(`Model ${m + 1} (seed ${seed}): ${r.message} Try a smaller learning rate.`);
-            ctx.update({
-              status: `Model ${m + 1} of ${s.members}: classifying the test images in ${TTA_VIEWS.length} views…`,
-            });
+            send(`Model ${m + 1} of ${s.members}: classifying the test images in ${TTA_VIEWS.length} views…`);
             const views = [];
             for (const v of TTA_VIEWS) {
               const p = await predictView(ctx, model, pixels, n, shape, v);
@@ -359,6 +359,7 @@
               plain: views[0],
               tta: mean(views),
             });
+            sofar = summarize(s, members, labels, pixels, size, k);
           } finally {
             model.delete();
           }

@@ -65,7 +65,7 @@ function probBars(probs) {
     );
     root.append(svg('text', { x: x + bw / 2, y: H - 5, 'text-anchor': 'middle', class: 'tick' }, String(i)));
     if (i === top)
-      root.append(svg('text', { x: x + bw / 2, y: y(p) - 3, 'text-anchor': 'middle', class: 'val' }, pct(p)));
+      root.append(svg('text', { x: x + bw / 2, y: y(p) - 3, 'text-anchor': 'middle', class: 'val' }, pct(p, 2)));
   });
   return root;
 }
@@ -118,7 +118,7 @@ function gallery(kinds) {
           el(
             'figcaption',
             {},
-            el('span', { class: 'ens-label', text: `“${x.top}”, ${pct(x.p)}` }),
+            el('span', { class: 'ens-label', text: `“${x.top}”, ${pct(x.p, 2)}` }),
             el('span', { class: 'ens-members', text: `${k.label.replace(/^an? /, '')}; after T ${pct(x.pAfter)}` }),
             el('span', { class: `ens-members cal-verdict ${x.verdict}`, text: `verdict: ${v}` }),
           ),
@@ -177,7 +177,7 @@ export function render(root, result) {
       probBars(m.probs),
       el('p', {
         class: 'cal-note',
-        text: `Softmax turns the net's ten scores into ten probabilities that add up to 1: p_i = e^(s_i) / Σ_j e^(s_j). Only the differences of the scores count: this input's score for ${m.top} is ${m.lead.toFixed(1)} above the one for ${m.second}, so ${m.top} is e^${m.lead.toFixed(1)} ≈ ${Math.round(Math.exp(m.lead)).toLocaleString('en-US')} times as probable. There is no output for "none of these": whatever the input, one score is the largest, and a clear lead reads as confidence.`,
+        text: `Softmax turns the net's ten scores into ten probabilities that add up to 1: p_i = e^(s_i) / Σ_j e^(s_j). Only the differences of the scores count: this input's score for ${m.top} is ${m.lead.toFixed(1)} above the one for ${m.second}, so ${m.top} is e^${m.lead.toFixed(1)} ≈ ${Number(Math.exp(m.lead).toPrecision(3)).toLocaleString('en-US')} times as probable. There is no output for "none of these": whatever the input, one score is the largest, and a clear lead reads as confidence.`,
       }),
     ),
   );

@@ -17,11 +17,11 @@ const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const pts = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
 const int = (n) => Number(n).toLocaleString('en-US');
 
-// A bar of accuracy a on the scale [lo, 1] (SVG: the widget's CSP allows no inline styles).
-function bar(a, lo, cls) {
+// A bar of accuracy a on the scale [lo, hi] (SVG: the widget's CSP allows no inline styles).
+function bar(a, lo, hi, cls) {
   const W = 160;
   const b = svg('svg', { viewBox: `0 0 ${W} 12`, class: `ens-bar ${cls}`, 'aria-hidden': 'true' });
-  b.append(svg('rect', { x: 0, y: 1, width: Math.max(1, (W * (a - lo)) / (1 - lo)), height: 10, class: 'fill' }));
+  b.append(svg('rect', { x: 0, y: 1, width: Math.max(1, (W * (a - lo)) / (hi - lo || 1)), height: 10, class: 'fill' }));
   return b;
 }
 
@@ -64,8 +64,10 @@ function table(r, running) {
       tta: r.ensembleTta,
       cls: 'ens',
     });
+  // one zoomed scale for every bar: from 1 point below the lowest accuracy to 1 above the highest
   const all = rows.flatMap((x) => [x.plain, x.tta]);
   const lo = Math.max(0, Math.floor(Math.min(...all) * 100 - 1) / 100);
+  const hi = Math.min(1, Math.ceil(Math.max(...all) * 100 + 1) / 100);
   const t = el('table', { class: 'lab-table ens-table' });
   t.append(
     el(
@@ -74,7 +76,10 @@ function table(r, running) {
       el('th', { text: '' }),
       el('th', { text: 'Accuracy' }),
       el('th', { text: 'With TTA (5 views)' }),
-      el('th', { class: 'ens-wide', text: `Bars: accuracy from ${Math.round(100 * lo)} % to 100 %` }),
+      el('th', {
+        class: 'ens-wide',
+        text: `Bars: accuracy from ${Math.round(100 * lo)} % to ${Math.round(100 * hi)} %`,
+      }),
     ),
   );
   for (const x of rows)
@@ -85,7 +90,11 @@ function table(r, running) {
         el('th', {}, el('span', { text: x.label }), el('span', { class: 'ens-note', text: x.note })),
         el('td', { text: pct(x.plain) }),
         el('td', { text: `${pct(x.tta)} (${pts(x.tta - x.plain)})` }),
-        el('td', { class: 'ens-wide ens-bars' }, bar(x.plain, lo, 'plain'), bar(x.tta, lo, 'tta')),
+        el(
+          'td',
+          { class: 'ens-wide' },
+          el('div', { class: 'ens-bars' }, bar(x.plain, lo, hi, 'plain'), bar(x.tta, lo, hi, 'tta')),
+        ),
       ),
     );
   return t;
@@ -106,11 +115,9 @@ function gallery(list, total, kind, r) {
         el(
           'figcaption',
           {},
-          el('span', { class: 'ens-label', text: `a ${x.label}: ensemble ${x.predicted} (${pct(x.p)})` }),
-          el('span', {
-            class: 'ens-members',
-            text: `models: ${x.members.join(' ')} (${wrong} of ${r.members.length} wrong)`,
-          }),
+          el('span', { class: 'ens-label', text: `ensemble: ${x.predicted} (${pct(x.p)})` }),
+          el('span', { class: 'ens-members', text: `models: ${x.members.join(' ')}` }),
+          el('span', { class: 'ens-members', text: `a ${x.label}; ${wrong} of ${r.members.length} models wrong` }),
         ),
       ),
     );
@@ -135,7 +142,7 @@ export function render(root, result, { settings = {} } = {}) {
     'section',
     { class: 'lab-panel' },
     el('h4', {
-      text: `1. ${r.members.length} models${running ? ' so far' : ''} and their average, on ${int(r.count)} test images`,
+      text: `1. ${r.members.length} model${r.members.length === 1 ? '' : 's'}${running ? ' so far' : ''} and their average, on ${int(r.count)} test images`,
     }),
     el('div', { class: 'ens-scroll' }, table(r, running)),
     el('p', {
