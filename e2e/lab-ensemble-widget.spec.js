@@ -46,6 +46,18 @@ test('ensemble: the average of 3 seeds beats the mean single model; TTA; the dig
   await w.screenshot({ path: test.info().outputPath('lab-ensemble-1280.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await w.screenshot({ path: test.info().outputPath('lab-ensemble-390.png') });
+
+  // Stop while the models train: the run ends with the experiment's message, Run works again
+  await page.evaluate(() => {
+    document
+      .getElementById('ensemble')
+      .runLab({ members: 6, train: 5000, epochs: 3, test: 1000 })
+      .catch(() => {});
+  });
+  await expect(w.locator('.lab-status')).toContainText('Training model 2 of 6', { timeout: 60000 });
+  await w.getByRole('button', { name: 'Stop' }).click();
+  await expect(w.locator('.lab-status')).toHaveText('The experiment was stopped.');
+  await expect(w.getByRole('button', { name: 'Run' })).toBeEnabled();
 });
 
 test('calibration: temperature scaling lowers the ECE; softmax is sure of non-digits', async ({ page }) => {

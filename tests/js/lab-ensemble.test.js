@@ -77,3 +77,20 @@ test(
     testSet.delete();
   },
 );
+
+test('ensemble: a diverging rate ends the run with the engine’s message', { timeout: 120000 }, async (t) => {
+  const train = await mnist('train');
+  if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  const testSet = await mnist('test');
+  const { settings } = Lab.resolveSettings('ensemble', { members: 2, train: 500, epochs: 1, test: 200, lr: 1 });
+  await assert.rejects(
+    Lab.get('ensemble').run({ E, data: { train, test: testSet }, update() {}, tick: async () => {} }, settings),
+    (e) =>
+      e instanceof Lab.LabError && /^Model 1 \(seed 1\): training diverged: .*smaller learning rate/.test(e.message),
+  );
+  // out of range: a problem of the settings, the default is kept
+  const bad = Lab.resolveSettings('ensemble', { members: 11, test: 20000 });
+  assert.deepEqual(bad.problems, ['members: must be at most 10, got 11', 'test: must be at most 10000, got 20000']);
+  train.delete();
+  testSet.delete();
+});

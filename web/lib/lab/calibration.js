@@ -397,8 +397,7 @@
             });
           },
         });
-        if (tr.status === 'diverged')
-          throw new L.LabError(`The training diverged: ${tr.message} Try a smaller learning rate.`);
+        if (tr.status === 'diverged') throw new L.LabError(`Training the net: ${tr.message}`);
         const val = b.part;
         const fit = {
           n: val.size(),

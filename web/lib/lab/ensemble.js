@@ -341,8 +341,7 @@
                 seed,
               },
             });
-            if (r.status === 'diverged')
-              throw new L.LabError(`Model ${m + 1} (seed ${seed}): ${r.message} Try a smaller learning rate.`);
+            if (r.status === 'diverged') throw new L.LabError(`Model ${m + 1} (seed ${seed}): ${r.message}`);
             send(`Model ${m + 1} of ${s.members}: classifying the test images in ${TTA_VIEWS.length} views…`);
             const views = [];
             for (const v of TTA_VIEWS) {
