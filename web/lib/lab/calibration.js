@@ -272,7 +272,7 @@
       'Softmax classifier (scores as probabilities); evaluation: can the confidence be trusted (calibration, temperature scaling)',
     intro: [
       'A classifier with softmax gives ten probabilities that add up to 1. Is "90 % sure" right 90 % of the time? Press Run: the ConvNetJS demo net learns 5,000 MNIST training images for 5 epochs; then, as the app does for every model, the temperature T that makes its probabilities most honest is fitted on 2,000 other training images it never saw (softmax of the scores divided by T), and its reliability is measured on 5,000 test images before and after: the reliability diagram and the expected calibration error (ECE).',
-      "Then the model is shown things that are not digits, drawn here like a pen on the pad and digitized as the Draw card does: dots, flat lines, scribbles, # signs, random noise and a blank field. It has only ten answers and softmax has no \"none of these\", so it picks a digit — often with high confidence. The page's verdict answers this with other measurements (the input's shape, and how far the model's features are from the digits it learned). About 20 s at these settings (measured on a busy 2-core machine).",
+      "Then the model is shown things that are not digits, drawn here like a pen on the pad and digitized as the Draw card does: dots, flat lines, scribbles, # signs, random noise and a blank field. It has only ten answers and softmax has no \"none of these\", so it picks a digit — often with high confidence. The page's verdict answers this with other measurements (the input's shape, and how far the model's features are from the digits it learned). About 20 to 30 s at these settings (measured on a busy 2-core machine).",
     ],
     settings: [
       {

@@ -231,7 +231,7 @@
     topic: 'Training: model ensembles (train several independent models, average their results at test time)',
     intro: [
       'The notes: "train multiple independent models; at test time average their results" — "enjoy 2 % extra performance". Press Run: the same small net learns the same 10,000 MNIST training images five times (3 epochs), each time with another seed (other initial weights, another order of the batches). Each model then classifies 5,000 MNIST test images; the ensemble averages the five models\' softmax probabilities and answers with the most probable class.',
-      "Test-time augmentation (TTA) asks each model about several views of an image — the image itself and the image shifted by one pixel left, right, up and down — and averages those probabilities too (the engine's own ensembles do exactly this: src/train/ensemble.h). About 30 s at these settings (measured on a busy 2-core machine).",
+      "Test-time augmentation (TTA) asks each model about several views of an image — the image itself and the image shifted by one pixel left, right, up and down — and averages those probabilities too (the engine's own ensembles do exactly this: src/train/ensemble.h). About 30 s at these settings (measured on a busy 2-core machine, with and without threads).",
       'How much an ensemble adds depends on how many images its models get wrong, and differently wrong: below are the test digits the ensemble gets right although most of its models miss them, and the ones it gets wrong although most get them right.',
     ],
     settings: [
