@@ -2,8 +2,8 @@
 // MNIST; the page's own calibration (lib/verdict.js calibrateSteps: the temperature T fitted on
 // held-out images by minimizing the cross-entropy, the reliability diagrams and the expected
 // calibration error before and after, measured on test images) runs on it. Then the model is shown
-// things that are not digits, generated here with CnnLab.rng and drawn like a pen on the pad (a
-// round pen on a 112×112 field, then web/lib/digitize.js, as the Draw card does): dots, lines,
+// things that are not digits, generated here with CnnLab.rng and drawn as on the Draw pad
+// (web/lib/strokes.js: the pad's field and round brush, then its digitization): dots, flat lines,
 // scribbles, a #, random noise, a blank field; its confidence on them, at T = 1 and after
 // temperature scaling, and what the page's verdict (lib/verdict.js judge: the input's shape and the
 // distance of the model's features from the digits it saw) says. Runs in the worker (see lab.js).
@@ -12,14 +12,13 @@
   'use strict';
   const L = root.CnnLab || (typeof require === 'function' ? require('./lab.js') : null);
   const V = root.CnnVerdict || (typeof require === 'function' ? require('../verdict.js') : null);
-  const D = root.CnnDigitize || (typeof require === 'function' ? require('../digitize.js') : null);
+  const S = root.CnnStrokes || (typeof require === 'function' ? require('../strokes.js') : null);
 
   const BATCH = 50;
   const MOMENTUM = 0.9;
   const STEP_MS = 30; // calibration work between two ticks
   const SURE = 0.9; // "sure": a top probability above this
   const SHOW = 4; // thumbnails of each kind sent to the page
-  const PAD = 112; // the pen's field, px (digitize scales it to 28×28)
 
   const NETS = {
     small: {
@@ -45,31 +44,7 @@
     },
   };
 
-  // ---- non-digits -------------------------------------------------------------------------------
-  // Ink of a round pen of radius r along the polyline pts ([[x, y]...], one point: a dot) on the
-  // PAD × PAD field `ink` (max with what is there; one pixel of anti-aliasing at the edge).
-  function stroke(ink, pts, r) {
-    const segs = pts.length === 1 ? [[pts[0], pts[0]]] : pts.slice(1).map((p, i) => [pts[i], p]);
-    for (const [[ax, ay], [bx, by]] of segs) {
-      const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - r - 1)),
-        x1 = Math.min(PAD - 1, Math.ceil(Math.max(ax, bx) + r + 1));
-      const y0 = Math.max(0, Math.floor(Math.min(ay, by) - r - 1)),
-        y1 = Math.min(PAD - 1, Math.ceil(Math.max(ay, by) + r + 1));
-      const vx = bx - ax,
-        vy = by - ay,
-        len2 = vx * vx + vy * vy;
-      for (let y = y0; y <= y1; y++)
-        for (let x = x0; x <= x1; x++) {
-          const px = x + 0.5 - ax,
-            py = y + 0.5 - ay;
-          const t = len2 > 0 ? Math.max(0, Math.min(1, (px * vx + py * vy) / len2)) : 0;
-          const d = Math.hypot(px - t * vx, py - t * vy);
-          const v = Math.max(0, Math.min(1, r + 0.5 - d));
-          if (v > ink[y * PAD + x]) ink[y * PAD + x] = v;
-        }
-    }
-  }
-
+  // ---- non-digits ----
   const KINDS = [
     { key: 'dot', label: 'a dot' },
     { key: 'line', label: 'a flat line' },
@@ -79,60 +54,57 @@
     { key: 'blank', label: 'a blank field' },
   ];
 
-  // One non-digit of `kind` as the model's 28×28 input (Float32Array, values in [0, 1]).
+  // One non-digit of `kind` as the model's 28×28 input (Float32Array, values in [0, 1]): strokes
+  // on the Draw pad (lib/strokes.js: its PAD×PAD field, pointer sampling and round brush, the
+  // brush's width as letterSet draws letters), digitized as the pad's drawings are.
   function nonDigit(kind, r) {
     const between = (a, b) => a + (b - a) * r();
     if (kind === 'blank') return new Float32Array(784);
     if (kind === 'noise') {
-      // random pixels in the digits' 20×20 box (no pen: digitize would average them to grey)
+      // random pixels in the digits' 20×20 box (not drawn: digitize would average them to grey)
       const img = new Float32Array(784);
       const density = between(0.15, 0.5);
       for (let y = 4; y < 24; y++) for (let x = 4; x < 24; x++) if (r() < density) img[y * 28 + x] = between(0.3, 1);
       return img;
     }
-    const ink = new Float32Array(PAD * PAD);
-    const pen = between(3, 6);
-    const c = PAD / 2;
-    if (kind === 'dot') stroke(ink, [[between(30, 82), between(30, 82)]], between(3, 14));
+    const P = S.PAD;
+    const c = P / 2;
+    const width = r() < 0.6 ? 21 : between(12, 30); // the pad's mouse brush is 21 px
+    let strokes;
+    if (kind === 'dot') strokes = [[[between(0.3 * P, 0.7 * P), between(0.3 * P, 0.7 * P)]]];
     else if (kind === 'line') {
       // within 35° of the horizontal: a steep line would be a fair "1"
       const a = between(-35, 35) * (Math.PI / 180),
-        len = between(30, 50);
-      stroke(
-        ink,
+        len = between(0.27 * P, 0.45 * P);
+      strokes = [
         [
           [c - len * Math.cos(a), c - len * Math.sin(a)],
           [c + len * Math.cos(a), c + len * Math.sin(a)],
         ],
-        pen,
-      );
+      ];
     } else if (kind === 'scribble') {
-      const pts = [[between(20, 92), between(20, 92)]];
+      const pts = [[between(0.18 * P, 0.82 * P), between(0.18 * P, 0.82 * P)]];
       const n = 6 + Math.floor(r() * 10);
-      for (let i = 0; i < n; i++) pts.push([between(10, 102), between(10, 102)]);
-      stroke(ink, pts, pen);
+      for (let i = 0; i < n; i++) pts.push([between(0.1 * P, 0.9 * P), between(0.1 * P, 0.9 * P)]);
+      strokes = [pts];
     } else if (kind === 'hash') {
-      const j = () => between(-6, 6);
-      for (const o of [-15, 15]) {
-        stroke(
-          ink,
+      const j = () => between(-0.05 * P, 0.05 * P);
+      const lo = 0.18 * P,
+        hi = 0.82 * P;
+      strokes = [];
+      for (const o of [-0.13 * P, 0.13 * P])
+        strokes.push(
           [
-            [20 + j(), c + o + j()],
-            [92 + j(), c + o + j()],
+            [lo + j(), c + o + j()],
+            [hi + j(), c + o + j()],
           ],
-          pen,
-        );
-        stroke(
-          ink,
           [
-            [c + o + j(), 20 + j()],
-            [c + o + j(), 92 + j()],
+            [c + o + j(), lo + j()],
+            [c + o + j(), hi + j()],
           ],
-          pen,
         );
-      }
     }
-    return D.digitize(ink, PAD, PAD).image;
+    return Float32Array.from(S.imageBytes(strokes.map(S.resample), width), (v) => v / 255);
   }
 
   // ---- the run ----------------------------------------------------------------------------------
@@ -247,7 +219,7 @@
     out.push(
       L.claim(
         'softmax',
-        `Its surest non-digit, ${most.kind.label}, is "${m.top}" with ${pct(m.p, 2)}: its score for ${m.top} is ${m.lead.toFixed(1)} above the next one's (${m.second}), and softmax makes a lead of d about e^d times as probable (e^${m.lead.toFixed(1)} ≈ ${L.num(Math.exp(m.lead))}). The ten probabilities always add up to 1 — there is no "none of these" — so a high probability says which score won, not that the input is a digit.`,
+        `Its surest non-digit, ${most.kind.label}, is "${m.top}" with ${pct(m.p, 2)}: its score for ${m.top} is ${m.lead.toFixed(1)} above the next one's (${m.second}), and softmax makes a lead of d about e^d times as probable (e^${m.lead.toFixed(1)} ≈ ${Number(Math.exp(m.lead).toPrecision(3)).toLocaleString('en-US')}). The ten probabilities always add up to 1 — there is no "none of these" — so a high probability says which score won, not that the input is a digit.`,
         m.p,
         m.p >= 0.99,
       ),

@@ -64,8 +64,12 @@ function probBars(probs) {
       }),
     );
     root.append(svg('text', { x: x + bw / 2, y: H - 5, 'text-anchor': 'middle', class: 'tick' }, String(i)));
-    if (i === top)
-      root.append(svg('text', { x: x + bw / 2, y: y(p) - 3, 'text-anchor': 'middle', class: 'val' }, pct(p, 2)));
+    if (i === top) {
+      // beside the first and last bars the label runs inward (it would cross the axis or the edge)
+      const [lx, anchor] =
+        i < 2 ? [x + 3, 'start'] : i > probs.length - 3 ? [x + bw - 3, 'end'] : [x + bw / 2, 'middle'];
+      root.append(svg('text', { x: lx, y: y(p) - 3, 'text-anchor': anchor, class: 'val' }, pct(p, 2)));
+    }
   });
   return root;
 }
@@ -162,7 +166,7 @@ export function render(root, result) {
     el('div', { class: 'cal-scroll' }, kindsTable(result.kinds, result.sure)),
     el('p', {
       class: 'muted cal-note',
-      text: `The surest of each kind (drawn with a round pen on a 112×112 field and digitized as the Draw card does; the noise directly in 28×28). The verdict is the page's (the Draw card's): the input's shape${c.layer ? ` and how far the model's features at ${c.layer} lie from the digits it saw` : ''}.${result.digitsFlagged ? ` It calls ${result.digitsFlagged.flagged} of the first ${result.digitsFlagged.count} test digits "not a digit" too.` : ''}`,
+      text: `The surest of each kind (drawn with the Draw pad's round brush on its 280×280 field and digitized as the pad does; the noise directly in 28×28). The verdict is the page's (the Draw card's): the input's shape${c.layer ? ` and how far the model's features at ${c.layer} lie from the digits it saw` : ''}.${result.digitsFlagged ? ` It calls ${result.digitsFlagged.flagged} of the first ${result.digitsFlagged.count} test digits "not a digit" too.` : ''}`,
     }),
     gallery(result.kinds),
   );

@@ -78,7 +78,7 @@ function table(r, running) {
       el('th', { text: 'With TTA (5 views)' }),
       el('th', {
         class: 'ens-wide',
-        text: `Bars: accuracy from ${Math.round(100 * lo)} % to ${Math.round(100 * hi)} %`,
+        text: `Bars from ${Math.round(100 * lo)} % to ${Math.round(100 * hi)} %: upper without, lower with TTA`,
       }),
     ),
   );

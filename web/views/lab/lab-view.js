@@ -85,7 +85,7 @@ export class LabView {
       ),
       el('div', { class: 'lab-intro' }, ...exp.intro.map((t) => el('p', { text: t }))),
       this.form,
-      this.panel,
+      ...(this.panel ? [this.panel] : []), // (replaceChildren would write a null as the text "null")
       el('div', { class: 'row lab-run' }, this.runBtn, this.stopBtn, this.status),
       this.claims,
       this.out,
