@@ -81,6 +81,46 @@ test('the distance compares two depths: the features and the channel means of th
   assert.equal(V.fitReference([part('a', 3, 1)], labels.subarray(0, 100), 2), null, 'too few held-out images');
 });
 
+test('the "not a digit" detector: logistic regression on two layers, its limit a quantile of held-out digits plus a margin', () => {
+  const rand = require('../../scripts/lib/mulberry32.js').mulberry32(5);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  // digits around 0, non-digits shifted by 3 along the first feature of each layer
+  const layer = (n, D, shift) => ({
+    D,
+    features: Float32Array.from({ length: n * D }, (_, j) => gauss() + (j % D === 0 ? shift : 0)),
+  });
+  const pos = [layer(2000, 4, 0), layer(2000, 3, 0)];
+  const neg = [layer(800, 4, 3), layer(800, 3, 3)];
+  const run = (g) => {
+    for (;;) {
+      const s = g.next();
+      if (s.done) return s.value;
+    }
+  };
+  const det = run(V.fitDetectorSteps(pos, neg));
+  assert.equal(det.w.length, 7);
+  assert.ok(det.w[0] > 0.5 && det.w[4] > 0.5, `the shifted features weigh most: ${Array.from(det.w)}`);
+  const least = Math.min(det.w[0], det.w[4]);
+  for (const d of [1, 2, 3, 5, 6])
+    assert.ok(Math.abs(det.w[d]) < 0.25 * least, `feature ${d} carries nothing: ${Array.from(det.w)}`);
+  assert.ok(Math.abs(det.limit - det.quantile - V.LIMITS.detectorMargin) < 1e-12);
+  const logit = (parts, i) =>
+    V.detectorLogit(
+      det,
+      Float64Array.from([
+        ...parts[0].features.subarray(i * 4, i * 4 + 4),
+        ...parts[1].features.subarray(i * 3, i * 3 + 3),
+      ]),
+    );
+  // the held-out 20 % of the digits (not trained on): about 1 % above the quantile
+  let above = 0;
+  for (let i = 1600; i < 2000; i++) if (logit(pos, i) > det.quantile) above++;
+  assert.ok(above <= 12, `${above} of 400 held-out digits above the quantile`);
+  let caught = 0;
+  for (let i = 0; i < 800; i++) if (logit(neg, i) > det.quantile) caught++;
+  assert.ok(caught > 0.6 * 800, `${caught} of 800 non-digits above it (the classes are 4.2 sd apart)`);
+});
+
 test('calibration and the verdict on the stroke sets (shipped model)', { timeout: 300000 }, async (t) => {
   if (!fs.existsSync(path.join(mnistDir, 'mnist-test-images.idx.gz'))) {
     t.skip('build/data has no MNIST (run scripts/setup.sh)');
