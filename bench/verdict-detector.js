@@ -6,7 +6,7 @@
 // LIMITS.nonDigits scribbles (seed 1), and prints, without and with the detector: digits right,
 // digits flagged, non-digits flagged on the tune and test halves, and MNIST test images 1–1,000 and
 // 1,001–5,000 flagged; the calibration's time and its longest step.
-//   node bench/verdict-detector.js [--margins 0,1,2,3]   (the margins are printed for the tune half only)
+//   node bench/verdict-detector.js [--margins 0,1,2,3]   (the margins: the tune half and MNIST 1,001–5,000 only)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -91,7 +91,9 @@ const loadSet = (name) =>
     }
     const f1 = m1.filter((r) => flagged(r, limit)).length,
       f2 = m2.filter((r) => flagged(r, limit)).length;
-    out.push(`MNIST 1–1,000 ${f1} (${pct(f1, 1000)}), 1,001–5,000 ${f2} (${pct(f2, 4000)})`);
+    out.push(
+      `MNIST ${parts.includes('test') ? `1–1,000 ${f1} (${pct(f1, 1000)}), ` : ''}1,001–5,000 ${f2} (${pct(f2, 4000)})`,
+    );
     console.log(out.join(' | '));
   };
   for (const m of margins) row(`margin ${m}:`, det.quantile + m, ['tune']);
