@@ -1,6 +1,6 @@
-// Generated non-digits: the negatives of the "not a digit" detector experiment (web/lib/verdict.js
-// fitDetectorSteps, measured by bench/verdict-detector.js). Each drawing is random strokes drawn with
-// a round brush on a square canvas and digitized as the Draw pad's drawings are (web/lib/digitize.js).
+// Generated non-digits: the negatives of the verdict's "not a digit" detector (web/models/nondigit.cnn,
+// trained on scripts/make-nondigit-set.js's set). Each drawing is random strokes drawn with a round
+// brush on a square canvas and digitized as the Draw pad's drawings are (web/lib/digitize.js).
 //
 // This generator is deliberately separate from the one that made the committed evaluation sets
 // (scripts/make-strokes.js): no code is shared with it, and none of the letters of those sets' "test"
@@ -24,6 +24,7 @@
 // CnnLab.rng(seed)).
 'use strict';
 const { digitize } = require('../../web/lib/digitize.js');
+const { thin } = require('../../web/lib/verdict.js');
 
 const SIZE = 112; // the canvas (the pad is 280 px: its 21 px brush is 8.4 px here)
 
@@ -316,4 +317,43 @@ function scribble(i, R) {
   return { kind, letter: g.letter, image: draw(g.strokes, R, g) };
 }
 
-module.exports = { KINDS, LETTERS: LETTER_NAMES, SIZE, scribble };
+// A digit drawn again with the generator's pen: an MNIST image (28×28, [0, 1]) thinned to its
+// skeleton (lib/verdict.js thin), each skeleton pixel joined to its neighbours by the round brush
+// on the canvas (slightly wobbled, the pen's width random as for the scribbles) and digitized. The
+// detector's positives include these, so that the pen (MNIST's varying strokes against the brush's
+// even ones) cannot tell it a digit from a scribble: only the shape can.
+function redraw(image, R) {
+  const uni = (a, b) => a + (b - a) * R();
+  const on = new Uint8Array(784);
+  for (let i = 0; i < 784; i++) on[i] = image[i] > 0.35 ? 1 : 0;
+  const g = thin(on, 28);
+  const k = SIZE / 28;
+  const wob = [uni(0, 6.3), uni(0, 6.3), uni(0, 0.5)];
+  const at = (x, y) => [
+    (x + 0.5) * k + wob[2] * k * Math.sin(y / 3 + wob[0]),
+    (y + 0.5) * k + wob[2] * k * Math.sin(x / 3 + wob[1]),
+  ];
+  const strokes = [];
+  for (let y = 0; y < 28; y++)
+    for (let x = 0; x < 28; x++) {
+      if (!g[y * 28 + x]) continue;
+      let joined = false;
+      for (const [dx, dy] of [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [-1, 1],
+      ]) {
+        const xx = x + dx,
+          yy = y + dy;
+        if (xx < 0 || xx >= 28 || yy >= 28 || !g[yy * 28 + xx]) continue;
+        strokes.push([at(x, y), at(xx, yy)]);
+        joined = true;
+      }
+      if (!joined) strokes.push([at(x, y)]);
+    }
+  const width = R() < 0.5 ? 8.4 : uni(4.5, 12);
+  return digitize(brush(strokes, width), SIZE, SIZE).image;
+}
+
+module.exports = { KINDS, LETTERS: LETTER_NAMES, SIZE, scribble, redraw };

@@ -9,7 +9,7 @@
 // negative log-likelihood on held-out images; the expected calibration error (ECE, 15 equal-width
 // confidence bins) is Σ_b (n_b / n) · |accuracy_b − confidence_b|.
 //
-// The verdict combines three measured signals:
+// The verdict combines four measured signals:
 // 1. the input's own statistics, from the 28×28 image the digitizer made (web/lib/digitize.js):
 //    several separate pieces of ink, more than two closed holes, a shape much wider than tall
 //    (digitize scales the larger side to 20 px, so a digit is 20 px tall), a filled blob (a dot);
@@ -19,15 +19,14 @@
 //    classes, fitted on held-out digits, in units of that layer's 99th percentile of held-out
 //    digits' distances; the input's distance is the mean of the two, and the limit a quantile of
 //    held-out digits' distances (fitReference);
-// 3. the calibrated confidence: below UNSURE_P the answer is "unsure".
+// 3. the "not a digit" detector: a second, small network (web/models/nondigit.cnn: two conv layers,
+//    two dense) trained to tell digits from generated non-digits (scripts/make-nondigit-set.js: the
+//    MNIST training digits, 30,000 of them drawn again with the pad's pen, against 90,000 scribbles,
+//    shapes and letters of scripts/lib/scribbles.js); the worker runs it on every input of a digit
+//    model, and its probability of "not a digit" above `notDigitP` flags the input;
+// 4. the calibrated confidence: below UNSURE_P the answer is "unsure".
 // The limits were chosen on the "tune" half of the committed stroke sets (tests/fixtures/strokes/,
 // scripts/make-strokes.js) and MNIST; tests/js/verdict.test.js reports them on the "test" half.
-// A fourth signal is measured but not used by the page: a "not a digit" detector (fitDetectorSteps),
-// logistic regression on the same two layers' features trained on digits against generated
-// non-digits (scripts/lib/scribbles.js); calibrateSteps trains it only when given `nonDigits`, and
-// judge uses it only when given its logit. With it the tune half's non-digits flagged rose from
-// 92.3 % to 94.2 %, but the test half's stayed at 85.4 % and its digits flagged rose from 1.7 % to
-// 2.5 % (bench/verdict-detector.js), so the worker does not train it.
 // Defines self.CnnVerdict (or module.exports under Node).
 /* global module */
 (function (root) {
@@ -46,15 +45,8 @@
     ends: 6, // this many stroke ends or more (a # has 8; of MNIST test digits 1–2,000 none has more than 5)
     holes: 3, // this many closed holes or more
     minHeight: 10, // the ink's box is less tall than this (px of 28)
+    notDigitP: 0.99, // the detector's probability of "not a digit" above this: not a digit (see below)
     shrink: 1e-3, // the covariance's ridge: this × its mean variance
-    detectorL2: 1e-3, // the detector's L2 penalty (on standardized features)
-    detectorIterations: 12, // Newton steps at most
-    detectorQuantile: 0.99, // the detector's limit: this quantile of held-out digits' logits…
-    // …plus this: chosen on the tune half and MNIST test images 1,001–5,000 (margins 0, 1, 2, 3, 4: tune
-    // non-digits flagged 52, 51, 49, 49, 48 of 52, tune digits 7, 5, 3, 0, 0 of 120, MNIST 5.1, 3.9,
-    // 3.3, 3.0, 3.0 %; without the detector 48, 0, 2.9 %)
-    detectorMargin: 3,
-    nonDigits: 1500, // generated non-digits the detector is trained on
   });
   const BINS = 15;
 
@@ -264,158 +256,6 @@
     };
   }
 
-  // ---- the "not a digit" detector ----------------------------------------------------------------
-  // Logistic regression, digit (0) against not a digit (1), on the same features as the distance (the
-  // features and the pooled channel means, concatenated, each standardized with the digits' mean and
-  // spread): trained on digits (pos: parts as fitReference's, the first 80 % of the images) against
-  // generated non-digits (neg: parts of the same layers; web/lib/scribbles.js), the two classes
-  // weighted equally, with an L2 penalty, by Newton's method. Its score is the logit; the limit is
-  // the `detectorQuantile` of the held-out 20 % of the digits' logits plus `detectorMargin`.
-  // Returns {mean, scale, w, b, limit} or null.
-  function* fitDetectorSteps(pos, neg) {
-    const all = pos[0].features.length / pos[0].D;
-    const nPos = Math.floor(0.8 * all);
-    const nNeg = neg[0].features.length / neg[0].D;
-    const Ds = pos.map((p) => p.D);
-    const D = Ds.reduce((a, b) => a + b, 0);
-    const P = D + 1;
-    const row = (parts, i, out) => {
-      let o = 0;
-      parts.forEach((p, j) => {
-        out.set(p.features.subarray(i * Ds[j], (i + 1) * Ds[j]), o);
-        o += Ds[j];
-      });
-      return out;
-    };
-    const mean = new Float64Array(D),
-      scale = new Float64Array(D);
-    const x = new Float64Array(D);
-    for (let i = 0; i < nPos; i++) {
-      row(pos, i, x);
-      for (let d = 0; d < D; d++) mean[d] += x[d] / nPos;
-    }
-    for (let i = 0; i < nPos; i++) {
-      row(pos, i, x);
-      for (let d = 0; d < D; d++) scale[d] += (x[d] - mean[d]) ** 2 / nPos;
-    }
-    for (let d = 0; d < D; d++) scale[d] = Math.sqrt(scale[d]) + 1e-6;
-    // the design matrix (standardized rows, a 1 at the end), labels and weights
-    const n = nPos + nNeg;
-    const X = new Float64Array(n * P);
-    const y = new Uint8Array(n);
-    const wt = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const negative = i >= nPos;
-      row(negative ? neg : pos, negative ? i - nPos : i, x);
-      for (let d = 0; d < D; d++) X[i * P + d] = (x[d] - mean[d]) / scale[d];
-      X[i * P + D] = 1;
-      y[i] = negative ? 1 : 0;
-      wt[i] = negative ? n / (2 * nNeg) : n / (2 * nPos);
-    }
-    yield;
-    const w = new Float64Array(P);
-    const H = new Float64Array(P * P);
-    const g = new Float64Array(P);
-    const every = Math.max(1, Math.floor(ROW_WORK / (P * P)));
-    for (let it = 0; it < LIMITS.detectorIterations; it++) {
-      H.fill(0);
-      g.fill(0);
-      for (let i = 0; i < n; i++) {
-        if (i % every === every - 1) yield;
-        const xi = X.subarray(i * P, (i + 1) * P);
-        let z = 0;
-        for (let a = 0; a < P; a++) z += w[a] * xi[a];
-        const p = 1 / (1 + Math.exp(-z));
-        const r = wt[i] * (p - y[i]);
-        const h = wt[i] * Math.max(1e-6, p * (1 - p));
-        for (let a = 0; a < P; a++) {
-          g[a] += r * xi[a];
-          const ha = h * xi[a];
-          if (ha === 0) continue;
-          for (let b = 0; b <= a; b++) H[a * P + b] += ha * xi[b];
-        }
-      }
-      for (let a = 0; a < P; a++) {
-        g[a] /= n;
-        for (let b = 0; b <= a; b++) H[a * P + b] /= n;
-        if (a < D) {
-          g[a] += LIMITS.detectorL2 * w[a];
-          H[a * P + a] += LIMITS.detectorL2;
-        } else H[a * P + a] += 1e-9;
-      }
-      const step = choleskySolve(H, g, P);
-      let moved = 0;
-      for (let a = 0; a < P; a++) {
-        w[a] -= step[a];
-        moved = Math.max(moved, Math.abs(step[a]));
-      }
-      yield;
-      if (moved < 1e-4) break;
-    }
-    const det = { mean, scale, w: w.subarray(0, D), b: w[D] };
-    const logits = [];
-    for (let i = nPos; i < all; i++) logits.push(detectorLogit(det, row(pos, i, x)));
-    det.quantile = quantileOf(logits, LIMITS.detectorQuantile);
-    det.limit = det.quantile + LIMITS.detectorMargin;
-    return det;
-  }
-
-  // Solves H s = g for symmetric positive definite H (lower triangle, P × P).
-  function choleskySolve(H, g, P) {
-    const L = new Float64Array(P * P);
-    for (let i = 0; i < P; i++)
-      for (let j = 0; j <= i; j++) {
-        let s = H[i * P + j];
-        for (let q = 0; q < j; q++) s -= L[i * P + q] * L[j * P + q];
-        L[i * P + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * P + j];
-      }
-    const z = new Float64Array(P);
-    for (let i = 0; i < P; i++) {
-      let s = g[i];
-      for (let q = 0; q < i; q++) s -= L[i * P + q] * z[q];
-      z[i] = s / L[i * P + i];
-    }
-    for (let i = P - 1; i >= 0; i--) {
-      let s = z[i];
-      for (let q = i + 1; q < P; q++) s -= L[q * P + i] * z[q];
-      z[i] = s / L[i * P + i];
-    }
-    return z;
-  }
-
-  // The detector's logit for one concatenated feature vector (the layers in the reference's order).
-  function detectorLogit(det, x) {
-    let z = det.b;
-    const D = det.mean.length;
-    for (let d = 0; d < D; d++) z += det.w[d] * ((x[d] - det.mean[d]) / det.scale[d]);
-    return z;
-  }
-
-  // The detector's input for measured images (m: measureSteps' {probs, k, parts}): the reference's
-  // layers' features in its order, then a part of derived signals per image: each layer's distance
-  // (log, in units of its scale) and the log of the top probability. [{D, features}]
-  function* detectorPartsSteps(reference, m) {
-    const n = m.probs.length / m.k;
-    const parts = reference.parts.map((p) => m.parts.find((q) => q.layer === p.layer && q.mean === p.mean));
-    const E = reference.parts.length + 1;
-    const extra = new Float32Array(n * E);
-    const per = Math.max(1, Math.floor(ROW_WORK / reference.parts.reduce((a, p) => a + p.ref.k * p.ref.D ** 2, 0)));
-    for (let i = 0; i < n; i++) {
-      if (i % per === per - 1) yield;
-      const feats = parts.map((q) => q.features.subarray(i * q.D, (i + 1) * q.D));
-      extra.set(derived(reference, feats, m.probs.subarray(i * m.k, (i + 1) * m.k)), i * E);
-    }
-    return [...parts.map((q) => ({ D: q.D, features: q.features })), { D: E, features: extra }];
-  }
-
-  function derived(reference, feats, probs) {
-    const out = reference.parts.map((p, j) => Math.log(Math.max(1e-12, distance(p.ref, feats[j]) / p.scale)));
-    let top = 0;
-    for (let j = 0; j < probs.length; j++) top = Math.max(top, probs[j]);
-    out.push(Math.log(Math.max(1e-30, top)));
-    return out;
-  }
-
   // The squared Mahalanobis distance of one feature vector to the nearest class mean.
   function distance(ref, f) {
     const { D, chol: L } = ref;
@@ -530,35 +370,17 @@
   // Temperature scaling and the features' reference, fitted on `fit` ({get, labels, n}); the
   // reliability before and after is measured on `held` (other images). Plain data out (the
   // reference's Cholesky factors stay Float64Arrays).
-  function calibrate(model, fit, held, nonDigits = null) {
-    return run(calibrateSteps(model, fit, held, nonDigits));
+  function calibrate(model, fit, held) {
+    return run(calibrateSteps(model, fit, held));
   }
 
   // The same as steps: every yield is a point where the caller may answer other requests (the model
   // is used only between two yields, so a caller that stops at a yield leaves nothing half done).
-  // `nonDigits` ({make(i) → 28×28 image, n}, e.g. web/lib/scribbles.js): generated non-digits; with
-  // them (and a model of ten classes) the reference gains the "not a digit" detector.
-  function* calibrateSteps(model, fit, held, nonDigits = null) {
+  function* calibrateSteps(model, fit, held) {
     const f = yield* measureSteps(model, fit.get, fit.n);
     const T = yield* fitTemperatureSteps(f.probs, fit.labels, f.k);
     const h = yield* measureSteps(model, held.get, held.n, { features: false });
     const reference = f.parts.length ? yield* fitReferenceSteps(f.parts, fit.labels, f.k) : null;
-    if (reference && nonDigits && nonDigits.n > 0 && f.k === 10) {
-      // the non-digits the input's own statistics already flag teach the detector nothing
-      const hard = [];
-      for (let i = 0; i < nonDigits.n; i++) {
-        const img = nonDigits.make(i);
-        if (!imageReason(inputStats(img))) hard.push(img);
-        if (i % 10 === 9) yield;
-      }
-      if (hard.length >= 100) {
-        const g = yield* measureSteps(model, (i) => hard[i], hard.length);
-        const pos = yield* detectorPartsSteps(reference, f);
-        const neg = yield* detectorPartsSteps(reference, g);
-        reference.detector = yield* fitDetectorSteps(pos, neg);
-        reference.detector.trainedOn = { digits: f.probs.length / f.k, nonDigits: hard.length, generated: nonDigits.n };
-      }
-    }
     const before = reliability(h.probs, held.labels, h.k, 1);
     const after = reliability(h.probs, held.labels, h.k, T);
     yield;
@@ -578,29 +400,10 @@
   // The distance of one input's features, right after model.predict of that input (null without a
   // reference): the mean over the reference's layers of the distance divided by its scale.
   function lastDistance(model, reference) {
-    return lastScores(model, reference, null).distance;
-  }
-
-  // The distance and the detector's logit of one input, right after `probs` = model.predict(input):
-  // {distance, detector} (each null when the reference has none).
-  function lastScores(model, reference, probs) {
-    if (!reference || !reference.parts) return { distance: null, detector: null };
-    const feats = reference.parts.map((p) => pooled(model.activation(p.layer), 1, p.mean));
+    if (!reference || !reference.parts) return null;
     let s = 0;
-    reference.parts.forEach((p, j) => (s += distance(p.ref, feats[j]) / p.scale));
-    const det = reference.detector;
-    let detector = null;
-    if (det && probs) {
-      const x = new Float64Array(det.mean.length);
-      let o = 0;
-      for (const f of feats) {
-        x.set(f, o);
-        o += f.length;
-      }
-      x.set(derived(reference, feats, probs), o);
-      detector = detectorLogit(det, x);
-    }
-    return { distance: s / reference.parts.length, detector };
+    for (const p of reference.parts) s += distance(p.ref, pooled(model.activation(p.layer), 1, p.mean)) / p.scale;
+    return s / reference.parts.length;
   }
 
   // ---- the input's statistics -----------------------------------------------------------------
@@ -611,6 +414,21 @@
   // 1984), then the pixels with exactly one neighbour. A digit has at most five (a crossed 7, a 4
   // with a tail), a # eight, a star five to ten.
   function strokeEnds(on, size) {
+    const g = thin(on, size);
+    const at = (x, y) => (x < 0 || y < 0 || x >= size || y >= size ? 0 : g[y * size + x]);
+    let ends = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (!g[y * size + x]) continue;
+        let b = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx || dy) b += at(x + dx, y + dy);
+        if (b === 1) ends++;
+      }
+    return ends;
+  }
+
+  // The ink `on` (0/1, size × size) thinned to one-pixel lines (Zhang and Suen 1984): a new 0/1 array.
+  function thin(on, size) {
     const g = Uint8Array.from(on);
     const at = (x, y) => (x < 0 || y < 0 || x >= size || y >= size ? 0 : g[y * size + x]);
     const ring = (x, y) => [
@@ -643,10 +461,7 @@
         if (drop.length) changed = true;
       }
     }
-    let ends = 0;
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) if (g[y * size + x] && ring(x, y).reduce((a, v) => a + v, 0) === 1) ends++;
-    return ends;
+    return g;
   }
 
   function inputStats(img, size = 28) {
@@ -724,17 +539,6 @@
     };
   }
 
-  // The reason the input's own statistics say it is not a digit ('' when they do not).
-  function imageReason(s, limits = LIMITS) {
-    if (s.ink <= 0) return 'empty';
-    if (s.fill > limits.blobFill && s.ink > limits.blobInk) return 'blob';
-    if (s.pieces >= limits.pieces) return 'pieces';
-    if (s.holes >= limits.holes) return 'holes';
-    if (s.ends >= limits.ends) return 'ends';
-    if (s.height < limits.minHeight) return 'flat';
-    return '';
-  }
-
   // ---- the verdict ----------------------------------------------------------------------------
   const WORDS = {
     digit: (label, p) => `${(100 * p).toFixed(1)} % sure`,
@@ -749,14 +553,15 @@
     ends: 'more stroke ends than a digit has, like a # or a star',
     flat: 'much wider than tall',
     distance: 'unlike every digit the network has seen',
-    detector: 'more like the scribbles, shapes and letters it was shown as non-digits than like a digit',
+    detector: 'a network trained on scribbles and shapes says so',
     confidence: 'the network hesitates between classes',
   };
 
-  // judge({probs, image, distance, calibration: {T, reference: {limit}}}) →
-  //   {verdict, top, confidence (calibrated), probs (calibrated), reason, stats, distance}
-  // `distance` (from the worker) and `calibration` may be missing: the other signals still work.
-  function judge({ probs, image, distance: dist = null, detector: det = null, calibration = null, limits = LIMITS }) {
+  // judge({probs, image, distance, notDigit, calibration: {T, reference: {limit}}}) →
+  //   {verdict, top, confidence (calibrated), probs (calibrated), reason, stats, distance, notDigit}
+  // `distance` and `notDigit` (from the worker) and `calibration` may be missing: the other signals
+  // still work.
+  function judge({ probs, image, distance: dist = null, notDigit = null, calibration = null, limits = LIMITS }) {
     const T = calibration && calibration.T > 0 ? calibration.T : 1;
     const p = temper(probs, T);
     let top = 0;
@@ -769,15 +574,21 @@
       reason: '',
       stats: null,
       distance: dist,
-      detector: det,
+      notDigit,
     };
     let reason = '';
-    if (image && image.length === 784) reason = imageReason((out.stats = inputStats(image)), limits);
-    const ref = calibration && calibration.reference ? calibration.reference : {};
-    const limit = ref.limit || 0;
+    if (image && image.length === 784) {
+      const s = (out.stats = inputStats(image));
+      if (s.ink <= 0) reason = 'empty';
+      else if (s.fill > limits.blobFill && s.ink > limits.blobInk) reason = 'blob';
+      else if (s.pieces >= limits.pieces) reason = 'pieces';
+      else if (s.holes >= limits.holes) reason = 'holes';
+      else if (s.ends >= limits.ends) reason = 'ends';
+      else if (s.height < limits.minHeight) reason = 'flat';
+    }
+    const limit = calibration && calibration.reference ? calibration.reference.limit : 0;
     if (!reason && dist !== null && limit > 0 && dist > limit) reason = 'distance';
-    const detLimit = ref.detectorLimit ?? (ref.detector ? ref.detector.limit : null);
-    if (!reason && det !== null && detLimit !== null && det > detLimit) reason = 'detector';
+    if (!reason && notDigit !== null && notDigit > limits.notDigitP) reason = 'detector';
     if (reason) {
       out.verdict = 'not-a-digit';
     } else if (p[top] < limits.unsureP) {
@@ -788,9 +599,9 @@
     return out;
   }
 
-  // The verdict on an engine answer ({probs, distance, calibration: {T, limit}} from the worker's
-  // judge, or bare probabilities): the input statistics and the distance only for a model of the ten
-  // digits (`labels` '0'…'9' or none); other class names get the calibrated confidence alone.
+  // The verdict on an engine answer ({probs, distance, notDigit, calibration: {T, limit}} from the
+  // worker's judge, or bare probabilities): the input statistics, the distance and the detector only
+  // for a model of the ten digits (`labels` '0'…'9' or none); other class names get the calibrated confidence alone.
   function judgeAnswer(answer, image, labels = null) {
     const probs = answer && answer.probs ? answer.probs : answer;
     const c = answer && answer.probs ? answer.calibration : null;
@@ -799,8 +610,8 @@
       probs,
       image: digits ? image : null,
       distance: digits && answer && answer.probs ? answer.distance : null,
-      detector: digits && answer && answer.probs ? (answer.detector ?? null) : null,
-      calibration: c ? { T: c.T, reference: { limit: c.limit, detectorLimit: c.detectorLimit ?? null } } : null,
+      notDigit: digits && answer && answer.probs ? (answer.notDigit ?? null) : null,
+      calibration: c ? { T: c.T, reference: { limit: c.limit } } : null,
     });
   }
 
@@ -828,11 +639,8 @@
     calibrate,
     calibrateSteps,
     lastDistance,
-    lastScores,
-    fitDetectorSteps,
-    detectorLogit,
     inputStats,
-    imageReason,
+    thin,
     judge,
     judgeAnswer,
     words,
