@@ -4,6 +4,8 @@
 // experiment exactly, hostile attribute values stay text, a page with the documented
 // Content-Security-Policy works, and so does the iframe embed.
 const { test, expect } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
 const { testDigit, drawDigit, ready } = require('./helpers');
 
 // The widget's origin: the app's server without isolation (playwright.config.js, CNN_E2E_PORT).
@@ -75,6 +77,21 @@ test('the course page: three widgets from another origin work and share one engi
   const preds = await page.evaluate(() => window.__predictions.filter((p) => p.source === 'draw'));
   expect(preds.length).toBeGreaterThan(0);
   expect(preds[0].probabilities).toHaveLength(10);
+  expect(preds.map((p) => p.verdict)).toContain('digit');
+  // A star (tests/fixtures/strokes, tune half) through classify(): ten probabilities, and the
+  // prediction event's verdict from the "not a digit" detector the worker fetched from the widget's
+  // origin (the model is not calibrated here: the detector alone flags it)
+  const star = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', 'tests', 'fixtures', 'strokes', 'nondigits.json'), 'utf8'),
+  ).items.find((it) => it.id === 'n-star-0');
+  const starProbs = await page.evaluate(
+    (px) => document.getElementById('classify').classify(Float32Array.from(px, (v) => v / 255)),
+    Array.from(Buffer.from(star.image, 'base64')),
+  );
+  expect(starProbs).toHaveLength(10);
+  const starEvent = await page.evaluate(() => window.__predictions.filter((p) => p.source === 'api').pop());
+  console.log(`[widget] a star through classify(): ${starEvent.verdict} (top ${starEvent.top})`);
+  expect(starEvent.verdict).toBe('not-a-digit');
 
   // The network widget: a column per layer, painted feature maps, a conv layer's filters.
   const cols = part(page, 'network', '.layer-col');

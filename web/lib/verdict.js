@@ -9,7 +9,7 @@
 // negative log-likelihood on held-out images; the expected calibration error (ECE, 15 equal-width
 // confidence bins) is Σ_b (n_b / n) · |accuracy_b − confidence_b|.
 //
-// The verdict combines three measured signals:
+// The verdict combines four measured signals:
 // 1. the input's own statistics, from the 28×28 image the digitizer made (web/lib/digitize.js):
 //    several separate pieces of ink, more than two closed holes, a shape much wider than tall
 //    (digitize scales the larger side to 20 px, so a digit is 20 px tall), a filled blob (a dot);
@@ -19,7 +19,12 @@
 //    classes, fitted on held-out digits, in units of that layer's 99th percentile of held-out
 //    digits' distances; the input's distance is the mean of the two, and the limit a quantile of
 //    held-out digits' distances (fitReference);
-// 3. the calibrated confidence: below UNSURE_P the answer is "unsure".
+// 3. the "not a digit" detector: a second, small network (web/models/nondigit.cnn: two conv layers,
+//    two dense) trained to tell digits from generated non-digits (scripts/make-nondigit-set.js: the
+//    MNIST training digits, 30,000 of them drawn again with the pad's pen, against 90,000 scribbles,
+//    shapes and letters of scripts/lib/scribbles.js); the worker runs it on every input of a digit
+//    model, and its probability of "not a digit" above `notDigitP` flags the input;
+// 4. the calibrated confidence: below UNSURE_P the answer is "unsure".
 // The limits were chosen on the "tune" half of the committed stroke sets (tests/fixtures/strokes/,
 // scripts/make-strokes.js) and MNIST; tests/js/verdict.test.js reports them on the "test" half.
 // Defines self.CnnVerdict (or module.exports under Node).
@@ -40,6 +45,11 @@
     ends: 6, // this many stroke ends or more (a # has 8; of MNIST test digits 1–2,000 none has more than 5)
     holes: 3, // this many closed holes or more
     minHeight: 10, // the ink's box is less tall than this (px of 28)
+    // the detector's probability of "not a digit" above this: not a digit. Chosen on the tune half and
+    // MNIST test images 1,001–5,000: at 0.9, 0.95, 0.98, 0.99, 0.995 it flags 52 of 52 tune non-digits
+    // (48 without it), none of the tune digits (the highest: a 0 at 0.86), and of those MNIST digits
+    // 17, 9, 4, 1, 0 that nothing else flags
+    notDigitP: 0.99,
     shrink: 1e-3, // the covariance's ridge: this × its mean variance
   });
   const BINS = 15;
@@ -408,6 +418,21 @@
   // 1984), then the pixels with exactly one neighbour. A digit has at most five (a crossed 7, a 4
   // with a tail), a # eight, a star five to ten.
   function strokeEnds(on, size) {
+    const g = thin(on, size);
+    const at = (x, y) => (x < 0 || y < 0 || x >= size || y >= size ? 0 : g[y * size + x]);
+    let ends = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (!g[y * size + x]) continue;
+        let b = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx || dy) b += at(x + dx, y + dy);
+        if (b === 1) ends++;
+      }
+    return ends;
+  }
+
+  // The ink `on` (0/1, size × size) thinned to one-pixel lines (Zhang and Suen 1984): a new 0/1 array.
+  function thin(on, size) {
     const g = Uint8Array.from(on);
     const at = (x, y) => (x < 0 || y < 0 || x >= size || y >= size ? 0 : g[y * size + x]);
     const ring = (x, y) => [
@@ -440,10 +465,7 @@
         if (drop.length) changed = true;
       }
     }
-    let ends = 0;
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) if (g[y * size + x] && ring(x, y).reduce((a, v) => a + v, 0) === 1) ends++;
-    return ends;
+    return g;
   }
 
   function inputStats(img, size = 28) {
@@ -535,18 +557,29 @@
     ends: 'more stroke ends than a digit has, like a # or a star',
     flat: 'much wider than tall',
     distance: 'unlike every digit the network has seen',
+    detector: 'a network trained on scribbles and shapes says so',
     confidence: 'the network hesitates between classes',
   };
 
-  // judge({probs, image, distance, calibration: {T, reference: {limit}}}) →
-  //   {verdict, top, confidence (calibrated), probs (calibrated), reason, stats, distance}
-  // `distance` (from the worker) and `calibration` may be missing: the other signals still work.
-  function judge({ probs, image, distance: dist = null, calibration = null, limits = LIMITS }) {
+  // judge({probs, image, distance, notDigit, calibration: {T, reference: {limit}}}) →
+  //   {verdict, top, confidence (calibrated), probs (calibrated), reason, stats, distance, notDigit}
+  // `distance` and `notDigit` (from the worker) and `calibration` may be missing: the other signals
+  // still work.
+  function judge({ probs, image, distance: dist = null, notDigit = null, calibration = null, limits = LIMITS }) {
     const T = calibration && calibration.T > 0 ? calibration.T : 1;
     const p = temper(probs, T);
     let top = 0;
     for (let j = 1; j < p.length; j++) if (p[j] > p[top]) top = j;
-    const out = { verdict: 'digit', top, confidence: p[top], probs: p, reason: '', stats: null, distance: dist };
+    const out = {
+      verdict: 'digit',
+      top,
+      confidence: p[top],
+      probs: p,
+      reason: '',
+      stats: null,
+      distance: dist,
+      notDigit,
+    };
     let reason = '';
     if (image && image.length === 784) {
       const s = (out.stats = inputStats(image));
@@ -559,6 +592,7 @@
     }
     const limit = calibration && calibration.reference ? calibration.reference.limit : 0;
     if (!reason && dist !== null && limit > 0 && dist > limit) reason = 'distance';
+    if (!reason && notDigit !== null && notDigit > limits.notDigitP) reason = 'detector';
     if (reason) {
       out.verdict = 'not-a-digit';
     } else if (p[top] < limits.unsureP) {
@@ -569,9 +603,9 @@
     return out;
   }
 
-  // The verdict on an engine answer ({probs, distance, calibration: {T, limit}} from the worker's
-  // judge, or bare probabilities): the input statistics and the distance only for a model of the ten
-  // digits (`labels` '0'…'9' or none); other class names get the calibrated confidence alone.
+  // The verdict on an engine answer ({probs, distance, notDigit, calibration: {T, limit}} from the
+  // worker's judge, or bare probabilities): the input statistics, the distance and the detector only
+  // for a model of the ten digits (`labels` '0'…'9' or none); other class names get the calibrated confidence alone.
   function judgeAnswer(answer, image, labels = null) {
     const probs = answer && answer.probs ? answer.probs : answer;
     const c = answer && answer.probs ? answer.calibration : null;
@@ -580,6 +614,7 @@
       probs,
       image: digits ? image : null,
       distance: digits && answer && answer.probs ? answer.distance : null,
+      notDigit: digits && answer && answer.probs ? (answer.notDigit ?? null) : null,
       calibration: c ? { T: c.T, reference: { limit: c.limit } } : null,
     });
   }
@@ -609,6 +644,7 @@
     calibrateSteps,
     lastDistance,
     inputStats,
+    thin,
     judge,
     judgeAnswer,
     words,

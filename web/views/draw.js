@@ -13,7 +13,7 @@ export class DrawView {
     this.top = top;
     this.topConf = topConf;
     this.hint = hint;
-    // async (Float32Array 784) -> Float32Array probs, or {probs, distance, calibration} (engine judge)
+    // async (Float32Array 784) -> Float32Array probs, or {probs, distance, notDigit, calibration} (engine judge)
     this.classify = classify;
     this.calibration = null; // {T, limit} of the model (lib/verdict.js), when it was calibrated
     this.verdict = null; // the last verdict (lib/verdict.js judge)
@@ -173,20 +173,24 @@ export class DrawView {
     paintInput(this.preview, image);
   }
 
-  // A classify answer: probabilities, or {probs, distance, calibration} from the engine's judge.
+  // A classify answer: probabilities, or {probs, distance, notDigit, calibration} from the engine's judge.
   showAnswer(r) {
     if (r && r.probs) {
       this.calibration = r.calibration || null; // the engine's word: null until the model is calibrated
-      this.showProbs(r.probs, null, r.distance);
+      this.showProbs(r.probs, null, r.distance, r.notDigit);
     } else this.showProbs(r);
   }
 
-  // The verdict (lib/verdict.js) on the current input (`distance` from the engine's judge).
-  judge(probs, distance = null) {
-    return CnnVerdict.judgeAnswer({ probs, distance, calibration: this.calibration }, this.image, this.labels);
+  // The verdict (lib/verdict.js) on the current input (`distance`, `notDigit` from the engine's judge).
+  judge(probs, distance = null, notDigit = null) {
+    return CnnVerdict.judgeAnswer(
+      { probs, distance, notDigit, calibration: this.calibration },
+      this.image,
+      this.labels,
+    );
   }
 
-  showProbs(probs, error, distance = null) {
+  showProbs(probs, error, distance = null, notDigit = null) {
     const box = this.top.parentElement;
     if (!probs) {
       this.verdict = null;
@@ -198,7 +202,7 @@ export class DrawView {
       return;
     }
     // the bars show the calibrated probabilities (softmax(z / T)), the numbers the verdict reads
-    const v = (this.verdict = this.judge(probs, distance));
+    const v = (this.verdict = this.judge(probs, distance, notDigit));
     const best = v.top;
     paintBars(this.rows, v.probs, v.verdict === 'digit' ? best : -1);
     const w = CnnVerdict.words(v, this.labels);

@@ -814,7 +814,7 @@ export class CnnWidget extends HTMLElement {
     });
   }
 
-  // Resolves to the engine's answer {probs, distance, calibration}; the 'prediction' event carries
+  // Resolves to the engine's answer {probs, distance, notDigit, calibration}; the 'prediction' event carries
   // the ten probabilities and the verdict (lib/verdict.js).
   async predict(image, source) {
     await this.modelReady;

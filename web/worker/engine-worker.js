@@ -79,7 +79,23 @@ async function engine() {
     locateFile: (f) => engineBase + f,
     mainScriptUrlOrBlob: engineUrl, // pthreads started from inside a worker (TOOLCHAIN quirk 5)
   });
+  loadDetector();
   return E;
+}
+
+// The verdict's "not a digit" detector (lib/verdict.js; web/models/nondigit.cnn, 150 kB), loaded once
+// in the background: until it is there (or if it cannot be fetched) the verdict goes without it.
+let detector = null;
+function loadDetector() {
+  fetchBytes(new URL('../models/nondigit.cnn', workerUrl).href, 'the not-a-digit detector', false).then(
+    (bytes) => (detector = E.loadModel(bytes)),
+    (err) => console.warn(`The verdict goes without its detector: ${err.message}`),
+  );
+}
+
+// The detector's probability that a 28×28 input is not a digit (null without the detector).
+function notDigit(input) {
+  return detector && input.length === 784 ? detector.predict(input, 1)[1] : null;
 }
 
 function needModel(slot) {
@@ -651,16 +667,19 @@ const handlers = {
     return inspectDescription(await engine(), json);
   },
 
-  // classify, plus the distance of the input's features (lib/verdict.js) when the slot's model is calibrated
+  // classify, plus the distance of the input's features (lib/verdict.js) when the slot's model is
+  // calibrated, and the detector's probability that the input is not a digit
   judge({ input, slot }) {
     const m = needModel(slot);
-    const probs = m.predict(checkInput(input, slot), 1);
+    const x = checkInput(input, slot);
+    const probs = m.predict(x, 1);
     const c = slots.get(slotKey(slot)).calib;
-    if (!c) return { probs, distance: null, calibration: null };
+    const distance = c ? CnnVerdict.lastDistance(m, c.reference) : null; // (before the detector's predict)
     return {
       probs,
-      distance: CnnVerdict.lastDistance(m, c.reference),
-      calibration: { T: c.T, limit: c.reference ? c.reference.limit : 0 },
+      distance,
+      notDigit: notDigit(x),
+      calibration: c ? { T: c.T, limit: c.reference ? c.reference.limit : 0 } : null,
     };
   },
 
