@@ -939,6 +939,11 @@ const handlers = {
       E: await engine(),
       data,
       update: (partial) => post({ event: 'labUpdate', lab: id, partial }),
+      asset: async (p) => {
+        const r = await fetch(new URL(`../${p}`, workerUrl).href);
+        if (!r.ok) throw new Error(`Could not download ${p} (${r.status}).`);
+        return new Uint8Array(await r.arrayBuffer());
+      },
       tick: async () => {
         await sleep0();
         if (me.stop) throw new CnnLab.Stopped();
