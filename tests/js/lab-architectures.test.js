@@ -231,3 +231,41 @@ test(
     testSet.delete();
   },
 );
+
+test('architectures: a page whose engine cannot hold AlexNet keeps the zoo’s results and says why', async (t) => {
+  const testSet = await mnistTest();
+  if (!testSet) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
+  // a zoo of one (LeNet-5, no trained model), and an engine that refuses AlexNet's size as a page
+  // without the memory would
+  const small = async (p) =>
+    p === 'models/index.json'
+      ? new TextEncoder().encode(JSON.stringify({ zoo: [{ name: 'lenet5', label: 'LeNet-5' }] }))
+      : asset(p);
+  const refusing = {
+    __proto__: E,
+    Model: new Proxy(E.Model, {
+      construct(target, args) {
+        if (String(args[0]).includes('"alexnet"'))
+          throw new Error("the engine ran out of memory (the browser gives a page's engine at most 2 GB)");
+        return Reflect.construct(target, args);
+      },
+    }),
+  };
+  const { settings } = Lab.resolveSettings('architectures', { batch: 2, steps: 1, 'fold-repeats': 1 });
+  const r = await Lab.get('architectures').run(
+    { E: refusing, data: { test: testSet }, asset: small, update() {}, tick: async () => {} },
+    settings,
+  );
+  for (const c of r.claims) console.log(`  ${c.holds ? 'holds' : 'FAILS'}  ${c.id}: ${c.text}`);
+  assert.deepEqual(
+    r.rows.map((row) => row.name),
+    ['lenet5'],
+  );
+  assert.match(r.alexnet.error, /ran out of memory/);
+  const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
+  assert.equal(byId['alexnet-sizes'].holds, false);
+  assert.match(byId['alexnet-sizes'].text, /could not build the notes' AlexNet here .*ran out of memory/);
+  assert.ok(byId['lenet-c5'].holds, 'the zoo’s part still holds');
+  assert.ok(!('trained-model' in byId) && !('fold-equal' in byId), 'nothing is claimed of models it did not measure');
+  testSet.delete();
+});

@@ -338,9 +338,9 @@
     };
   }
 
-  function claimsOf(s, rows, alex, lenet) {
+  // AlexNet: the notes' sizes, parameters by formula, the 224 remark.
+  function alexClaims(alex) {
     const out = [];
-    // AlexNet: the notes' sizes, parameters by formula, the 224 remark
     const agree = alex.rows.filter((r) => r.agrees).length;
     const differ = alex.rows.filter((r) => !r.agrees).map((r) => `${r.name} (${r.engine.join('×')})`);
     out.push(
@@ -357,7 +357,7 @@
     out.push(
       L.claim(
         'alexnet-params',
-        `AlexNet has ${alex.params.toLocaleString('en')} parameters by the engine's count (${withFormula.length} conv and FC layers, each equal to F·F·C·K + K or inputs·units + units: ${formulaOk ? 'all equal' : 'not all equal'}); ${((100 * fc) / alex.params).toFixed(1)} % of them are in FC6–FC8, while the convolutions do ${((100 * alex.rows.filter((r) => r.type === 'conv2d').reduce((t, r) => t + r.macs, 0)) / alex.macs).toFixed(1)} % of its ${L.num(alex.macs)} MACs per image.`,
+        `AlexNet has ${alex.params.toLocaleString('en')} parameters by the engine's count (${withFormula.length} conv and FC layers, each equal to F·F·C·K + K or inputs·units + units: ${formulaOk ? 'all equal' : 'not all equal'}); ${((100 * fc) / alex.params).toFixed(1)} % of them are in FC6–FC8, while the convolutions do ${((100 * alex.rows.filter((r) => r.type === 'conv2d').reduce((t, r) => t + r.macs, 0)) / alex.macs).toFixed(1)} % of its ${(alex.macs / 1e9).toFixed(2)} billion MACs per image.`,
         alex.params,
         formulaOk,
       ),
@@ -370,6 +370,21 @@
         alex.rows[1].engine[0] === 55 && !alex.rows[1].note && alex.conv224.note.length > 0,
       ),
     );
+    return out;
+  }
+
+  function claimsOf(s, rows, alex, lenet) {
+    const out = [];
+    if (alex.error)
+      out.push(
+        L.claim(
+          'alexnet-sizes',
+          `The engine could not build the notes' AlexNet here (62 million weights and their gradients, about 500 MB): ${alex.error}`,
+          0,
+          false,
+        ),
+      );
+    else out.push(...alexClaims(alex));
     if (lenet) {
       const ok = lenet.convs5x5 && lenet.pools2x2 && lenet.c5 && lenet.c5.params === lenet.f5.params;
       out.push(
@@ -538,7 +553,14 @@
       }
       ctx.update({ rows: rows.slice(), status: 'Building the notes’ AlexNet (62 million weights)…' });
       await ctx.tick();
-      const alex = alexnetCase(E);
+      // 62 million weights and their gradients: a page without the memory gets the engine's message,
+      // and the zoo's results stay
+      let alex;
+      try {
+        alex = alexnetCase(E);
+      } catch (e) {
+        alex = { error: e.message };
+      }
       const lenetRow = rows.find((r) => r.name === 'lenet5');
       const lenet = lenetRow ? lenetCase(E, lenetRow) : null;
       const claims = claimsOf(s, rows, alex, lenet);

@@ -366,22 +366,27 @@ export function render(root, r) {
       ),
     );
   if (r.alexnet) {
+    const a = r.alexnet;
     const lenetRow = rows.find((row) => row.name === 'lenet5');
     out.push(
       el(
         'section',
         { class: 'lab-panel' },
         el('h4', { text: '5. The notes’ case studies, built by the engine' }),
-        alexTable(r.alexnet),
-        el('p', {
-          class: 'muted lab-note',
-          text: `Built in ${(r.alexnet.buildMs / 1000).toFixed(1)} s (62 million weights drawn at random: no training needed for shapes). On 224×224 the engine's CONV1 gives ${shapeText(r.alexnet.conv224.shape)}: ${r.alexnet.conv224.note}.`,
-        }),
+        a.error
+          ? el('p', { class: 'error', text: `The engine could not build the notes’ AlexNet here: ${a.error}` })
+          : alexTable(a),
+        a.error
+          ? null
+          : el('p', {
+              class: 'muted lab-note',
+              text: `Built in ${(a.buildMs / 1000).toFixed(1)} s (62 million weights drawn at random: no training needed for shapes). On 224×224 the engine's CONV1 gives ${shapeText(a.conv224.shape)}: ${a.conv224.note}.`,
+            }),
         el(
           'div',
           { class: 'arch-graphs' },
           lenetRow ? graph(lenetRow.layers, { title: 'LeNet-5 (the zoo’s, 28×28)' }) : null,
-          graph(r.alexnet.layers, { title: 'AlexNet (the notes’, 227×227×3)' }),
+          a.error ? null : graph(a.layers, { title: 'AlexNet (the notes’, 227×227×3)' }),
         ),
       ),
     );
