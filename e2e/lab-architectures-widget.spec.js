@@ -67,7 +67,15 @@ test('architectures: the zoo side by side, batch-norm folding and the notes’ A
   expect(r.rows.filter((x) => x.accuracy !== undefined).map((x) => x.name)).toEqual(['pretrained']);
   expect(r.rows.filter((x) => x.fold).map((x) => x.name)).toEqual(['vgg_small', 'resnet_small', 'mobilenet_small']);
   const byId = Object.fromEntries(r.claims.map((c) => [c.id, c]));
-  for (const id of ['alexnet-sizes', 'alexnet-params', 'alexnet-227', 'lenet-c5', 'trained-model', 'fold-equal'])
+  for (const id of [
+    'alexnet-sizes',
+    'alexnet-params',
+    'alexnet-227',
+    'lenet-c5',
+    'separable',
+    'trained-model',
+    'fold-equal',
+  ])
     expect(byId[id].holds, byId[id].text).toBe(true);
   // speed is printed, not asserted; its claims carry the measured numbers
   expect(byId['fold-faster'].text).toMatch(/resnet_small [\d.]+ ms → [\d.]+ ms per image/);
@@ -81,6 +89,7 @@ test('architectures: the zoo side by side, batch-norm folding and the notes’ A
   await expect(w.locator('tr[data-model]')).toHaveCount(9);
   await expect(w.locator('tr[data-model="pretrained"] .arch-acc')).toContainText('%');
   await expect(w.locator('tr[data-fold]')).toHaveCount(3);
+  await expect(w.locator('tr[data-pair]')).toHaveCount(3);
   await expect(w.locator('tr[data-layer]')).toHaveCount(14);
   // the graphs: resnet's two adds with their shortcuts, inception's concat, LeNet-5, AlexNet
   await expect(w.locator('svg.arch-graph')).toHaveCount(4);

@@ -175,6 +175,7 @@ test(
       'alexnet-params',
       'alexnet-227',
       'lenet-c5',
+      'separable',
       'macs-predict-time',
       'train-costs-more',
       'trained-model',
@@ -182,9 +183,26 @@ test(
       'fold-faster',
     ]);
     // what does not depend on the machine's speed holds
-    for (const id of ['alexnet-sizes', 'alexnet-params', 'alexnet-227', 'lenet-c5', 'trained-model', 'fold-equal'])
+    for (const id of [
+      'alexnet-sizes',
+      'alexnet-params',
+      'alexnet-227',
+      'lenet-c5',
+      'separable',
+      'trained-model',
+      'fold-equal',
+    ])
       assert.ok(r.claims.find((c) => c.id === id).holds, id);
     assert.match(r.claims.find((c) => c.id === 'trained-model').text, /the zoo's inception_small/);
+    // MobileNet's pairs against full 3×3 convolutions: 1/K + 1/9 of the MACs
+    assert.deepEqual(
+      r.separable.pairs.map((p) => [p.dw, p.pw, p.filters, p.fullMacs]),
+      [
+        ['dw1', 'pw1', 32, 28 * 28 * 32 * 9 * 16],
+        ['dw2', 'pw2', 64, 14 * 14 * 64 * 9 * 32],
+        ['dw3', 'pw3', 128, 7 * 7 * 128 * 9 * 64],
+      ],
+    );
     // speed claims carry their measured numbers
     assert.match(r.claims.find((c) => c.id === 'fold-faster').text, /vgg_small [\d.]+ ms → [\d.]+ ms per image/);
 

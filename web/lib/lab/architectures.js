@@ -67,6 +67,7 @@
   const text = (bytes) => new TextDecoder().decode(bytes);
   const prod = (a) => a.reduce((p, x) => p * x, 1);
   const pct = (x) => `${(100 * x).toFixed(2)} %`;
+  const fmtInt = (n) => n.toLocaleString('en');
   const ms = (x) => `${L.num(x)} ms`;
   // "12.3 % less" or "4.0 % more" time, after against before
   const change = (before, after) =>
@@ -306,6 +307,54 @@
     };
   }
 
+  // MobileNet's depthwise-separable pairs (a depthwise convolution, then the first 1×1 convolution
+  // after it) of a model's layers, each beside the full convolution with the same kernel and the same
+  // input and output channels, built by the engine.
+  function separable(E, row) {
+    const byName = new Map(row.layers.map((l) => [l.name, l]));
+    const pairs = [];
+    row.layers.forEach((dw, i) => {
+      if (dw.type !== 'depthwise_conv2d') return;
+      const pw = row.layers.slice(i + 1).find((l) => l.type === 'conv2d' || l.type === 'depthwise_conv2d');
+      if (!pw || pw.type !== 'conv2d' || pw.config.kernel[0] !== 1 || pw.config.kernel[1] !== 1) return;
+      const inShape = byName.get(dw.inputs[0]).shape;
+      const c = dw.config;
+      const m = new E.Model(
+        JSON.stringify({
+          input: inShape,
+          layers: [
+            {
+              type: 'conv2d',
+              name: 'full',
+              filters: pw.config.filters,
+              kernel: c.kernel,
+              stride: c.stride,
+              pad: c.pad,
+              bias: c.bias !== false,
+            },
+          ],
+        }),
+      );
+      try {
+        const full = JSON.parse(m.summary()).layers[1];
+        pairs.push({
+          dw: dw.name,
+          pw: pw.name,
+          input: inShape,
+          kernel: c.kernel[0],
+          filters: pw.config.filters,
+          sepMacs: dw.macs + pw.macs,
+          sepParams: dw.params + pw.params,
+          fullMacs: full.macs,
+          fullParams: full.params,
+        });
+      } finally {
+        m.delete();
+      }
+    });
+    return pairs.length ? { model: row.name, pairs } : null;
+  }
+
   // LeNet-5 of the notes ([CONV-POOL-CONV-POOL-CONV-FC], 5×5 convolutions at stride 1, 2×2 pooling
   // at stride 2, "C5 is in fact also FC") against the zoo's lenet5; C5 both ways by the engine.
   function lenetCase(E, row) {
@@ -373,7 +422,7 @@
     return out;
   }
 
-  function claimsOf(s, rows, alex, lenet) {
+  function claimsOf(s, rows, alex, lenet, sep) {
     const out = [];
     if (alex.error)
       out.push(
@@ -393,6 +442,26 @@
           `LeNet-5 as the notes give it: ${lenet.convs5x5 ? 'every' : 'not every'} convolution is 5×5 at stride 1 and ${lenet.pools2x2 ? 'every' : 'not every'} pooling 2×2 at stride 2 (${lenet.order.join('-')}). "C5 is in fact also FC": on S4's ${lenet.s4.join('×')} output, the zoo's dense f5 (120 units) has ${lenet.f5.params.toLocaleString('en')} parameters and a 5×5 convolution with 120 filters ${lenet.c5 ? `${lenet.c5.params.toLocaleString('en')}, output ${lenet.c5.shape.join('×')}` : '—'}: the same layer.`,
           lenet.f5.params,
           ok,
+        ),
+      );
+    }
+    if (sep) {
+      const sm = sep.pairs.reduce((t, p) => t + p.sepMacs, 0);
+      const fm = sep.pairs.reduce((t, p) => t + p.fullMacs, 0);
+      const sp = sep.pairs.reduce((t, p) => t + p.sepParams, 0);
+      const fp = sep.pairs.reduce((t, p) => t + p.fullParams, 0);
+      const p0 = sep.pairs[0];
+      out.push(
+        L.claim(
+          'separable',
+          `MobileNet's depthwise-separable convolutions: ${sep.model}'s ${sep.pairs.length} pairs (${p0.kernel}×${p0.kernel} depthwise, then 1×1 pointwise) take ${fmtInt(sm)} MACs per image and have ${fmtInt(sp)} parameters; full ${p0.kernel}×${p0.kernel} convolutions with the same channels, built by the engine, would take ${fmtInt(fm)} MACs and have ${fmtInt(fp)} parameters: ${(fm / sm).toFixed(1)}× the MACs. (Per pair the ratio is 1/K + 1/F²: ${sep.pairs.map((p) => `${p.dw}+${p.pw} ${(p.sepMacs / p.fullMacs).toFixed(3)} against 1/${p.filters} + 1/${p.kernel * p.kernel} = ${(1 / p.filters + 1 / (p.kernel * p.kernel)).toFixed(3)}`).join(', ')}.)`,
+          fm / sm,
+          sep.pairs.every(
+            (p) =>
+              p.sepMacs < p.fullMacs &&
+              p.sepParams < p.fullParams &&
+              Math.abs(p.sepMacs / p.fullMacs - (1 / p.filters + 1 / (p.kernel * p.kernel))) < 1e-3,
+          ),
         ),
       );
     }
@@ -563,8 +632,9 @@
       }
       const lenetRow = rows.find((r) => r.name === 'lenet5');
       const lenet = lenetRow ? lenetCase(E, lenetRow) : null;
-      const claims = claimsOf(s, rows, alex, lenet);
-      return { claims, rows, alexnet: alex, lenet, tolerance: TOLERANCE };
+      const sep = rows.map((r) => separable(E, r)).find(Boolean) || null;
+      const claims = claimsOf(s, rows, alex, lenet, sep);
+      return { claims, rows, alexnet: alex, lenet, separable: sep, tolerance: TOLERANCE };
     },
   });
 })(typeof self !== 'undefined' ? self : globalThis);

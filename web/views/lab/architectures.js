@@ -253,6 +253,43 @@ function foldTable(rows) {
   return el('div', { class: 'arch-scroll' }, t);
 }
 
+// ---- MobileNet: depthwise-separable pairs against full convolutions ----
+function separableTable(sep) {
+  const t = el('table', { class: 'lab-table arch-table' });
+  t.append(
+    el(
+      'tr',
+      {},
+      ...['Pair', 'Input', 'Depthwise + pointwise', 'Full convolution', 'MACs ratio', '1/K + 1/F²'].map((h) =>
+        el('th', { text: h }),
+      ),
+    ),
+  );
+  for (const p of sep.pairs)
+    t.append(
+      el(
+        'tr',
+        { 'data-pair': p.dw },
+        el('th', { text: `${p.dw} + ${p.pw}` }),
+        el('td', { text: `${shapeText(p.input)} → ${p.filters} maps` }),
+        el('td', { text: `${fmtCompact(p.sepMacs)} MACs · ${fmtInt(p.sepParams)} p` }),
+        el('td', { text: `${fmtCompact(p.fullMacs)} MACs · ${fmtInt(p.fullParams)} p` }),
+        el('td', { text: (p.sepMacs / p.fullMacs).toFixed(3) }),
+        el('td', { text: (1 / p.filters + 1 / (p.kernel * p.kernel)).toFixed(3) }),
+      ),
+    );
+  return el(
+    'section',
+    { class: 'lab-panel' },
+    el('h4', { text: `4. MobileNet: depthwise and pointwise convolutions (${sep.model})` }),
+    el('div', { class: 'arch-scroll' }, t),
+    el('p', {
+      class: 'muted lab-note',
+      text: 'A depthwise convolution filters each channel on its own (F·F MACs per value), a 1×1 pointwise convolution then mixes the channels into K maps; a full F×F convolution does both at once. The full layers are built by the engine for the comparison, with the same input and the same K.',
+    }),
+  );
+}
+
 // ---- case studies ----
 function alexTable(a) {
   const t = el('table', { class: 'lab-table arch-table' });
@@ -356,12 +393,13 @@ export function render(root, r) {
         }),
       ),
     );
+  if (r.separable) out.push(separableTable(r.separable));
   if (rows.some((row) => row.fold))
     out.push(
       el(
         'section',
         { class: 'lab-panel' },
-        el('h4', { text: '4. Batch-norm folding: before → after' }),
+        el('h4', { text: `${r.separable ? 5 : 4}. Batch-norm folding: before → after` }),
         foldTable(rows),
       ),
     );
@@ -372,7 +410,7 @@ export function render(root, r) {
       el(
         'section',
         { class: 'lab-panel' },
-        el('h4', { text: '5. The notes’ case studies, built by the engine' }),
+        el('h4', { text: `${r.separable ? 6 : 5}. The notes’ case studies, built by the engine` }),
         a.error
           ? el('p', { class: 'error', text: `The engine could not build the notes’ AlexNet here: ${a.error}` })
           : alexTable(a),
