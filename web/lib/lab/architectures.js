@@ -15,6 +15,9 @@
   const TOLERANCE = 1e-4;
   // Warm-up before timing a model: calls for at least this long (one at least).
   const WARM_MS = 40;
+  // A timed sample runs a model this long at least (several calls of a fast one), at most MAX_REPS calls.
+  const SAMPLE_MS = 5;
+  const MAX_REPS = 50;
 
   // The notes' AlexNet ("Full (simplified) AlexNet architecture", the case study): the description
   // the engine builds, and the notes' output size of each named layer ([W, H, D] or [units]).
@@ -119,19 +122,35 @@
     return { x, y };
   }
 
-  // The fastest of `steps` calls of f, in ms, after warm-up calls for at least WARM_MS (the engine's
-  // code and buffers settle: the first calls of a model are slower). Other programs on the machine
-  // only ever add time, so the fastest call is the least disturbed measure of the model's own cost.
-  async function timeIt(ctx, steps, f) {
+  // Warm-up calls of f for at least WARM_MS (the engine's code and buffers settle: the first calls of
+  // a model are slower); returns how many calls make one timed sample of at least SAMPLE_MS (a page
+  // that is not cross-origin isolated reads the clock in steps of 0.1 ms).
+  function warmUp(f) {
     const w0 = now();
-    do f();
-    while (now() - w0 < WARM_MS);
+    let n = 0;
+    do {
+      f();
+      n += 1;
+    } while (now() - w0 < WARM_MS);
+    const perCall = (now() - w0) / n;
+    return Math.max(1, Math.min(MAX_REPS, Math.ceil(SAMPLE_MS / Math.max(perCall, 1e-3))));
+  }
+
+  // One sample: ms per call of `reps` calls of f.
+  function sample(f, reps) {
+    const t = now();
+    for (let i = 0; i < reps; ++i) f();
+    return (now() - t) / reps;
+  }
+
+  // The fastest of `steps` samples of f, in ms per call, after a warm-up. Other programs on the
+  // machine only ever add time, so the fastest sample is the least disturbed measure of its own cost.
+  async function timeIt(ctx, steps, f) {
+    const reps = warmUp(f);
     await ctx.tick();
     const times = [];
     for (let i = 0; i < steps; ++i) {
-      const t = now();
-      f();
-      times.push(now() - t);
+      times.push(sample(f, reps));
       await ctx.tick();
     }
     return Math.min(...times);
@@ -167,7 +186,7 @@
   }
 
   // Batch-norm folding of model m (its running statistics moved by the timed training steps):
-  // the folded copy's outputs and inference time beside the original's, `repeats` passes each,
+  // the folded copy's outputs and inference time beside the original's, `repeats` samples each,
   // alternated so that both see the same load.
   async function fold(ctx, m, row, x, batch, repeats) {
     const f = m.foldBatchnorm();
@@ -181,15 +200,15 @@
         diff = Math.max(diff, Math.abs(a[i] - b[i]));
         scale = Math.max(scale, Math.abs(a[i]));
       }
+      const original = () => m.forward(x, batch, false);
+      const folded = () => f.forward(x, batch, false);
+      const reps = warmUp(original);
+      warmUp(folded);
       const tBefore = [];
       const tAfter = [];
       for (let r = 0; r < repeats; ++r) {
-        let t = now();
-        m.forward(x, batch, false);
-        tBefore.push(now() - t);
-        t = now();
-        f.forward(x, batch, false);
-        tAfter.push(now() - t);
+        tBefore.push(sample(original, reps));
+        tAfter.push(sample(folded, reps));
         await ctx.tick();
       }
       const bn = (ls) => ls.filter((l) => l.type === 'batchnorm').length;
@@ -478,7 +497,7 @@
       out.push(
         L.claim(
           'macs-predict-time',
-          `Across the ${rows.length} models the measured inference time follows the MACs more closely than the parameter count: rank correlation ${rm.toFixed(2)} with MACs, ${rp.toFixed(2)} with parameters (batch ${s.batch}, the fastest of ${s.steps} timed pass${s.steps > 1 ? 'es' : ''} each).`,
+          `Across the ${rows.length} models the measured inference time follows the MACs more closely than the parameter count: rank correlation ${rm.toFixed(2)} with MACs, ${rp.toFixed(2)} with parameters (batch ${s.batch}, the fastest of ${s.steps} timed sample${s.steps > 1 ? 's' : ''} each).`,
           rm,
           rm > rp,
         ),
@@ -526,7 +545,7 @@
       out.push(
         L.claim(
           'fold-faster',
-          `The folded models ${faster.length === folds.length ? 'are all faster' : `are faster for ${faster.length} of ${folds.length}`} in this run: ${folds.map((f) => `${f.name} ${ms(f.msBefore)} → ${ms(f.msAfter)} per image (${change(f.msBefore, f.msAfter)})`).join(', ')}, ${s['fold-repeats']} alternated passes of batch ${s.batch} each (the fastest of each).`,
+          `The folded models ${faster.length === folds.length ? 'are all faster' : `are faster for ${faster.length} of ${folds.length}`} in this run: ${folds.map((f) => `${f.name} ${ms(f.msBefore)} → ${ms(f.msAfter)} per image (${change(f.msBefore, f.msAfter)})`).join(', ')}, ${s['fold-repeats']} alternated samples of batch ${s.batch} each (the fastest of each).`,
           folds.reduce((t, f) => t + f.msAfter / f.msBefore, 0) / folds.length,
           faster.length === folds.length,
         ),
@@ -557,21 +576,21 @@
       },
       {
         key: 'steps',
-        label: 'Timed steps',
+        label: 'Timed samples',
         type: 'int',
         default: 5,
         min: 1,
         max: 50,
-        help: 'inference passes and training steps timed per model, after a warm-up (the fastest is shown)',
+        help: 'timed samples of inference and of training per model, after a warm-up (a sample: at least 5 ms of calls; the fastest is shown)',
       },
       {
         key: 'fold-repeats',
-        label: 'Folding passes',
+        label: 'Folding samples',
         type: 'int',
         default: 10,
         min: 1,
         max: 200,
-        help: 'inference passes timed before and after folding batch norm (alternated; the fastest of each is shown)',
+        help: 'timed samples of inference before and after folding batch norm (alternated; the fastest of each is shown)',
       },
       {
         key: 'test-images',

@@ -343,7 +343,7 @@ export function render(root, r) {
       rows.length || pending ? zooTable(rows, pending) : null,
       el('p', {
         class: 'muted lab-note',
-        text: 'Parameters and MACs (multiply-adds per image) are the engine’s counts; activations: every layer’s output for one image (float32), what a training step keeps for its backward pass. Times are the fastest of the timed passes at the run’s batch. Only the pretrained model has trained weights: the zoo’s nets are untrained, so they have no accuracy to show.',
+        text: 'Parameters and MACs (multiply-adds per image) are the engine’s counts; activations: every layer’s output for one image (float32), what a training step keeps for its backward pass. Times: the fastest of the timed samples (each at least 5 ms of passes or steps) at the run’s batch, divided by the batch. Only the pretrained model has trained weights: the zoo’s nets are untrained, so they have no accuracy to show.',
       }),
     ),
   );
