@@ -35,7 +35,15 @@ module.exports = defineConfig({
   },
   projects: [
     { name: 'isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: APP } },
-    { name: 'not-isolated', testIgnore: /widget\.spec\.js/, use: { baseURL: APP_NOT_ISOLATED } },
+    // Without cross-origin isolation the page runs the single-threaded engine: the flows whose code
+    // differs between the two builds (loading, training, restart after a crash, the first run, hostile
+    // links) run here too; views that do not depend on the build (explanations, editor, phone layout,
+    // verdict, live views, Lab, ONNX) run once, above, to keep npm test under its time budget.
+    {
+      name: 'not-isolated',
+      testMatch: /\/(app|data|first-run|hostile-link|recovery|train|lab-app)\.spec\.js$/,
+      use: { baseURL: APP_NOT_ISOLATED },
+    },
     // The embeddable widget: course pages on one origin (8184), the widget from another (8182).
     { name: 'widget', testMatch: /widget\.spec\.js/, use: { baseURL: COURSE } },
   ],

@@ -18,6 +18,7 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Overfitting and regularization',
     'Babysitting the learning process',
     'Convolution arithmetic',
+    'Transfer learning from your own drawings',
     'Architectures side by side',
   ]);
   // the header links to it

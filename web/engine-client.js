@@ -568,8 +568,13 @@ Object.assign(EngineClient.prototype, {
   },
   // The Lab (lib/lab/): runs experiment `lab` with `settings`; partial results come as "labUpdate"
   // events -> {lab, settings, claims, ...data}
-  runLab(lab, settings, opts) {
-    return this.request(REQ.runLab, { lab, settings: settings || {} }, opts);
+  runLab(lab, settings, opts = {}) {
+    const { input, ...rest } = opts;
+    return this.request(
+      REQ.runLab,
+      input ? { lab, settings: settings || {}, input } : { lab, settings: settings || {} },
+      rest,
+    );
   },
   stopLab(opts) {
     return this.request(REQ.stopLab, {}, opts);

@@ -1,4 +1,5 @@
-// IDX files (the format MNIST is distributed in), gzipped or not, parsed in the browser or Node.
+// IDX files (the format MNIST is distributed in), gzipped or not, parsed in the browser or Node, and
+// written (write: the Lab's transfer experiment exports the student's drawings).
 //   magic: 0x00 0x00 <type> <ndims>; then ndims big-endian uint32 sizes; then the data.
 // Only unsigned bytes (type 0x08) are accepted: images and labels. Files that declare more than
 // MAX_BYTES (1 GiB, header included) are refused. A gzipped file is decompressed as a stream: its
@@ -196,7 +197,30 @@
     return { pixels: img.data, labels: lab.data, n, c, h, w, numClasses: maxLabel + 1 };
   }
 
-  const api = { parse, parseMaybeGzip, dataset, gunzip, gunzipIdx, isGzip, MAX_BYTES };
+  // An IDX file of unsigned bytes (type 0x08) with the sizes `dims` (e.g. [n, 28, 28] for images, [n]
+  // for labels) holding `data` (as many bytes as the sizes multiply to): what parse() reads back and
+  // `cnn train --images/--labels` reads.
+  function write(dims, data) {
+    if (!Array.isArray(dims) || dims.length < 1 || dims.length > MAX_RANK)
+      throw new Error(`an IDX file has 1 to ${MAX_RANK} dimensions, not ${Array.isArray(dims) ? dims.length : dims}`);
+    let count = 1;
+    for (const d of dims) {
+      if (!Number.isInteger(d) || d < 1 || d > 0xffffffff)
+        throw new Error(`an IDX dimension must be a whole number ≥ 1, got ${d}`);
+      count *= d;
+    }
+    if (data.length !== count) throw new Error(`the sizes ${dims.join('×')} need ${count} values, not ${data.length}`);
+    const header = 4 + 4 * dims.length;
+    const out = new Uint8Array(header + count);
+    out[2] = 0x08;
+    out[3] = dims.length;
+    const view = new DataView(out.buffer);
+    dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+    out.set(data, header);
+    return out;
+  }
+
+  const api = { parse, parseMaybeGzip, dataset, write, gunzip, gunzipIdx, isGzip, MAX_BYTES };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.CnnIdx = api;
 })(typeof self !== 'undefined' ? self : globalThis);

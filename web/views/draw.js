@@ -59,59 +59,18 @@ export class DrawView {
   }
 
   bindPointer() {
-    const pad = this.pad;
-    let last = null;
-    const pos = (e) => {
-      const r = pad.getBoundingClientRect();
-      return [((e.clientX - r.left) / r.width) * pad.width, ((e.clientY - r.top) / r.height) * pad.height];
-    };
-    const dot = (p, pressure) => {
-      const ctx = this.ctx;
-      ctx.lineCap = 'round';
-      ctx.lineJoin = 'round';
-      ctx.strokeStyle = ctx.fillStyle = '#000';
-      ctx.lineWidth = this.brush * (0.75 + 0.5 * pressure);
-      ctx.beginPath();
-      if (last) {
-        ctx.moveTo(last[0], last[1]);
-        ctx.lineTo(p[0], p[1]);
-        ctx.stroke();
-      } else {
-        ctx.arc(p[0], p[1], ctx.lineWidth / 2, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-      last = p;
-    };
-    // Mice report pressure 0.5 while a button is down; pens and some touch screens report it.
-    const pressureOf = (e) => (e.pointerType === 'pen' && e.pressure > 0 ? e.pressure : 0.5);
-    pad.addEventListener('pointerdown', (e) => {
-      if (e.button !== 0 && e.pointerType === 'mouse') return;
-      e.preventDefault();
-      if (this.external) {
-        // a test image is on the pad: drawing starts a new digit
-        this.ctx.clearRect(0, 0, pad.width, pad.height);
-        this.external = false;
-      }
-      pad.setPointerCapture(e.pointerId);
-      last = null;
-      dot(pos(e), pressureOf(e));
-      this.hint.hidden = true;
-      this.schedule();
+    drawOnPad(this.pad, this.ctx, {
+      brush: () => this.brush,
+      onDown: () => {
+        if (this.external) {
+          // a test image is on the pad: drawing starts a new digit
+          this.ctx.clearRect(0, 0, this.pad.width, this.pad.height);
+          this.external = false;
+        }
+        this.hint.hidden = true;
+      },
+      onChange: () => this.schedule(),
     });
-    pad.addEventListener('pointermove', (e) => {
-      if (!pad.hasPointerCapture(e.pointerId)) return;
-      e.preventDefault();
-      const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
-      for (const ce of events.length ? events : [e]) dot(pos(ce), pressureOf(ce));
-      this.schedule();
-    });
-    const end = (e) => {
-      if (pad.hasPointerCapture(e.pointerId)) pad.releasePointerCapture(e.pointerId);
-      last = null;
-      this.schedule();
-    };
-    pad.addEventListener('pointerup', end);
-    pad.addEventListener('pointercancel', end);
   }
 
   clear() {
@@ -126,11 +85,7 @@ export class DrawView {
 
   // The pad's ink (its alpha channel) as values in [0, 1].
   ink() {
-    const { width: w, height: h } = this.pad;
-    const rgba = this.ctx.getImageData(0, 0, w, h).data;
-    const ink = new Float32Array(w * h);
-    for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3] / 255;
-    return ink;
+    return padInk(this.pad, this.ctx);
   }
 
   // data-pending on the pad while the newest input's answer is not shown yet (page tests wait on it).
@@ -257,6 +212,67 @@ export class DrawView {
         : `The network's top class is ${this.labels[best] ?? best} (${(100 * v.confidence).toFixed(1)} %)`;
     this.topConf.classList.remove('error');
   }
+}
+
+// Mouse, touch and pen strokes on a pad (a canvas and its 2D context) with a soft round brush of
+// brush() px: onDown() when a stroke starts (before its first dot), onChange() after every dot and
+// when a stroke ends. The Draw card's pad and the Lab's transfer experiment's pad draw with it.
+export function drawOnPad(pad, ctx, { brush, onDown = () => {}, onChange = () => {} }) {
+  let last = null;
+  const pos = (e) => {
+    const r = pad.getBoundingClientRect();
+    return [((e.clientX - r.left) / r.width) * pad.width, ((e.clientY - r.top) / r.height) * pad.height];
+  };
+  const dot = (p, pressure) => {
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = ctx.fillStyle = '#000';
+    ctx.lineWidth = brush() * (0.75 + 0.5 * pressure);
+    ctx.beginPath();
+    if (last) {
+      ctx.moveTo(last[0], last[1]);
+      ctx.lineTo(p[0], p[1]);
+      ctx.stroke();
+    } else {
+      ctx.arc(p[0], p[1], ctx.lineWidth / 2, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    last = p;
+  };
+  // Mice report pressure 0.5 while a button is down; pens and some touch screens report it.
+  const pressureOf = (e) => (e.pointerType === 'pen' && e.pressure > 0 ? e.pressure : 0.5);
+  pad.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0 && e.pointerType === 'mouse') return;
+    e.preventDefault();
+    onDown();
+    pad.setPointerCapture(e.pointerId);
+    last = null;
+    dot(pos(e), pressureOf(e));
+    onChange();
+  });
+  pad.addEventListener('pointermove', (e) => {
+    if (!pad.hasPointerCapture(e.pointerId)) return;
+    e.preventDefault();
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+    for (const ce of events.length ? events : [e]) dot(pos(ce), pressureOf(ce));
+    onChange();
+  });
+  const end = (e) => {
+    if (pad.hasPointerCapture(e.pointerId)) pad.releasePointerCapture(e.pointerId);
+    last = null;
+    onChange();
+  };
+  pad.addEventListener('pointerup', end);
+  pad.addEventListener('pointercancel', end);
+}
+
+// A pad's ink (its alpha channel) as values in [0, 1]: what lib/digitize.js takes.
+export function padInk(pad, ctx) {
+  const { width: w, height: h } = pad;
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const ink = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3] / 255;
+  return ink;
 }
 
 // A 28×28 input in grey levels (ink white on black, as the network sees it) on a 28×28 canvas.

@@ -12,6 +12,8 @@ importScripts(
   new URL('protocol.js', workerUrl).href,
   new URL('../lib/idx.js', workerUrl).href,
   new URL('../lib/verdict.js', workerUrl).href,
+  new URL('../lib/digitize.js', workerUrl).href,
+  new URL('../lib/strokes.js', workerUrl).href,
   new URL('../lib/lab/lab.js', workerUrl).href,
 );
 importScripts(...CnnLab.IDS.map((id) => new URL(`../lib/lab/${id}.js`, workerUrl).href));
@@ -925,7 +927,7 @@ const handlers = {
 
   // The Lab: one experiment at a time, while no training runs; it yields to the message loop between
   // its steps (ctx.tick), so stopLab, classify and the watchdog's pings are answered meanwhile.
-  async runLab({ lab: id, settings = {} }) {
+  async runLab({ lab: id, settings = {}, input = null }) {
     const exp = CnnLab.get(id);
     if (lab) throw new Error(`The ${lab.id} experiment is running: stop it first.`);
     if (run) throw new Error('A training is running: the Lab runs when it has ended.');
@@ -938,12 +940,11 @@ const handlers = {
     const ctx = {
       E: await engine(),
       data,
+      input, // the experiment's own data from the page (the transfer experiment: the drawings), or null
+      pretrained: () => fetchBytes(new URL('../models/pretrained.cnn', workerUrl).href, 'the pretrained model', false),
       update: (partial) => post({ event: 'labUpdate', lab: id, partial }),
-      asset: async (p) => {
-        const r = await fetch(new URL(`../${p}`, workerUrl).href);
-        if (!r.ok) throw new Error(`Could not download ${p} (${r.status}).`);
-        return new Uint8Array(await r.arrayBuffer());
-      },
+      // a file of the site as bytes, its path relative to web/ (the architectures experiment: the zoo)
+      asset: (p) => fetchBytes(new URL(`../${p}`, workerUrl).href, p, false),
       tick: async () => {
         await sleep0();
         if (me.stop) throw new CnnLab.Stopped();

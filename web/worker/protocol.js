@@ -61,7 +61,8 @@
 //   pause | resume | stop  {}                           -> {state: "running"|"paused"|"stopped"|"idle"}
 //   evaluate      {}                                    -> evaluation of the test set (below)
 // The Lab (web/lib/lab/: one experiment at a time, in slices; it uses models of its own, no slot)
-//   runLab        {lab: id, settings}                   -> {lab, settings, claims: [{id, text, value, holds}], ...data}
+//   runLab        {lab: id, settings, input?}           -> {lab, settings, claims: [{id, text, value, holds}], ...data}
+//                                                          (input: the experiment's data from the page, e.g. drawings)
 //                                                          (settings resolved with the experiment's defaults)
 //   stopLab       {}                                    -> {stopped: bool}  (the running experiment ends with
 //                                                          "The experiment was stopped.")

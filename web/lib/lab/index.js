@@ -10,15 +10,16 @@ import './overfit.js';
 import './lr.js';
 import './init.js';
 import './optimizers.js';
+import './transfer.js';
 import './architectures.js';
 
 export const Lab = globalThis.CnnLab;
 
 // Runs experiment `id` with `settings` (attribute strings or form values; checked against its
-// table) in the session's engine. onUpdate(partial) receives the partial results while it runs.
+// table) in the session's engine (input: the experiment's own data, e.g. drawings). onUpdate(partial) receives the partial results while it runs.
 // Resolves to {lab, settings, claims: [{id, text, value, holds}], ...data}; rejects with the
 // engine's or the settings' message.
-export async function runLab(session, id, settings = {}, { onUpdate, signal } = {}) {
+export async function runLab(session, id, settings = {}, { onUpdate, signal, input } = {}) {
   const exp = Lab.get(id);
   const { problems } = Lab.resolveSettings(id, settings);
   if (problems.length) throw new Lab.LabError(`${exp.title}: ${problems.join('; ')}.`);
@@ -27,7 +28,7 @@ export async function runLab(session, id, settings = {}, { onUpdate, signal } = 
     if (ev.lab === id && onUpdate) onUpdate(ev.partial);
   });
   try {
-    return await session.client.runLab(id, settings, { signal });
+    return await session.client.runLab(id, settings, { signal, input });
   } finally {
     off();
   }

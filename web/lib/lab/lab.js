@@ -34,6 +34,7 @@
     'overfit',
     'babysit',
     'conv-arithmetic',
+    'transfer',
     'architectures',
   ]);
   const experiments = {};

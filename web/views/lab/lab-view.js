@@ -12,10 +12,24 @@ import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
+import * as transfer from './transfer.js';
 import * as architectures from './architectures.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr, init, optimizers, architectures };
+// A view may also export setup(panel, {session, lab}) -> {input(), result(r)}: a panel of its own
+// above Run (the transfer experiment's drawings), the data Run sends with the settings (input()) and
+// what it does with a result (result(r)).
+const VIEWS = {
+  'conv-arithmetic': convArithmetic,
+  activations,
+  babysit,
+  overfit,
+  lr,
+  init,
+  optimizers,
+  transfer,
+  architectures,
+};
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
@@ -55,6 +69,11 @@ export class LabView {
     });
     this.out = el('div', { class: 'lab-out' });
     this.claims = el('ul', { class: 'lab-claims', 'aria-label': 'What this run shows' });
+    this.panel = null;
+    if (this.view && this.view.setup) {
+      this.panel = el('div', { class: 'lab-input' });
+      this.extra = this.view.setup(this.panel, { session: this.session, lab: this });
+    }
     this.root.replaceChildren(
       el(
         'header',
@@ -64,6 +83,7 @@ export class LabView {
       ),
       el('div', { class: 'lab-intro' }, ...exp.intro.map((t) => el('p', { text: t }))),
       this.form,
+      this.panel,
       el('div', { class: 'row lab-run' }, this.runBtn, this.stopBtn, this.status),
       this.claims,
       this.out,
@@ -160,7 +180,9 @@ export class LabView {
     this.say('Running in the engine…');
     this.claims.replaceChildren(); // the last run's claims are not this run's
     const t0 = performance.now();
+    const input = this.extra && this.extra.input ? this.extra.input() : undefined;
     this.running = runLab(this.session, this.exp.id, this.values, {
+      input,
       onUpdate: (partial) => {
         if (partial.status) this.say(partial.status);
         if (this.view) this.view.render(this.out, partial, { partial: true, settings: this.values });
@@ -172,6 +194,7 @@ export class LabView {
         this.say(`Done in ${s.toFixed(1)} s: ${held} of ${r.claims.length} claims hold in this run.`, 'ok');
         this.showClaims(r.claims);
         if (this.view) this.view.render(this.out, r, { partial: false, settings: this.values });
+        if (this.extra && this.extra.result) this.extra.result(r);
         r.seconds = s;
         this.onResult(r);
         return r;
