@@ -20,6 +20,8 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Convolution arithmetic',
     'Transfer learning from your own drawings',
     'Architectures side by side',
+    'Ensembles and test-time augmentation',
+    'Calibration and confidence',
   ]);
   // the header links to it
   await page.click('a[href="#lab-card"]');

@@ -16,8 +16,8 @@ const svg = (tag, attrs = {}, text) => {
 const pct = (x, d = 1) => `${(100 * x).toFixed(d)} %`;
 
 // One reliability diagram: bars of accuracy per confidence bin, the diagonal of perfect calibration,
-// and the gap to it (red) for each bin with images.
-function diagram(rel, title) {
+// and the gap to it (red) for each bin with images. (Also the Lab's calibration experiment's.)
+export function diagram(rel, title) {
   const W = 220,
     H = 200,
     L = 34,

@@ -12,6 +12,8 @@ import './init.js';
 import './optimizers.js';
 import './transfer.js';
 import './architectures.js';
+import './ensemble.js';
+import './calibration.js';
 
 export const Lab = globalThis.CnnLab;
 

@@ -36,6 +36,8 @@
     'conv-arithmetic',
     'transfer',
     'architectures',
+    'ensemble',
+    'calibration',
   ]);
   const experiments = {};
 

@@ -14,6 +14,8 @@ import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 import * as transfer from './transfer.js';
 import * as architectures from './architectures.js';
+import * as ensemble from './ensemble.js';
+import * as calibration from './calibration.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
 // A view may also export setup(panel, {session, lab}) -> {input(), result(r)}: a panel of its own
@@ -29,6 +31,8 @@ const VIEWS = {
   optimizers,
   transfer,
   architectures,
+  ensemble,
+  calibration,
 };
 
 export class LabView {
@@ -83,7 +87,7 @@ export class LabView {
       ),
       el('div', { class: 'lab-intro' }, ...exp.intro.map((t) => el('p', { text: t }))),
       this.form,
-      this.panel,
+      ...(this.panel ? [this.panel] : []), // (replaceChildren would write a null as the text "null")
       el('div', { class: 'row lab-run' }, this.runBtn, this.stopBtn, this.status),
       this.claims,
       this.out,
