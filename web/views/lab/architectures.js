@@ -281,7 +281,7 @@ function separableTable(sep) {
   return el(
     'section',
     { class: 'lab-panel' },
-    el('h4', { text: `4. MobileNet: depthwise and pointwise convolutions (${sep.model})` }),
+    el('h4', { text: `MobileNet: depthwise and pointwise convolutions (${sep.model})` }),
     el('div', { class: 'arch-scroll' }, t),
     el('p', {
       class: 'muted lab-note',
@@ -297,7 +297,7 @@ function alexTable(a) {
     el(
       'tr',
       {},
-      ...['Layer (the notes)', 'Notes', 'Engine', 'Parameters', 'F·F·C·K + K', 'MACs'].map((h) =>
+      ...['Layer (the notes)', 'Notes (W×H×D)', 'Engine', 'Parameters', 'By the formula', 'MACs'].map((h) =>
         el('th', { text: h }),
       ),
     ),
@@ -339,7 +339,7 @@ export function render(root, r) {
     el(
       'section',
       { class: 'lab-panel' },
-      el('h4', { text: '1. The zoo side by side (measured in this browser)' }),
+      el('h4', { text: 'The zoo side by side (measured in this browser)' }),
       rows.length || pending ? zooTable(rows, pending) : null,
       el('p', {
         class: 'muted lab-note',
@@ -359,7 +359,7 @@ export function render(root, r) {
       el(
         'section',
         { class: 'lab-panel' },
-        el('h4', { text: '2. Time follows the multiply-adds' }),
+        el('h4', { text: 'Time follows the multiply-adds' }),
         scatterChart(pts, {
           xLabel: 'MACs per image (log)',
           yLabel: 'inference ms / image (log)',
@@ -378,7 +378,7 @@ export function render(root, r) {
       el(
         'section',
         { class: 'lab-panel' },
-        el('h4', { text: '3. Blocks as graphs: the residual shortcut and the Inception branches' }),
+        el('h4', { text: 'Blocks as graphs: the residual shortcut and the Inception branches' }),
         el(
           'div',
           { class: 'arch-graphs' },
@@ -396,12 +396,7 @@ export function render(root, r) {
   if (r.separable) out.push(separableTable(r.separable));
   if (rows.some((row) => row.fold))
     out.push(
-      el(
-        'section',
-        { class: 'lab-panel' },
-        el('h4', { text: `${r.separable ? 5 : 4}. Batch-norm folding: before → after` }),
-        foldTable(rows),
-      ),
+      el('section', { class: 'lab-panel' }, el('h4', { text: 'Batch-norm folding: before → after' }), foldTable(rows)),
     );
   if (r.alexnet) {
     const a = r.alexnet;
@@ -410,7 +405,7 @@ export function render(root, r) {
       el(
         'section',
         { class: 'lab-panel' },
-        el('h4', { text: `${r.separable ? 6 : 5}. The notes’ case studies, built by the engine` }),
+        el('h4', { text: 'The notes’ case studies, built by the engine' }),
         a.error
           ? el('p', { class: 'error', text: `The engine could not build the notes’ AlexNet here: ${a.error}` })
           : alexTable(a),
@@ -418,7 +413,7 @@ export function render(root, r) {
           ? null
           : el('p', {
               class: 'muted lab-note',
-              text: `Built in ${(a.buildMs / 1000).toFixed(1)} s (62 million weights drawn at random: no training needed for shapes). On 224×224 the engine's CONV1 gives ${shapeText(a.conv224.shape)}: ${a.conv224.note}.`,
+              text: `By the formula: F·F·C·K + K for a convolution, inputs·units + units for an FC layer. Built in ${(a.buildMs / 1000).toFixed(1)} s (62 million weights drawn at random: no training needed for shapes). On 224×224 the engine's CONV1 gives ${shapeText(a.conv224.shape)}: ${a.conv224.note}.`,
             }),
         el(
           'div',
@@ -429,5 +424,11 @@ export function render(root, r) {
       ),
     );
   }
-  root.replaceChildren(...out.filter(Boolean));
+  const sections = out.filter(Boolean);
+  // numbered as they appear (a partial result has only some of them)
+  sections.forEach((sec, i) => {
+    const h = sec.querySelector('h4');
+    h.textContent = `${i + 1}. ${h.textContent}`;
+  });
+  root.replaceChildren(...sections);
 }
