@@ -437,6 +437,17 @@ class ModelHandle {
     });
   }
 
+  // A new model for inference with every batch norm that follows a conv2d or dense layer folded into
+  // its weights and bias (Model::fold_batchnorm); the preprocessing and metrics go with it.
+  ModelHandle* foldBatchnorm() {
+    return guard([&] {
+      auto file = std::make_shared<ModelFile>(model().fold_batchnorm());
+      file->preprocess = file_->preprocess;
+      file->metrics = file_->metrics;
+      return new ModelHandle(std::move(file));
+    });
+  }
+
   const std::shared_ptr<ModelFile>& file() const { return file_; }
 
  private:
@@ -679,7 +690,8 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("setPreprocess", &ModelHandle::setPreprocess)
       .function("metrics", &ModelHandle::metrics)
       .function("save", &ModelHandle::save)
-      .function("exportOnnx", &ModelHandle::exportOnnx);
+      .function("exportOnnx", &ModelHandle::exportOnnx)
+      .function("foldBatchnorm", &ModelHandle::foldBatchnorm, emscripten::allow_raw_pointers());
   emscripten::class_<TrainingHandle>("Training")
       .constructor(&TrainingHandle::create)
       .function("run", &TrainingHandle::run)

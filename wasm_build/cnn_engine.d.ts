@@ -181,6 +181,12 @@ declare namespace createCnnEngine {
      * foldBatchnorm folds batch norms that follow a conv/dense layer into its weights.
      */
     exportOnnx(foldBatchnorm: boolean): Uint8Array;
+    /**
+     * A new Model for inference (delete it too) in which every batch norm that directly follows a conv2d
+     * or dense layer (its only consumer) is folded into that layer's weights and bias
+     * (w' = w·γ/√(var+ε), b' = (b − mean)·γ/√(var+ε) + β); the preprocessing and metrics are copied.
+     */
+    foldBatchnorm(): Model;
   }
 
   /** Model.trainStep's options. */

@@ -962,6 +962,8 @@ const handlers = {
       input, // the experiment's own data from the page (the transfer experiment: the drawings), or null
       pretrained: () => fetchBytes(new URL('../models/pretrained.cnn', workerUrl).href, 'the pretrained model', false),
       update: (partial) => post({ event: 'labUpdate', lab: id, partial }),
+      // a file of the site as bytes, its path relative to web/ (the architectures experiment: the zoo)
+      asset: (p) => fetchBytes(new URL(`../${p}`, workerUrl).href, p, false),
       tick: async () => {
         await sleep0();
         if (me.stop) throw new CnnLab.Stopped();

@@ -11,6 +11,7 @@ import './lr.js';
 import './init.js';
 import './optimizers.js';
 import './transfer.js';
+import './architectures.js';
 import './ensemble.js';
 import './calibration.js';
 

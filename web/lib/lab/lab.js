@@ -15,6 +15,8 @@
 //       ctx.update(partial)   sends a partial result to the page (a "labUpdate" event)
 //       await ctx.tick()      yields to the worker's message loop (stop requests, other requests);
 //                             throws CnnLab.Stopped when the page asked to stop
+//       await ctx.asset(path) a file of the site as bytes (a Uint8Array), path relative to web/
+//                             ("models/index.json"); rejects with the status when it is missing
 // The page draws the result with the experiment's view (web/views/lab/<id>.js).
 //
 // A claim is {id, text, value, holds}: the statement in words with the number measured in this run,
@@ -33,6 +35,7 @@
     'babysit',
     'conv-arithmetic',
     'transfer',
+    'architectures',
     'ensemble',
     'calibration',
   ]);

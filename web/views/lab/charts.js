@@ -1,7 +1,7 @@
 // Small SVG charts for the Lab's views (they work the same in the app and in the widget's shadow
 // root, and scale with their box): lines and a table-like scatter. Data in, an <svg> out.
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
-//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY})
+//   scatterChart([{x, y, label, text, color}], {xLabel, yLabel, logX, logY, labels})
 const SVG = 'http://www.w3.org/2000/svg';
 export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
@@ -155,17 +155,46 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
   return box;
 }
 
-export function scatterChart(points, { xLabel = '', yLabel = '', logX = false, logY = false, height = 200 } = {}) {
+// labels: each point's `text` (a short name) is written beside it.
+export function scatterChart(
+  points,
+  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, labels = false } = {},
+) {
   const { root, xs, ys } = axes(
     points.map((p) => p.x),
     points.map((p) => p.y),
     { xLabel, yLabel, logX, logY, height },
   );
+  const placed = []; // the labels' boxes so far
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
     const c = svg('circle', { cx: xs(p.x), cy: ys(p.y), r: 5, fill: p.color || COLORS[0], 'fill-opacity': 0.8 });
     if (p.label) c.append(svg('title', {}, p.label));
     root.append(c);
+    if (labels && p.text) {
+      // beside the point; on its left in the right third of the chart, where the text would not fit;
+      // moved down a line while it would overlap a label already placed (points at the same spot)
+      const left = xs(p.x) > (2 * Number(root.getAttribute('viewBox').split(' ')[2])) / 3;
+      const w = 6 * p.text.length;
+      const x0 = left ? xs(p.x) - 7 - w : xs(p.x) + 7;
+      let y = ys(p.y) + 3;
+      while (placed.some((b) => x0 < b.x + b.w && b.x < x0 + w && Math.abs(b.y - y) < 11)) y += 11;
+      placed.push({ x: x0, y, w });
+      root.append(
+        svg(
+          'text',
+          {
+            x: xs(p.x) + (left ? -7 : 7),
+            y,
+            'text-anchor': left ? 'end' : 'start',
+            'font-size': 10,
+            fill: 'currentColor',
+            class: 'point-label',
+          },
+          p.text,
+        ),
+      );
+    }
   }
   const box = document.createElement('figure');
   box.className = 'lab-figure';

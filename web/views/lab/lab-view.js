@@ -13,6 +13,7 @@ import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 import * as transfer from './transfer.js';
+import * as architectures from './architectures.js';
 import * as ensemble from './ensemble.js';
 import * as calibration from './calibration.js';
 
@@ -29,6 +30,7 @@ const VIEWS = {
   init,
   optimizers,
   transfer,
+  architectures,
   ensemble,
   calibration,
 };
