@@ -10,6 +10,7 @@ import './overfit.js';
 import './lr.js';
 import './init.js';
 import './optimizers.js';
+import './gradcheck.js';
 
 export const Lab = globalThis.CnnLab;
 

@@ -24,7 +24,16 @@
   'use strict';
 
   // The experiments of the Lab, in the order the Lab lists them (each has web/lib/lab/<id>.js).
-  const IDS = Object.freeze(['init', 'activations', 'lr', 'optimizers', 'overfit', 'babysit', 'conv-arithmetic']);
+  const IDS = Object.freeze([
+    'init',
+    'activations',
+    'lr',
+    'optimizers',
+    'overfit',
+    'babysit',
+    'conv-arithmetic',
+    'gradcheck',
+  ]);
   const experiments = {};
 
   class Stopped extends Error {
