@@ -325,7 +325,10 @@
                     results: [{ id, label, broken, params, partial: true }],
                   });
                 };
-          res = { id, label, broken, ...(await check(ctx, desc, s, broken, factor, onTensor)) };
+          const net = kind
+            ? `input ${desc.input.join('×')} → ${desc.layers.map((l) => `${l.name} (${l.type})`).join(' → ')}`
+            : '';
+          res = { id, label, broken, net, ...(await check(ctx, desc, s, broken, factor, onTensor)) };
         } catch (e) {
           if (e instanceof L.Stopped) throw e;
           res = { id, label, error: e.message };

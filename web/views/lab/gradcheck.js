@@ -41,10 +41,10 @@ function binned(all) {
 function histogram(entries, { title, thresholds }) {
   const W = 300;
   const H = 110;
-  const L = 6;
+  const L = 16;
   const B = 26;
   const T = 14;
-  const R = 6;
+  const R = 14;
   const bins = binned(entries);
   const top = Math.max(1, ...bins.map((b) => b.judged + b.broken + b.kink + b.uncertain));
   const xs = (lg) => L + ((lg - LO) / (HI - LO)) * (W - L - R);
@@ -122,20 +122,22 @@ function legend(broken) {
     item(KIND.judged, 'judged'),
     broken ? item(KIND.broken, 'the broken tensor') : null,
     item(KIND.kink, 'kink within ±h (not judged)'),
-    item(KIND.uncertain, 'above 1e-2 but within the quotient’s own uncertainty'),
+    item(KIND.uncertain, 'unsure: above 1e-2 but within the quotient’s own uncertainty'),
   );
 }
 
 const verdict = (p, broken) =>
   p.passes ? 'passes' : `${p.fails} entr${p.fails === 1 ? 'y' : 'ies'} wrong${broken ? ' (broken)' : ''}`;
 
-function tensorTable(rows) {
+function tensorTable(rows, head = ['Tensor', 'Shape']) {
   const t = el('table', { class: 'lab-table gc-table' });
   t.append(
     el(
       'tr',
       {},
-      ...['Tensor', 'Shape', 'Entries', 'Kinks', 'Uncertain', 'Median', 'Verdict'].map((h) => el('th', { text: h })),
+      ...[...head, 'Entries', 'Kinks', 'Unsure', 'Median', 'Verdict'].map((h, i) =>
+        el('th', { class: i === 1 ? 'gc-wide' : '', text: h }),
+      ),
     ),
   );
   for (const { label, p, broken } of rows)
@@ -144,7 +146,7 @@ function tensorTable(rows) {
         'tr',
         { class: p.passes ? 'ok' : 'bad' },
         el('th', { text: label }),
-        el('td', { text: p.shape.join('×') }),
+        el('td', { class: 'gc-wide', text: p.shape.join('×') }),
         el('td', { text: String(p.entries.length) }),
         el('td', { text: String(p.kinks) }),
         el('td', { text: String(p.uncertain) }),
@@ -190,6 +192,7 @@ export function render(root, r, { partial } = {}) {
     );
   if (results.length === 1 && !results[0].error) {
     const res = results[0];
+    if (res.net) parts.push(el('p', { class: 'muted gc-net', text: `The net: ${res.net}.` }));
     for (const line of notes(res)) parts.push(el('p', { class: 'muted', text: line }));
     parts.push(
       el(
@@ -227,7 +230,23 @@ export function render(root, r, { partial } = {}) {
     const rows = [];
     for (const res of results) {
       if (res.error) continue;
-      for (const p of res.params) rows.push({ label: `${res.label} · ${p.name}`, p, broken: p.name === res.broken });
+      // one row per layer kind: its tensors' entries together
+      const entries = res.params.flatMap((p) => p.entries);
+      const judged = entries.filter((e) => !e.kink && !(e.analytic === 0 && e.numeric === 0)).map((e) => e.rel);
+      const fails = res.params.reduce((a, p) => a + p.fails, 0);
+      rows.push({
+        label: res.label,
+        broken: !!res.broken,
+        p: {
+          shape: [`${res.params.length} tensors`],
+          entries,
+          kinks: res.params.reduce((a, p) => a + p.kinks, 0),
+          uncertain: res.params.reduce((a, p) => a + p.uncertain, 0),
+          median: judged.length ? judged.sort((a, b) => a - b)[Math.floor((judged.length - 1) / 2)] : NaN,
+          fails,
+          passes: fails === 0,
+        },
+      });
     }
     const grid = el('div', { class: 'gc-grid' });
     for (const res of results)
@@ -256,7 +275,12 @@ export function render(root, r, { partial } = {}) {
         grid,
         legend(!!brokenOne),
       ),
-      el('section', { class: 'lab-panel' }, el('h4', { text: 'Every parameter tensor' }), tensorTable(rows)),
+      el(
+        'section',
+        { class: 'lab-panel' },
+        el('h4', { text: 'Every layer kind, its tensors together' }),
+        tensorTable(rows, ['Layer kind', 'Tensors']),
+      ),
     );
   }
   root.replaceChildren(...parts);
