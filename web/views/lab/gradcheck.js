@@ -126,8 +126,7 @@ function legend(broken) {
   );
 }
 
-const verdict = (p, broken) =>
-  p.passes ? 'passes' : `${p.fails} entr${p.fails === 1 ? 'y' : 'ies'} wrong${broken ? ' (broken)' : ''}`;
+const verdict = (p, broken) => (p.passes ? 'passes' : `${p.fails} wrong${broken ? ' (broken)' : ''}`);
 
 function tensorTable(rows, head = ['Tensor', 'Shape']) {
   const t = el('table', { class: 'lab-table gc-table' });
@@ -136,7 +135,7 @@ function tensorTable(rows, head = ['Tensor', 'Shape']) {
       'tr',
       {},
       ...[...head, 'Entries', 'Kinks', 'Unsure', 'Median', 'Verdict'].map((h, i) =>
-        el('th', { class: i === 1 ? 'gc-wide' : '', text: h }),
+        el('th', { class: i === 1 || i === 2 ? 'gc-wide' : '', text: h }),
       ),
     ),
   );
@@ -147,14 +146,56 @@ function tensorTable(rows, head = ['Tensor', 'Shape']) {
         { class: p.passes ? 'ok' : 'bad' },
         el('th', { text: label }),
         el('td', { class: 'gc-wide', text: p.shape.join('×') }),
-        el('td', { text: String(p.entries.length) }),
+        el('td', { class: 'gc-wide', text: String(p.entries.length) }),
         el('td', { text: String(p.kinks) }),
         el('td', { text: String(p.uncertain) }),
         el('td', { text: sci(p.median) }),
-        el('td', { class: p.passes ? 'ok' : 'error', text: verdict(p, broken) }),
+        el('td', { class: `gc-verdict ${p.passes ? 'ok' : 'error'}`, text: verdict(p, broken) }),
       ),
     );
   return el('div', { class: 'gc-scroll' }, t);
+}
+
+// The entries on a kink: the slope left of θ and right of θ (the one-sided quotients) differ, the
+// central difference is about their mean, and the analytic gradient is the slope at θ (one side's
+// when one unit switches, between them when several do).
+function kinkTable(params) {
+  const rows = params.flatMap((p) => p.entries.filter((e) => e.kink).map((e) => ({ p, e }))).slice(0, 8);
+  if (!rows.length) return null;
+  const f = (v) => v.toExponential(3);
+  const t = el('table', { class: 'lab-table gc-table' });
+  t.append(
+    el(
+      'tr',
+      {},
+      ...['Entry', 'left slope', 'right slope', 'central n', 'analytic a', 'rel. error'].map((h) =>
+        el('th', { text: h }),
+      ),
+    ),
+  );
+  for (const { p, e } of rows)
+    t.append(
+      el(
+        'tr',
+        {},
+        el('th', { text: `${p.name}[${e.index}]` }),
+        el('td', { text: f(e.left) }),
+        el('td', { text: f(e.right) }),
+        el('td', { text: f(e.numeric) }),
+        el('td', { text: f(e.analytic) }),
+        el('td', { text: sci(e.rel) }),
+      ),
+    );
+  return el(
+    'section',
+    { class: 'lab-panel' },
+    el('h4', { text: 'Kinks: where the slope changes within ±h' }),
+    el('p', {
+      class: 'gc-floor',
+      text: 'A ReLU whose input crosses 0, or a max-pooling window whose largest value changes hands (a tie), between θ − h and θ + h: the loss bends there. The slope left of θ, (L(θ) − L(θ − h))/h, and right of it, (L(θ + h) − L(θ))/h, then differ; the central difference is about their mean, while back-propagation gives the slope at θ itself: one side’s slope when a single unit switches, somewhere between the two when several do. Neither is wrong, and the check cannot judge such an entry.',
+    }),
+    el('div', { class: 'gc-scroll' }, t),
+  );
 }
 
 function notes(res) {
@@ -226,6 +267,8 @@ export function render(root, r, { partial } = {}) {
         legend(!!res.broken),
       ),
     );
+    const kinks = kinkTable(res.params);
+    if (kinks) parts.push(kinks);
   } else {
     const rows = [];
     for (const res of results) {
