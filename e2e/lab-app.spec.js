@@ -18,6 +18,7 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Overfitting and regularization',
     'Babysitting the learning process',
     'Convolution arithmetic',
+    'Gradient check',
     'Transfer learning from your own drawings',
     'Architectures side by side',
     'Ensembles and test-time augmentation',

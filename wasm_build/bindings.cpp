@@ -28,6 +28,7 @@
 #include "io/serialize.h"
 #include "nn/loss.h"
 #include "nn/model.h"
+#include "train/gradcheck.h"
 #include "train/optim/optimizer.h"
 #include "train/optim/vector_optimizer.h"
 #include "train/profile.h"
@@ -339,6 +340,64 @@ class ModelHandle {
         o.training = training.as<bool>();
       }
       return static_cast<double>(compute_gradients(model(), x, y, model().params(), grad_, o).loss);
+    });
+  }
+
+  // Analytic gradients beside central differences, entry by entry (gradcheck.h gradient_entries):
+  // opts {loss, entries (per parameter, default 20), h (default 1e-3), training (default false),
+  // param (just that parameter), scale: {param, factor} (the Lab's "break it")}. JSON {loss, h,
+  // loss_noise, quotient_noise, params: [{name, shape, entries: [{index, analytic, numeric, left,
+  // right, rel, kink}]}]}.
+  std::string gradientCheck(const val& input, const val& labels, int batch, const val& opts) {
+    return guard([&] {
+      const char* who = "gradientCheck";
+      check_opts(opts, who);
+      const Tensor x = batch_tensor(input, batch);
+      const std::vector<int> y = emscripten::convertJSArrayToNumberVector<int>(labels);
+      const LossKind kind = loss_from_string(string_opt(opts, "loss", "softmax_cross_entropy", who));
+      const double per = number_opt(opts, "entries", 20, who), h = number_opt(opts, "h", 1e-3, who);
+      if (!(per >= 1 && per <= 1e6 && per == std::floor(per)))
+        throw Error("gradientCheck: option 'entries' must be a whole number from 1 to 1000000, got " + num_text(per));
+      if (!(h > 0 && h <= 1)) throw Error("gradientCheck: option 'h' must be a number in (0, 1], got " + num_text(h));
+      bool training = false;
+      const val t = opts["training"];
+      if (!t.isUndefined() && !t.isNull()) {
+        if (t.typeOf().as<std::string>() != "boolean")
+          throw Error("gradientCheck: option 'training' must be true or false, got " + js_type(t));
+        training = t.as<bool>();
+      }
+      GradEntriesOptions o;
+      o.per_param = static_cast<std::size_t>(per);
+      o.h = static_cast<float>(h);
+      o.training = training;
+      o.only = string_opt(opts, "param", "", who);
+      const val sc = opts["scale"];
+      if (!sc.isUndefined() && !sc.isNull()) {
+        check_opts(sc, "gradientCheck: option 'scale'");
+        o.scale_param = string_opt(sc, "param", "", who);
+        o.scale = number_opt(sc, "factor", 1.0, who);
+        if (!std::isfinite(o.scale)) throw Error("gradientCheck: the scale's factor must be finite");
+      }
+      const GradEntriesResult r = gradient_entries(model(), x, y, kind, o);
+      json params = json::array();
+      for (const GradEntries& t : r.params) {
+        json es = json::array();
+        for (const GradEntry& e : t.entries)
+          es.push_back({{"index", e.index},
+                        {"analytic", e.analytic},
+                        {"numeric", e.numeric},
+                        {"left", e.left},
+                        {"right", e.right},
+                        {"rel", e.rel},
+                        {"kink", e.kink}});
+        params.push_back({{"name", t.param}, {"shape", t.shape}, {"entries", es}});
+      }
+      return json{{"loss", r.loss},
+                  {"h", h},
+                  {"loss_noise", r.loss_noise},
+                  {"quotient_noise", r.quotient_noise},
+                  {"params", params}}
+          .dump();
     });
   }
 
@@ -686,6 +745,7 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
       .function("activation", &ModelHandle::activation)
       .function("gradient", &ModelHandle::gradient)
       .function("backward", &ModelHandle::backward)
+      .function("gradientCheck", &ModelHandle::gradientCheck)
       .function("preprocess", &ModelHandle::preprocess)
       .function("setPreprocess", &ModelHandle::setPreprocess)
       .function("metrics", &ModelHandle::metrics)

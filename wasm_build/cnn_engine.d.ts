@@ -146,6 +146,30 @@ declare namespace createCnnEngine {
       opts: { loss?: string; l1?: number; l2?: number; training?: boolean },
     ): number;
     /**
+     * The gradient check, entry by entry (src/train/gradcheck.h gradient_entries): one backward, then for
+     * about opts.entries (20) evenly spaced entries of each parameter the central difference of the
+     * float32 loss with step opts.h (1e-3). opts.training (false): the forward passes' mode; opts.loss as
+     * for trainStep; opts.param: only that parameter; opts.scale {param, factor}: that parameter's
+     * analytic gradient times factor before the comparison (a deliberately broken backward). JSON text
+     * {loss, h, loss_noise, quotient_noise, params: [{name, shape, entries: [{index, analytic, numeric,
+     * left, right, rel, kink}]}]}: rel = |a - n| / max(|a|, |n|) (0 when both are 0), kink: the
+     * one-sided quotients left and right disagree (the slope changes within the step); loss_noise: the
+     * float32 loss's rounding noise (rms, measured), quotient_noise: the central difference's.
+     */
+    gradientCheck(
+      input: Numbers,
+      labels: Numbers,
+      batch: number,
+      opts: {
+        loss?: string;
+        entries?: number;
+        h?: number;
+        training?: boolean;
+        param?: string;
+        scale?: { param: string; factor: number };
+      },
+    ): string;
+    /**
      * JSON text {batch, steps, step_ms, layers: [{name, type, macs, forward_ms, backward_ms}]}: where a
      * training step's time goes, measured for about `seconds` (src/train/profile.h).
      */

@@ -52,4 +52,44 @@ GradCheckResult compare_gradients(Model& m, const Tensor& x, const std::vector<i
                                   const std::vector<const Tensor*>& analytic, std::size_t per_param = 20,
                                   float h = 1e-3f, double atol = 3e-3, double rtol = 3e-2);
 
+// Per-entry comparison, for showing the errors rather than a verdict (the Lab's "gradcheck"): for a
+// sample of about `per_param` evenly spaced entries of each parameter (all of them when it has
+// fewer), the analytic gradient (one backward) beside the central difference of the float32 loss
+// with step h, the one-sided quotients, the notes' relative error |a - n| / max(|a|, |n|) (0 when
+// both are 0) and whether a kink is close by (on_kink: the one-sided quotients disagree).
+//
+// The float32 noise is measured, not assumed: around the first few sampled entries of each
+// parameter checked, the loss at 9 points across [-h, h] less the cubic through them (a smooth loss
+// is a cubic to far better than float32 there) leaves the rounding noise of the loss (rms, with a
+// kink it is larger), at least the rounding of the float32 loss itself (its last place / sqrt(12));
+// the central difference then carries noise / (sqrt(2) h) (two independent evaluations over 2h).
+struct GradEntry {
+  std::size_t index = 0;
+  double analytic = 0, numeric = 0, left = 0, right = 0, rel = 0;
+  bool kink = false;
+};
+struct GradEntries {
+  std::string param;
+  Shape shape;
+  std::vector<GradEntry> entries;
+};
+struct GradEntriesOptions {
+  std::size_t per_param = 20;
+  float h = 1e-3f;
+  bool training = false;    // the forward passes' mode (batch statistics; dropout's mask changes every pass)
+  std::string scale_param;  // this parameter's analytic gradient is multiplied by `scale` before the
+  double scale = 1.0;       // comparison (the Lab's "break it": a sign flip, a missing factor)
+  std::string only;         // just this parameter (empty: all)
+};
+struct GradEntriesResult {
+  double loss = 0;
+  double loss_noise = 0;      // rms rounding noise of the float32 loss
+  double quotient_noise = 0;  // loss_noise / (sqrt(2) h): the central difference's own noise
+  std::vector<GradEntries> params;
+};
+double relative_error(double analytic, double numeric);
+bool on_kink(double numeric, double right_minus_left);
+GradEntriesResult gradient_entries(Model& m, const Tensor& x, const std::vector<int>& y, LossKind kind,
+                                   const GradEntriesOptions& o);
+
 }  // namespace cnn

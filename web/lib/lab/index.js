@@ -10,6 +10,7 @@ import './overfit.js';
 import './lr.js';
 import './init.js';
 import './optimizers.js';
+import './gradcheck.js';
 import './transfer.js';
 import './architectures.js';
 import './ensemble.js';

@@ -34,6 +34,7 @@
     'overfit',
     'babysit',
     'conv-arithmetic',
+    'gradcheck',
     'transfer',
     'architectures',
     'ensemble',

@@ -12,6 +12,7 @@ import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
+import * as gradcheck from './gradcheck.js';
 import * as transfer from './transfer.js';
 import * as architectures from './architectures.js';
 import * as ensemble from './ensemble.js';
@@ -29,6 +30,7 @@ const VIEWS = {
   lr,
   init,
   optimizers,
+  gradcheck,
   transfer,
   architectures,
   ensemble,
