@@ -12,9 +12,10 @@ import * as activations from './activations.js';
 import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
+import * as search from './search.js';
 
 // The views of the experiments: render(root, result, {partial, settings}) draws a (partial) result.
-const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr, init, optimizers };
+const VIEWS = { 'conv-arithmetic': convArithmetic, activations, babysit, overfit, lr, init, optimizers, search };
 
 export class LabView {
   // opts: {session, settings (initial values), onResult(result), onError(message)}
