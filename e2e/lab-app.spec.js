@@ -18,6 +18,7 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Overfitting and regularization',
     'Babysitting the learning process',
     'Convolution arithmetic',
+    'Hyperparameter search',
   ]);
   // the header links to it
   await page.click('a[href="#lab-card"]');

@@ -963,8 +963,8 @@ const handlers = {
   },
 
   // One trial of an experiment's search (a worker of the page's trial pool): the experiment's data
-  // is prepared on the first trial of a settings and kept for the next ones. A trial that diverges
-  // is a result, not an error.
+  // is prepared on the first trial of a settings and kept for the next ones (without a trial: only
+  // that). A trial that diverges is a result, not an error.
   async labTrial({ lab: id, settings = {}, trial }) {
     const exp = CnnLab.get(id);
     if (!exp.trial) throw new Error(`The ${id} experiment has no trials to run.`);
@@ -980,6 +980,7 @@ const handlers = {
       trialData = null;
       trialData = { key, exp, state: exp.prepare(ctx, s) };
     }
+    if (trial === undefined || trial === null) return { prepared: true };
     return exp.trial(ctx, trialData.state, trial, s);
   },
 };

@@ -68,7 +68,8 @@
 //   labTrial      {lab: id, settings, trial}            -> the experiment's trial result (exp.trial: one trial of
 //                                                          a search, for the page's pool of workers,
 //                                                          web/lib/lab/pool.js; its data is prepared once per
-//                                                          settings and kept for the next trial)
+//                                                          settings and kept for the next trial; without
+//                                                          a trial, only that: -> {prepared: true})
 // Events
 //   {event: "data", what, loaded, total}                 download progress of a data file
 //   {event: "progress", iteration, total_iterations, epoch, epochs, loss, smoothed_loss, lr,

@@ -307,6 +307,7 @@
   // ctx.pool, several engine workers (web/lib/lab/pool.js): the same interface, trials in parallel.
   // Without it (the worker's runLab, Node) they run one after another here.
   //   pool.size     how many run at once
+  //   pool.ready    (a pool of workers) resolves when every worker holds the trials' data
   //   pool.map(specs, {workers, onResult(index, result)}) -> results in the order of specs
   function trialPool(ctx, exp, settings) {
     if (ctx.pool) return ctx.pool;

@@ -25,18 +25,27 @@ export class TrialPool {
     url.searchParams.set('engine', 'st');
     this.size = size;
     this.parallel = true;
-    this.engine = `${size} worker${size > 1 ? 's' : ''} with the single-threaded engine`;
+    this.variants = new Set(); // what the workers' init answered: "st" (or "mt", which would be a bug)
     this.lab = lab;
     this.settings = settings;
     this.stopped = false;
     this.clients = Array.from({ length: size }, () => new EngineClient(url));
     this.ready = Promise.all(
       this.clients.map(async (c) => {
-        await c.init();
+        this.variants.add((await c.init()).variant);
         if (needs.length) await c.loadData({ source: 'mnist', base: dataBase, parts: needs });
+        await c.labTrial(lab, settings, null); // the trials' data, before the first is timed
       }),
-    );
+    ).catch((e) => {
+      throw this.stopped ? new globalThis.CnnLab.Stopped() : e;
+    });
     this.ready.catch(() => {});
+  }
+
+  // In words, from what the workers said they run.
+  get engine() {
+    const threads = [...this.variants].map((v) => (v === 'st' ? 'single-threaded' : 'multi-threaded')).join(' and ');
+    return `${this.size} worker${this.size > 1 ? 's' : ''}${threads ? ` with the ${threads} engine` : ''}`;
   }
 
   // Runs the trial specs on the first `workers` workers (all by default), each taking the next spec
@@ -45,12 +54,7 @@ export class TrialPool {
   // promise rejects with CnnLab.Stopped.
   async map(specs, { workers = this.size, onResult } = {}) {
     const Lab = globalThis.CnnLab;
-    try {
-      await this.ready;
-    } catch (e) {
-      if (this.stopped) throw new Lab.Stopped();
-      throw e;
-    }
+    await this.ready;
     const out = new Array(specs.length);
     let next = 0;
     const work = async (client) => {

@@ -1,7 +1,7 @@
 // Small SVG charts for the Lab's views (they work the same in the app and in the widget's shadow
 // root, and scale with their box): lines and a table-like scatter. Data in, an <svg> out.
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
-//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY})
+//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY, xDomain: [lo, hi] (else the points')})
 const SVG = 'http://www.w3.org/2000/svg';
 export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
@@ -104,14 +104,14 @@ function extent(vals, log) {
 }
 
 // An <svg> with its frame, ticks and labels for values xv, yv; the scales xs, ys and the y range.
-function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax }) {
+function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax, xDomain }) {
   const W = 480;
   const H = height;
   const L = 44;
   const B = 32;
   const T = 8;
   const R = 10;
-  const [x0, x1] = extent(xv, logX);
+  const [x0, x1] = xDomain || extent(xv, logX);
   let [y0, y1] = extent(yv, logY);
   if (yMax !== undefined) y1 = Math.min(y1, yMax);
   const xs = scale(x0, x1, logX, L, W - R);
@@ -155,11 +155,14 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
   return box;
 }
 
-export function scatterChart(points, { xLabel = '', yLabel = '', logX = false, logY = false, height = 200 } = {}) {
+export function scatterChart(
+  points,
+  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, xDomain } = {},
+) {
   const { root, xs, ys } = axes(
     points.map((p) => p.x),
     points.map((p) => p.y),
-    { xLabel, yLabel, logX, logY, height },
+    { xLabel, yLabel, logX, logY, height, xDomain },
   );
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;

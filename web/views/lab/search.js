@@ -17,33 +17,31 @@ const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const sci = (x) => (Number.isFinite(x) ? x.toExponential(2) : '–');
 const ok = (t) => t.status === 'ok';
 
-// The table's columns: header, value for sorting, text shown, CSV value.
+// The table's columns (the accuracy first after the round: what a narrow screen shows without
+// scrolling): header, value for sorting, text shown.
 const COLUMNS = [
   { key: 'index', label: '#', value: (t) => t.index, text: (t) => String(t.index) },
   { key: 'round', label: 'round', value: (t) => t.round, text: (t) => t.round },
-  { key: 'lr', label: 'learning rate', value: (t) => t.params.lr, text: (t) => sci(t.params.lr) },
-  { key: 'l2', label: 'L2', value: (t) => t.params.l2, text: (t) => sci(t.params.l2) },
-  { key: 'status', label: 'status', value: (t) => t.status, text: (t) => t.status },
   {
     key: 'accuracy',
     label: 'validation accuracy',
     value: (t) => (ok(t) ? t.accuracy : -1),
     text: (t) => (ok(t) ? pct(t.accuracy) : '–'),
-    csv: (t) => (ok(t) ? String(t.accuracy) : ''),
   },
+  { key: 'lr', label: 'learning rate', value: (t) => t.params.lr, text: (t) => sci(t.params.lr) },
+  { key: 'l2', label: 'L2', value: (t) => t.params.l2, text: (t) => sci(t.params.l2) },
+  { key: 'status', label: 'status', value: (t) => t.status, text: (t) => t.status },
   {
     key: 'loss',
     label: 'validation loss',
     value: (t) => (ok(t) ? t.loss : Infinity),
     text: (t) => (ok(t) ? t.loss.toFixed(4) : '–'),
-    csv: (t) => (ok(t) ? String(t.loss) : ''),
   },
   {
     key: 'seconds',
     label: 'seconds',
     value: (t) => t.seconds,
     text: (t) => t.seconds.toFixed(2),
-    csv: (t) => String(t.seconds),
   },
 ];
 
@@ -124,15 +122,15 @@ export function render(root, r, { partial } = {}) {
     el('p', {
       class: 'lab-note search-workers',
       text: r.parallel
-        ? `Trials run on ${r.engine}${cores ? ` (this browser reports ${cores} logical cores)` : ''}: ${r.rows.length} of ${r.total} done${r.seconds ? ` in ${r.seconds.toFixed(1)} s` : ''}.`
-        : `Trials run one after another in ${r.engine}: ${r.rows.length} of ${r.total} done.`,
+        ? `Trials run on ${r.engine}${cores ? ` (this browser reports ${cores} logical cores)` : ''}: ${r.rows.length} of ${r.trials} trials done${r.seconds ? ` in ${r.seconds.toFixed(1)} s` : ''}.`
+        : `Trials run one after another in ${r.engine}: ${r.rows.length} of ${r.trials} done.`,
     }),
   );
   if (r.timing)
     parts.push(
       el('p', {
         class: 'lab-note search-speedup',
-        text: `Speed-up measured: the same ${r.timing.trials} coarse trials took ${r.timing.oneSeconds.toFixed(1)} s on 1 worker and ${r.timing.seconds.toFixed(1)} s on ${r.timing.workers}: ${r.timing.speedup.toFixed(2)}× faster (wall time).`,
+        text: `Speed-up measured: the same ${r.timing.trials} coarse trials took ${r.timing.oneSeconds.toFixed(1)} s on 1 worker and ${r.timing.seconds.toFixed(1)} s on ${r.timing.workers} (wall time, both run again after the search): a speed-up of ${r.timing.speedup.toFixed(2)}×.`,
       }),
     );
   const points = (key) =>
@@ -142,6 +140,11 @@ export function render(root, r, { partial } = {}) {
       color: colorOf(t.round),
       label: `#${t.index} ${t.round}: learning rate ${sci(t.params.lr)}, L2 ${sci(t.params.l2)}: ${pct(t.accuracy)}`,
     }));
+  // the axes span the coarse search's ranges, whatever the trials found so far
+  const domain = (name) => {
+    const d = r.space.find((x) => x.name === name);
+    return [d.lo, d.hi];
+  };
   const legend = el(
     'div',
     { class: 'lab-legend' },
@@ -155,13 +158,23 @@ export function render(root, r, { partial } = {}) {
         'section',
         { class: 'lab-panel' },
         el('h4', { text: 'Validation accuracy against the learning rate' }),
-        scatterChart(points('lr'), { xLabel: 'learning rate (log scale)', yLabel: 'validation accuracy', logX: true }),
+        scatterChart(points('lr'), {
+          xLabel: 'learning rate (log scale)',
+          yLabel: 'validation accuracy',
+          logX: true,
+          xDomain: domain('lr'),
+        }),
       ),
       el(
         'section',
         { class: 'lab-panel' },
         el('h4', { text: 'Validation accuracy against the L2 strength' }),
-        scatterChart(points('l2'), { xLabel: 'L2 strength (log scale)', yLabel: 'validation accuracy', logX: true }),
+        scatterChart(points('l2'), {
+          xLabel: 'L2 strength (log scale)',
+          yLabel: 'validation accuracy',
+          logX: true,
+          xDomain: domain('l2'),
+        }),
       ),
     ),
     legend,
@@ -196,7 +209,7 @@ export function render(root, r, { partial } = {}) {
       el(
         'div',
         { class: 'row search-table-head' },
-        el('h4', { text: `Every trial (${r.rows.length}${partial ? ` of ${r.total}` : ''})` }),
+        el('h4', { text: `Every trial (${r.rows.length}${partial ? ` of ${r.trials}` : ''})` }),
         download,
       ),
       table(root, r, draw),
