@@ -94,6 +94,9 @@ test('search: random against grid, coarse then fine, on a pool of workers; sorta
   await w.screenshot({ path: test.info().outputPath('lab-search-1280.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await w.screenshot({ path: test.info().outputPath('lab-search-390.png') });
+  await w.locator('.lab-claims').screenshot({ path: test.info().outputPath('lab-search-390-claims.png') });
+  await w.locator('.search-plots').screenshot({ path: test.info().outputPath('lab-search-390-plots.png') });
+  await w.locator('.search-table-box').screenshot({ path: test.info().outputPath('lab-search-390-table.png') });
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Stop while the trials run: every worker stops, the run ends with the Lab's message, and the

@@ -1,7 +1,7 @@
 // Small SVG charts for the Lab's views (they work the same in the app and in the widget's shadow
 // root, and scale with their box): lines and a table-like scatter. Data in, an <svg> out.
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
-//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY, xDomain: [lo, hi] (else the points')})
+//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY, xDomain, yDomain: [lo, hi] (else the points')})
 const SVG = 'http://www.w3.org/2000/svg';
 export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
@@ -104,7 +104,7 @@ function extent(vals, log) {
 }
 
 // An <svg> with its frame, ticks and labels for values xv, yv; the scales xs, ys and the y range.
-function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax, xDomain }) {
+function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax, xDomain, yDomain }) {
   const W = 480;
   const H = height;
   const L = 44;
@@ -112,7 +112,7 @@ function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax, xDomain }) {
   const T = 8;
   const R = 10;
   const [x0, x1] = xDomain || extent(xv, logX);
-  let [y0, y1] = extent(yv, logY);
+  let [y0, y1] = yDomain || extent(yv, logY);
   if (yMax !== undefined) y1 = Math.min(y1, yMax);
   const xs = scale(x0, x1, logX, L, W - R);
   const ys = scale(y0, y1, logY, H - B, T);
@@ -157,12 +157,12 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
 
 export function scatterChart(
   points,
-  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, xDomain } = {},
+  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, xDomain, yDomain } = {},
 ) {
   const { root, xs, ys } = axes(
     points.map((p) => p.x),
     points.map((p) => p.y),
-    { xLabel, yLabel, logX, logY, height, xDomain },
+    { xLabel, yLabel, logX, logY, height, xDomain, yDomain },
   );
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;

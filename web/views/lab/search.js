@@ -4,6 +4,7 @@
 // measured speed-up when asked for, and a table of every trial, sortable by any column and
 // downloadable as CSV.
 import { el } from '../../lib/dom.js';
+import { Lab } from '../../lib/lab/index.js';
 import { downloadBytes } from '../../lib/download.js';
 import { scatterChart, COLORS } from './charts.js';
 
@@ -71,12 +72,15 @@ export function csv(rows) {
 function table(root, r, draw) {
   const sort = sortOf.get(root) || { key: 'accuracy', dir: -1 };
   const col = COLUMNS.find((c) => c.key === sort.key);
+  // ties in the order of the search's ranking (accuracy, then loss: CnnLab.ranked, as search.h)
+  const ranked = Lab.ranked(r.rows);
+  const rank = new Map(ranked.map((t, i) => [t, i]));
+  const best = ok(ranked[0] || {}) ? ranked[0] : null;
   const rows = r.rows.slice().sort((a, b) => {
     const x = col.value(a);
     const y = col.value(b);
-    return (x < y ? -1 : x > y ? 1 : a.index - b.index) * sort.dir;
+    return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || rank.get(a) - rank.get(b);
   });
-  const best = r.rows.filter(ok).reduce((a, b) => (!a || b.accuracy > a.accuracy ? b : a), null);
   const head = el(
     'tr',
     {},
@@ -140,7 +144,7 @@ export function render(root, r, { partial } = {}) {
       color: colorOf(t.round),
       label: `#${t.index} ${t.round}: learning rate ${sci(t.params.lr)}, L2 ${sci(t.params.l2)}: ${pct(t.accuracy)}`,
     }));
-  // the axes span the coarse search's ranges, whatever the trials found so far
+  // the axes span the coarse search's ranges and accuracies 0…1: they stay put while trials come in
   const domain = (name) => {
     const d = r.space.find((x) => x.name === name);
     return [d.lo, d.hi];
@@ -163,6 +167,7 @@ export function render(root, r, { partial } = {}) {
           yLabel: 'validation accuracy',
           logX: true,
           xDomain: domain('lr'),
+          yDomain: [0, 1],
         }),
       ),
       el(
@@ -174,6 +179,7 @@ export function render(root, r, { partial } = {}) {
           yLabel: 'validation accuracy',
           logX: true,
           xDomain: domain('l2'),
+          yDomain: [0, 1],
         }),
       ),
     ),
