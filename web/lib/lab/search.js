@@ -152,6 +152,7 @@
       const rows = [];
       const total = 3 * n + (s.timing && pool.size > 1 ? 4 * n : 0);
       let done = 0;
+      let fineDims = null; // the narrowed space, once the coarse round has ended
       const result = (extra = {}) => ({
         rows,
         space: dims,
@@ -160,6 +161,7 @@
         engine: pool.engine || 'the experiment’s own worker',
         total,
         trials: 3 * n,
+        fineSpace: fineDims,
         ...extra,
       });
       // Runs a round's points; each result becomes a row as it comes (the table and the scatter fill in).
@@ -204,7 +206,7 @@
       const random = coarse.rows.filter((r) => r.round === 'random');
       const coarseBest = bestOf(coarse.rows);
       // The fine round: random trials in the space narrowed around the best `keep` coarse trials.
-      const fineDims = L.refineSpace(dims, coarse.rows, s.keep);
+      fineDims = L.refineSpace(dims, coarse.rows, s.keep);
       const fine = await round('fine round', L.sampleRandom(fineDims, n, rand).map(spec('fine')));
       const fineBest = bestOf(fine.rows);
       const seconds = (Date.now() - t0) / 1000; // the search's wall time (the timing's is apart)
@@ -248,7 +250,6 @@
       ];
       return result({
         claims,
-        fineSpace: fineDims,
         important,
         spreads,
         best: { coarse: coarseBest.index, fine: fineBest.index },

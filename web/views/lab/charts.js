@@ -1,7 +1,8 @@
 // Small SVG charts for the Lab's views (they work the same in the app and in the widget's shadow
 // root, and scale with their box): lines and a table-like scatter. Data in, an <svg> out.
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
-//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY, xDomain, yDomain: [lo, hi] (else the points')})
+//   scatterChart([{x, y, label, color}], {xLabel, yLabel, logX, logY, xDomain, yDomain: [lo, hi] (else the points'),
+//                bands: [{lo, hi, color, label}] (shaded ranges of x)})
 const SVG = 'http://www.w3.org/2000/svg';
 export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
@@ -157,13 +158,27 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
 
 export function scatterChart(
   points,
-  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, xDomain, yDomain } = {},
+  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, xDomain, yDomain, bands = [] } = {},
 ) {
-  const { root, xs, ys } = axes(
+  const { root, xs, ys, y0, y1 } = axes(
     points.map((p) => p.x),
     points.map((p) => p.y),
     { xLabel, yLabel, logX, logY, height, xDomain, yDomain },
   );
+  for (const b of bands) {
+    const a = xs(b.lo);
+    const r = svg('rect', {
+      x: a,
+      y: ys(y1),
+      width: Math.max(1, xs(b.hi) - a),
+      height: ys(y0) - ys(y1),
+      fill: b.color || COLORS[0],
+      'fill-opacity': 0.12,
+      class: 'band',
+    });
+    if (b.label) r.append(svg('title', {}, b.label));
+    root.append(r);
+  }
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
     const c = svg('circle', { cx: xs(p.x), cy: ys(p.y), r: 5, fill: p.color || COLORS[0], 'fill-opacity': 0.8 });

@@ -149,10 +149,18 @@ export function render(root, r, { partial } = {}) {
     const d = r.space.find((x) => x.name === name);
     return [d.lo, d.hi];
   };
+  // the fine round's narrowed range, shaded once the coarse round has ended
+  const band = (name) => {
+    const d = r.fineSpace && r.fineSpace.find((x) => x.name === name);
+    return d ? [{ lo: d.lo, hi: d.hi, color: colorOf('fine'), label: `fine round: ${sci(d.lo)}…${sci(d.hi)}` }] : [];
+  };
   const legend = el(
     'div',
     { class: 'lab-legend' },
     ...ROUNDS.map(([, label, c]) => el('span', { style: `--c: ${c}`, text: label })),
+    r.fineSpace
+      ? el('span', { class: 'band-key', style: `--c: ${colorOf('fine')}`, text: 'the fine round’s range' })
+      : null,
   );
   parts.push(
     el(
@@ -168,6 +176,7 @@ export function render(root, r, { partial } = {}) {
           logX: true,
           xDomain: domain('lr'),
           yDomain: [0, 1],
+          bands: band('lr'),
         }),
       ),
       el(
@@ -180,6 +189,7 @@ export function render(root, r, { partial } = {}) {
           logX: true,
           xDomain: domain('l2'),
           yDomain: [0, 1],
+          bands: band('l2'),
         }),
       ),
     ),
