@@ -99,16 +99,32 @@ test('search: random against grid, coarse then fine, on a pool of workers; sorta
   await w.locator('.search-table-box').screenshot({ path: test.info().outputPath('lab-search-390-table.png') });
   await page.setViewportSize({ width: 1280, height: 900 });
 
+  // A range the wrong way round: the experiment's message, nothing lost
+  const bad = await page.evaluate(() =>
+    document
+      .getElementById('search')
+      .runLab({ 'lr-min': 0.1, 'lr-max': 0.01 })
+      .then(
+        () => 'ran',
+        (e) => e.message,
+      ),
+  );
+  expect(bad).toBe("Hyperparameter search: the learning rate's range needs lr-min below lr-max (got 0.1 and 0.01).");
+  await expect(w.locator('.lab-status')).toContainText('lr-min below lr-max');
+  await expect(w.getByRole('button', { name: 'Run' })).toBeEnabled();
+
   // Stop while the trials run: every worker stops, the run ends with the Lab's message, and the
   // next run works.
   const stopped = await page.evaluate(async () => {
     const el = document.getElementById('search');
-    const p = el.runLab({ steps: 3, iterations: 400, workers: 2, timing: false }).then(
+    const p = el.runLab({ steps: 3, iterations: 400, workers: 2, timing: false, 'lr-min': 1e-4, 'lr-max': 1 }).then(
       () => 'finished',
       (e) => e.message,
     );
     const root = el.shadowRoot;
-    while (root.querySelectorAll('.search-table tbody tr').length < 1) await new Promise((r) => setTimeout(r, 50));
+    // a trial of this run has ended
+    while (!/^Trial \d+ of 27/.test(root.querySelector('.lab-status').textContent))
+      await new Promise((r) => setTimeout(r, 50));
     root.querySelector('.lab-run button:not(.primary)').click();
     return p;
   });
