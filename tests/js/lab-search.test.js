@@ -69,6 +69,53 @@ test('the search rules are the engine’s: log grids with both ends, first name 
   assert.deepEqual(Lab.refineSpace(dims, [trials[1]], 2), dims, 'no trial ok: unchanged');
 });
 
+// The same rules as the engine's own search, on the engine's own trials: `cnn search` (the native
+// CLI) runs a 3 × 3 grid and a fine round around its best 2; the JS grid is its first round, and the
+// JS narrowing of its first round's results is its fine space and second round.
+test('the search rules give what `cnn search --method grid --refine 2` gives', (t) => {
+  const cnn = path.join(root, 'build', 'native', 'cnn');
+  if (!fs.existsSync(cnn)) return t.skip('no native build (build/native/cnn)');
+  if (!fs.existsSync(path.join(root, 'build', 'data', 'mnist-train-images.idx.gz'))) return t.skip('no MNIST');
+  const out = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'lab-search-')), 'search.json');
+  const space = { lr: { log: [1e-4, 1] }, l2: { log: [1e-5, 0.1] } };
+  require('child_process').execFileSync(
+    cnn,
+    // prettier-ignore
+    ['search', '--model', path.join(root, 'web', 'models', 'convnetjs.json'), '--space', JSON.stringify(space),
+      '--method', 'grid', '--steps', '3', '--refine', '2', '--iterations', '20', '--subset', '300',
+      '--validation', '300', '--threads', '1', '--out', out],
+    { cwd: root, stdio: 'pipe' },
+  );
+  const native = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const dims = Lab.space(Object.entries(space).map(([name, r]) => ({ name, kind: 'log', lo: r.log[0], hi: r.log[1] })));
+  const close = (a, b) => Math.abs(a - b) <= 1e-12 * Math.abs(b);
+  const same = (p, q) => Object.keys(q).every((k) => close(p[k], q[k])) && Object.keys(p).length === 2;
+  const round = (k) =>
+    native.trials
+      .filter((x) => x.round === k)
+      .sort((a, b) => a.trial - b.trial)
+      .map((x) => ({
+        params: x.params,
+        status: x.status,
+        accuracy: x.val_accuracy,
+        loss: x.val_loss,
+      }));
+  const coarse = round(1);
+  const js = Lab.gridPoints(dims, 3);
+  assert.equal(coarse.length, 9);
+  js.forEach((p, i) =>
+    assert.ok(same(p, coarse[i].params), `${i}: ${JSON.stringify(p)} ${JSON.stringify(coarse[i].params)}`),
+  );
+  const fine = Lab.refineSpace(dims, coarse, 2);
+  for (const d of fine) {
+    const [lo, hi] = native.fine_space[d.name].log;
+    assert.ok(close(d.lo, lo) && close(d.hi, hi), `${d.name}: [${d.lo}, ${d.hi}] against the engine's [${lo}, ${hi}]`);
+  }
+  const second = round(2);
+  Lab.gridPoints(fine, 3).forEach((p, i) => assert.ok(same(p, second[i].params), `fine ${i}: ${JSON.stringify(p)}`));
+  console.log(`[lab search] the engine's fine space ${JSON.stringify(native.fine_space)}, the same in JS`);
+});
+
 test('search: random explores the learning rate more than the grid, the fine round beats the coarse', async (t) => {
   if (!train) return t.skip('build/data has no MNIST (run scripts/setup.sh)');
   const { settings, problems } = Lab.resolveSettings('search', SMALL);
