@@ -52,6 +52,7 @@ const pooled = new WeakMap();
 // in a pool of `workers` engine workers (0: one per core), which it ends when it ends.
 async function runWithPool(session, exp, given, onUpdate) {
   const { settings } = Lab.resolveSettings(exp.id, given);
+  if (exp.check) exp.check(settings);
   const running = pooled.get(session.client);
   if (running) throw new Lab.LabError(`The ${running.id} experiment is running: stop it first.`);
   const pool = new TrialPool({

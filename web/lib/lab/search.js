@@ -136,12 +136,17 @@
       }
     },
 
-    async run(ctx, s) {
+    // What the settings' table cannot say alone (the page asks before it starts the workers).
+    check(s) {
       for (const p of ['lr', 'l2'])
         if (!(s[`${p}-min`] < s[`${p}-max`]))
           throw new L.LabError(
             `${L.get('search').title}: the ${NAMES[p]}'s range needs ${p}-min below ${p}-max (got ${L.num(s[`${p}-min`])} and ${L.num(s[`${p}-max`])}).`,
           );
+    },
+
+    async run(ctx, s) {
+      L.get('search').check(s);
       const pool = L.trialPool(ctx, L.get('search'), s);
       const dims = L.space([
         { name: 'lr', kind: 'log', lo: s['lr-min'], hi: s['lr-max'] },
