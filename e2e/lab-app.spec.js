@@ -19,6 +19,7 @@ test('the Lab card lists every experiment; one runs in the engine and states its
     'Babysitting the learning process',
     'Convolution arithmetic',
     'Gradient check',
+    'Hyperparameter search',
     'Transfer learning from your own drawings',
     'Architectures side by side',
     'Ensembles and test-time augmentation',

@@ -579,4 +579,8 @@ Object.assign(EngineClient.prototype, {
   stopLab(opts) {
     return this.request(REQ.stopLab, {}, opts);
   },
+  // One trial of an experiment's search (lib/lab/pool.js: a worker of the Lab's trial pool)
+  labTrial(lab, settings, trial, opts) {
+    return this.request(REQ.labTrial, { lab, settings: settings || {}, trial }, opts);
+  },
 });

@@ -18,7 +18,10 @@ importScripts(
 );
 importScripts(...CnnLab.IDS.map((id) => new URL(`../lib/lab/${id}.js`, workerUrl).href));
 
-const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL ? 'mt' : 'st';
+// A worker started as engine-worker.js?engine=st (the Lab's pool of trial workers, lib/lab/pool.js:
+// one thread each) always takes the single-threaded build.
+const forceSt = new URL(workerUrl).searchParams.get('engine') === 'st';
+const variant = self.crossOriginIsolated && !self.CNN_WORKER_URL && !forceSt ? 'mt' : 'st';
 const engineBase = new URL('../engine/', workerUrl).href;
 const engineUrl = `${engineBase}cnn_engine_${variant}.js`;
 const SLICE_MS = 100; // training time per slice before the worker looks at its messages
@@ -42,6 +45,7 @@ const slots = new Map(); // slot id ('' = default) -> {model: E.Model, name}
 let data = { train: null, test: null, classNames: null }; // E.Dataset objects
 let run = null; // {training, state, config, lastCheckpoint, validation, slot}
 let lab = null; // the running Lab experiment: {id, stop}
+let trialData = null; // a Lab experiment's data for its trials (labTrial): {key, exp, state}
 const calibrating = new Map(); // slot id -> the token of its running calibration (a newer one replaces it)
 
 function post(msg) {
@@ -981,6 +985,28 @@ const handlers = {
     if (!lab) return { stopped: false };
     lab.stop = true;
     return { stopped: true };
+  },
+
+  // One trial of an experiment's search (a worker of the page's trial pool): the experiment's data
+  // is prepared on the first trial of a settings and kept for the next ones (without a trial: only
+  // that). A trial that diverges is a result, not an error.
+  async labTrial({ lab: id, settings = {}, trial }) {
+    const exp = CnnLab.get(id);
+    if (!exp.trial) throw new Error(`The ${id} experiment has no trials to run.`);
+    if (run) throw new Error('A training is running: the Lab runs when it has ended.');
+    const { settings: s, problems } = CnnLab.resolveSettings(id, settings);
+    if (problems.length) throw new Error(`${exp.title}: ${problems.join('; ')}.`);
+    for (const part of exp.needs)
+      if (!data[part]) throw new Error(`The ${id} experiment needs the MNIST ${part} set: load it first (loadData).`);
+    const ctx = { E: await engine(), data, update: () => {}, tick: sleep0 };
+    const key = JSON.stringify([id, s, data.mnistTrain, data.mnistTest]);
+    if (!trialData || trialData.key !== key) {
+      if (trialData) trialData.exp.release(trialData.state);
+      trialData = null;
+      trialData = { key, exp, state: exp.prepare(ctx, s) };
+    }
+    if (trial === undefined || trial === null) return { prepared: true };
+    return exp.trial(ctx, trialData.state, trial, s);
   },
 };
 

@@ -66,6 +66,11 @@
 //                                                          (settings resolved with the experiment's defaults)
 //   stopLab       {}                                    -> {stopped: bool}  (the running experiment ends with
 //                                                          "The experiment was stopped.")
+//   labTrial      {lab: id, settings, trial}            -> the experiment's trial result (exp.trial: one trial of
+//                                                          a search, for the page's pool of workers,
+//                                                          web/lib/lab/pool.js; its data is prepared once per
+//                                                          settings and kept for the next trial; without
+//                                                          a trial, only that: -> {prepared: true})
 // Events
 //   {event: "data", what, loaded, total}                 download progress of a data file
 //   {event: "progress", iteration, total_iterations, epoch, epochs, loss, smoothed_loss, lr,
@@ -112,6 +117,7 @@
     'evaluate',
     'runLab',
     'stopLab',
+    'labTrial',
   ]);
   const events = Object.freeze([
     'data',

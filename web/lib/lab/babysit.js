@@ -9,21 +9,8 @@
   const L = root.CnnLab || (typeof require === 'function' ? require('./lab.js') : null);
   const LN10 = Math.log(10);
 
-  // The net of every step: small enough to overfit 20 images in a second, a real CNN all the same.
-  const net = (std, seed) => ({
-    name: 'babysit',
-    input: [1, 28, 28],
-    init: std > 0 ? { scheme: 'normal', std } : 'kaiming',
-    seed,
-    layers: [
-      { type: 'conv2d', name: 'conv1', filters: 8, kernel: 5, pad: 2 },
-      { type: 'relu', name: 'relu1' },
-      { type: 'maxpool2d', name: 'pool1', size: 2 },
-      { type: 'dense', name: 'fc1', units: 32 },
-      { type: 'relu', name: 'relu2' },
-      { type: 'dense', name: 'out', units: 10 },
-    ],
-  });
+  // The net of every step (CnnLab.smallCnn): small enough to overfit 20 images in a second.
+  const net = (std, seed) => L.smallCnn('babysit', std > 0 ? { scheme: 'normal', std } : 'kaiming', seed);
 
   const mean = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
 
@@ -198,10 +185,10 @@
         for (let k = 0; k < s.trials; ++k) {
           const lr = 10 ** (-4 + 4 * rand()); // 1e-4 … 1
           const l2 = 10 ** (-5 + 4 * rand()); // 1e-5 … 0.1
-          const m = model(0);
-          const r = await L.train(ctx, {
-            model: m,
+          const r = await L.trial(ctx, {
+            model: model(0),
             train: sample.part,
+            validation: valid.part,
             config: {
               iterations: 150,
               batch: 32,
@@ -211,8 +198,7 @@
               preprocess: 'standardize',
             },
           });
-          const ev = r.status === 'diverged' ? { accuracy: 0, loss: NaN } : JSON.parse(m.evaluate(valid.part, 250));
-          trials.push({ lr, l2, status: r.status, accuracy: ev.accuracy, loss: ev.loss });
+          trials.push({ lr, l2, status: r.status, accuracy: r.accuracy, loss: r.loss });
           steps.search = { trials };
           ctx.update({ status: `Coarse search: trial ${k + 1} of ${s.trials}…`, steps });
         }

@@ -35,6 +35,7 @@
     'babysit',
     'conv-arithmetic',
     'gradcheck',
+    'search',
     'transfer',
     'architectures',
     'ensemble',
@@ -171,6 +172,172 @@
     };
   }
 
+  // A small CNN for MNIST (conv 8 × 5×5, ReLU, 2×2 max pool, 32 units, ReLU, 10 classes): small
+  // enough to overfit 20 images in a second and to train a search's trial in one, a real CNN all
+  // the same (babysit, search).
+  const smallCnn = (name, init, seed) => ({
+    name,
+    input: [1, 28, 28],
+    init,
+    seed,
+    layers: [
+      { type: 'conv2d', name: 'conv1', filters: 8, kernel: 5, pad: 2 },
+      { type: 'relu', name: 'relu1' },
+      { type: 'maxpool2d', name: 'pool1', size: 2 },
+      { type: 'dense', name: 'fc1', units: 32 },
+      { type: 'relu', name: 'relu2' },
+      { type: 'dense', name: 'out', units: 10 },
+    ],
+  });
+
+  // One trial of a search: trains `model` (an E.Model; the caller deletes it) with `config` on
+  // `data` and scores it on `validation`. A run that diverges, or whose configuration the engine
+  // refuses, is a result (status "diverged" or "failed", with the engine's message), not an error.
+  // Resolves to {status, message, accuracy, loss, iterations, seconds} (accuracy 0 and loss NaN
+  // when it did not finish).
+  async function trial(ctx, { model, train: data, validation, config }) {
+    const t0 = Date.now();
+    let r;
+    try {
+      r = await train(ctx, { model, train: data, config });
+    } catch (e) {
+      if (e instanceof Stopped) throw e;
+      return { status: 'failed', message: e.message, accuracy: 0, loss: NaN, iterations: 0, seconds: 0 };
+    }
+    const ok = r.status === 'finished' || r.status === 'early_stopped';
+    const ev = ok ? JSON.parse(model.evaluate(validation, 250)) : { accuracy: 0, loss: NaN };
+    return {
+      status: ok ? 'ok' : r.status,
+      message: ok ? '' : r.message,
+      accuracy: ev.accuracy,
+      loss: ev.loss,
+      iterations: r.losses.length,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  }
+
+  // Search spaces, with the rules of the engine's own search (src/train/search.h, `cnn search`; one
+  // definition of what "log scale", "grid" and "coarse then fine" mean). A space is a list of
+  // numeric dimensions {name, kind: "log" | "uniform" | "int", lo, hi}, in name order; a point is
+  // {name: value}. Only the random generator differs (mulberry32 here, cnn::Rng there).
+  const toScale = (d, v) => (d.kind === 'log' ? Math.log10(v) : v);
+  const fromScale = (d, v) => (d.kind === 'log' ? 10 ** v : v);
+  const clampValue = (d, v) => (d.kind === 'int' ? Math.round(v) : Math.min(d.hi, Math.max(d.lo, v)));
+  const space = (dims) => dims.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  // `n` points, every dimension drawn in turn (in name order) from rand(): uniform in the
+  // dimension's scale (log10 for "log"), or an integer uniform over lo..hi.
+  function sampleRandom(dims, n, rand) {
+    const out = [];
+    for (let i = 0; i < n; ++i) {
+      const p = {};
+      for (const d of dims) {
+        if (d.kind === 'int') p[d.name] = d.lo + Math.floor(rand() * (d.hi - d.lo + 1));
+        else {
+          const a = toScale(d, d.lo);
+          p[d.name] = clampValue(d, fromScale(d, a + (toScale(d, d.hi) - a) * rand()));
+        }
+      }
+      out.push(p);
+    }
+    return out;
+  }
+
+  // `steps` values spanning [lo, hi] in the dimension's scale, both ends included (geometric spacing
+  // for "log"; rounded and deduplicated for "int"; 1 step: the middle).
+  function gridValues(d, steps) {
+    if (d.lo === d.hi) return [clampValue(d, d.lo)];
+    const a = toScale(d, d.lo);
+    const b = toScale(d, d.hi);
+    const out = [];
+    for (let i = 0; i < steps; ++i) {
+      const t = steps === 1 ? 0.5 : i / (steps - 1);
+      let v = clampValue(d, fromScale(d, a + (b - a) * t));
+      if (steps > 1 && i === 0) v = clampValue(d, d.lo);
+      if (steps > 1 && i === steps - 1) v = clampValue(d, d.hi);
+      if (!out.includes(v)) out.push(v);
+    }
+    return out;
+  }
+
+  // Every combination of the dimensions' grid values; the first name varies slowest.
+  function gridPoints(dims, steps) {
+    if (!(steps >= 1)) throw new LabError('grid search: steps must be at least 1');
+    let out = [{}];
+    for (const d of dims) out = out.flatMap((p) => gridValues(d, steps).map((v) => ({ ...p, [d.name]: v })));
+    return out;
+  }
+
+  // Best first: trials with status "ok" by accuracy (descending), then loss, then their order; the
+  // others after them.
+  function ranked(trials) {
+    return trials
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => {
+        const ao = a.t.status === 'ok';
+        const bo = b.t.status === 'ok';
+        if (ao !== bo) return ao ? -1 : 1;
+        if (!ao) return a.i - b.i;
+        if (a.t.accuracy !== b.t.accuracy) return b.t.accuracy - a.t.accuracy;
+        if (a.t.loss !== b.t.loss) return a.t.loss - b.t.loss;
+        return a.i - b.i;
+      })
+      .map((x) => x.t);
+  }
+
+  // Coarse then fine: the space narrowed around the best k trials ({params, status, accuracy, loss}):
+  // in each dimension's scale, [min − w/4, max + w/4] of their values, w the width of the coarse
+  // range, clipped to it ("int" rounds outward). With no trial ok, the space unchanged.
+  function refineSpace(dims, trials, k) {
+    if (!(k >= 1)) throw new LabError('refine: K must be at least 1');
+    const best = ranked(trials)
+      .filter((t) => t.status === 'ok')
+      .slice(0, k);
+    if (!best.length) return dims.map((d) => ({ ...d }));
+    return dims.map((d) => {
+      const vals = best.map((t) => t.params[d.name]).filter(Number.isFinite);
+      if (!vals.length) return { ...d };
+      const a = Math.min(...vals.map((v) => toScale(d, v)));
+      const b = Math.max(...vals.map((v) => toScale(d, v)));
+      const lo = toScale(d, d.lo);
+      const hi = toScale(d, d.hi);
+      const m = (hi - lo) / 4;
+      let nlo = fromScale(d, Math.max(lo, a - m));
+      let nhi = fromScale(d, Math.min(hi, b + m));
+      if (d.kind === 'int') [nlo, nhi] = [Math.floor(nlo + 1e-9), Math.ceil(nhi - 1e-9)];
+      return { ...d, lo: Math.max(d.lo, Math.min(nlo, nhi)), hi: Math.min(d.hi, Math.max(nlo, nhi)) };
+    });
+  }
+
+  // Runs the trials of an experiment that has them (exp.prepare(ctx, settings) -> state,
+  // exp.trial(ctx, state, spec, settings) -> result, exp.release(state)). The page can give
+  // ctx.pool, several engine workers (web/lib/lab/pool.js): the same interface, trials in parallel.
+  // Without it (the worker's runLab, Node) they run one after another here.
+  //   pool.size     how many run at once
+  //   pool.ready    (a pool of workers) resolves when every worker holds the trials' data
+  //   pool.map(specs, {workers, onResult(index, result)}) -> results in the order of specs
+  function trialPool(ctx, exp, settings) {
+    if (ctx.pool) return ctx.pool;
+    return {
+      size: 1,
+      parallel: false,
+      async map(specs, { onResult } = {}) {
+        const state = exp.prepare(ctx, settings);
+        try {
+          const out = [];
+          for (let i = 0; i < specs.length; ++i) {
+            out.push(await exp.trial(ctx, state, specs[i], settings));
+            if (onResult) onResult(i, out[i]);
+            await ctx.tick();
+          }
+          return out;
+        } finally {
+          exp.release(state);
+        }
+      },
+    };
+  }
+
   const api = Object.freeze({
     IDS,
     experiments,
@@ -184,6 +351,15 @@
     train,
     subset,
     rng,
+    smallCnn,
+    trial,
+    space,
+    sampleRandom,
+    gridValues,
+    gridPoints,
+    ranked,
+    refineSpace,
+    trialPool,
   });
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.CnnLab = api;

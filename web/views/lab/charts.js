@@ -1,7 +1,8 @@
 // Small SVG charts for the Lab's views (they work the same in the app and in the widget's shadow
 // root, and scale with their box): lines and a table-like scatter. Data in, an <svg> out.
 //   lineChart([{label, values: [y...] | points: [[x, y]...], color}], {xLabel, yLabel, logX, logY, height})
-//   scatterChart([{x, y, label, text, color}], {xLabel, yLabel, logX, logY, labels})
+//   scatterChart([{x, y, label, text, color}], {xLabel, yLabel, logX, logY, labels, xDomain, yDomain: [lo, hi] (else the
+//                points'), bands: [{lo, hi, color, label}] (shaded ranges of x)})
 const SVG = 'http://www.w3.org/2000/svg';
 export const COLORS = ['#2f6fde', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#8c564b', '#17becf', '#ef476f'];
 
@@ -104,15 +105,15 @@ function extent(vals, log) {
 }
 
 // An <svg> with its frame, ticks and labels for values xv, yv; the scales xs, ys and the y range.
-function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax }) {
+function axes(xv, yv, { xLabel, yLabel, logX, logY, height, yMax, xDomain, yDomain }) {
   const W = 480;
   const H = height;
   const L = 44;
   const B = 32;
   const T = 8;
   const R = 10;
-  const [x0, x1] = extent(xv, logX);
-  let [y0, y1] = extent(yv, logY);
+  const [x0, x1] = xDomain || extent(xv, logX);
+  let [y0, y1] = yDomain || extent(yv, logY);
   if (yMax !== undefined) y1 = Math.min(y1, yMax);
   const xs = scale(x0, x1, logX, L, W - R);
   const ys = scale(y0, y1, logY, H - B, T);
@@ -158,13 +159,37 @@ export function lineChart(series, { xLabel = '', yLabel = '', logX = false, logY
 // labels: each point's `text` (a short name) is written beside it.
 export function scatterChart(
   points,
-  { xLabel = '', yLabel = '', logX = false, logY = false, height = 200, labels = false } = {},
+  {
+    xLabel = '',
+    yLabel = '',
+    logX = false,
+    logY = false,
+    height = 200,
+    labels = false,
+    xDomain,
+    yDomain,
+    bands = [],
+  } = {},
 ) {
-  const { root, xs, ys } = axes(
+  const { root, xs, ys, y0, y1 } = axes(
     points.map((p) => p.x),
     points.map((p) => p.y),
-    { xLabel, yLabel, logX, logY, height },
+    { xLabel, yLabel, logX, logY, height, xDomain, yDomain },
   );
+  for (const b of bands) {
+    const a = xs(b.lo);
+    const r = svg('rect', {
+      x: a,
+      y: ys(y1),
+      width: Math.max(1, xs(b.hi) - a),
+      height: ys(y0) - ys(y1),
+      fill: b.color || COLORS[0],
+      'fill-opacity': 0.12,
+      class: 'band',
+    });
+    if (b.label) r.append(svg('title', {}, b.label));
+    root.append(r);
+  }
   const placed = []; // the labels' boxes so far
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;

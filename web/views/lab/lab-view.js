@@ -13,6 +13,7 @@ import * as babysit from './babysit.js';
 import * as overfit from './overfit.js';
 import * as lr from './lr.js';
 import * as gradcheck from './gradcheck.js';
+import * as search from './search.js';
 import * as transfer from './transfer.js';
 import * as architectures from './architectures.js';
 import * as ensemble from './ensemble.js';
@@ -31,6 +32,7 @@ const VIEWS = {
   init,
   optimizers,
   gradcheck,
+  search,
   transfer,
   architectures,
   ensemble,
