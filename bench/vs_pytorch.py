@@ -2,6 +2,7 @@
 """Our native engine against PyTorch on the CPU, training the zoo models side by side.
 
     npm run bench:torch [-- --models lenet5,vgg_small --threads 1,2 --seconds 2 --rounds 3]
+                        [-- --baseline DIR]   (also times DIR/cnn_bench_nets: another build, "before")
 
 For every zoo model (web/models/*.json, listed in web/models/index.json) it builds the PyTorch twin
 of the model from the same JSON, checks it layer by layer against `cnn summary` (output shape and
@@ -181,6 +182,7 @@ def torch_rate(torch, twin, desc, last, batch, threads, seconds):
 
 
 def ours_rate(bench_nets, model_path, batch, threads, seconds):
+    # (A build older than --train-only ignores it and also times inference and latency afterwards.)
     r = subprocess.run(
         [bench_nets, "--model", model_path, "--batches", str(batch), "--threads", str(threads), "--seconds", str(seconds), "--train-only"],
         cwd=ROOT,
@@ -207,6 +209,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the table shows medians")
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--baseline", help="a native build folder to time as well (e.g. the main branch's), shown as 'base'")
     args = ap.parse_args()
 
     torch = load_torch()
@@ -242,30 +245,46 @@ def main():
     print("  load average before: %s" % load_average())
     sys.stdout.flush()
 
-    ours, theirs, simd = {}, {}, "?"
+    base_nets = None
+    if args.baseline:
+        base_nets = os.path.join(os.path.abspath(args.baseline), "cnn_bench_nets")
+        if not os.access(base_nets, os.X_OK):
+            raise SystemExit("bench:torch: %s is missing" % base_nets)
+        print("  base:    %s" % base_nets)
+    ours, theirs, base, simd = {}, {}, {}, "?"
     for r in range(args.rounds):
         for name in models:
             path, desc, twin, last, _ = twins[name]
             for t in threads:
+                if base_nets:
+                    base.setdefault((name, t), []).append(ours_rate(base_nets, path, args.batch, t, args.seconds)[0])
                 o, simd = ours_rate(bench_nets, path, args.batch, t, args.seconds)
                 p = torch_rate(torch, twin, desc, last, args.batch, t, args.seconds)
                 ours.setdefault((name, t), []).append(o)
                 theirs.setdefault((name, t), []).append(p)
-                sys.stderr.write("  round %d %-16s %dt: ours %8.0f img/s, PyTorch %8.0f img/s\n" % (r + 1, name, t, o, p))
+                sys.stderr.write(
+                    "  round %d %-16s %dt: %sours %8.0f img/s, PyTorch %8.0f img/s\n"
+                    % (r + 1, name, t, "base %8.0f, " % base[(name, t)][-1] if base_nets else "", o, p)
+                )
     print("  load average after:  %s" % load_average())
     print("  ours ran the %s kernels\n" % simd)
 
     head = "%-16s %10s" % ("model", "params")
     for t in threads:
-        head += " | %9s %9s %6s" % ("ours %dt" % t, "torch %dt" % t, "ratio")
-    print(head + "   (training img/s; ratio = ours / PyTorch)")
+        if base_nets:
+            head += " | %8s" % ("base %dt" % t)
+        head += " | %8s %8s %6s" % ("ours %dt" % t, "torch %dt" % t, "ratio")
+    print(head)
     print("-" * len(head))
     for name in models:
         line = "%-16s %10s" % (name, "{:,}".format(twins[name][4]))
         for t in threads:
             o, p = statistics.median(ours[(name, t)]), statistics.median(theirs[(name, t)])
-            line += " | %9.0f %9.0f %5.2fx" % (o, p, o / p)
+            if base_nets:
+                line += " | %8.0f" % statistics.median(base[(name, t)])
+            line += " | %8.0f %8.0f %5.2fx" % (o, p, o / p)
         print(line)
+    print("training images/s, medians; ratio = ours / PyTorch" + ("; base = %s" % args.baseline if base_nets else ""))
 
 
 if __name__ == "__main__":
