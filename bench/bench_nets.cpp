@@ -5,8 +5,11 @@
 //                  --labels <train-labels-idx1-ubyte> [--batches 64,32] [--threads 1] [--seconds 2]
 //
 // Prints one JSON object per line, one per batch size:
-//   {"net":"NetA","batch":64,"threads":1,"train_img_s":..,"infer_img_s":..,"latency_ms":..,"latency_runs":..}
-// or, when --threads > 1 and the engine has no threads:
+//   {"net":"NetA","batch":64,"threads":1,"simd":"avx512","train_img_s":..,"infer_img_s":..,"latency_ms":..,
+//    "latency_runs":..}
+// ("simd" is the kernels' SIMD width, kernels/dispatch.h). With --train-only, only train_img_s
+// (no inference, no latency: for bench/torch.py, which compares training with PyTorch).
+// Or, when --threads > 1 and the engine has no threads:
 //   {"net":"NetA","batch":64,"threads":2,"error":"n/a (engine single-threaded)"}
 //
 // Training step = what the wasm binding's trainStep does: zero_grad, forward (training), softmax
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "kernels/dispatch.h"
 #include "nn/loss.h"
 #include "nn/model.h"
 #include "train/optim/optimizer.h"
@@ -234,19 +238,26 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)
       if (std::string(argv[i]) == "--profile") return profile(model, data, batches.at(0), seconds);
 
+    bool train_only = false;
+    for (int i = 1; i < argc; ++i) train_only = train_only || std::string(argv[i]) == "--train-only";
+    const char* simd = kernels::simd().name;
+
     // Latency: single images, median of up to 200 (stopping after ~3 s).
-    Batches one(data, 1);
-    for (int i = 0; i < 5; ++i) model.forward(one.next(), false);
     std::vector<double> lat;
-    const double l0 = now_s();
-    while (lat.size() < 200 && now_s() - l0 < 3.0) {
-      const Tensor& x = one.next();
-      const double t = now_s();
-      model.forward(x, false);
-      lat.push_back((now_s() - t) * 1e3);
+    double latency = 0;
+    if (!train_only) {
+      Batches one(data, 1);
+      for (int i = 0; i < 5; ++i) model.forward(one.next(), false);
+      const double l0 = now_s();
+      while (lat.size() < 200 && now_s() - l0 < 3.0) {
+        const Tensor& x = one.next();
+        const double t = now_s();
+        model.forward(x, false);
+        lat.push_back((now_s() - t) * 1e3);
+      }
+      std::sort(lat.begin(), lat.end());
+      latency = lat[lat.size() / 2];
     }
-    std::sort(lat.begin(), lat.end());
-    const double latency = lat[lat.size() / 2];
 
     for (int b : batches) {
       Batches it(data, b);
@@ -258,11 +269,16 @@ int main(int argc, char** argv) {
             sink += sgd.step(model, x, it.labels());
           },
           b, seconds);
-      const double infer = rate([&] { sink += model.forward(it.next(), false).data()[0]; }, b, seconds * 0.75);
-      std::printf(
-          "{\"net\":\"%s\",\"batch\":%d,\"threads\":%d,\"train_img_s\":%.2f,\"infer_img_s\":%.2f,"
-          "\"latency_ms\":%.4f,\"latency_runs\":%zu}\n",
-          net.c_str(), b, threads, train, infer, latency, lat.size());
+      if (train_only) {
+        std::printf("{\"net\":\"%s\",\"batch\":%d,\"threads\":%d,\"simd\":\"%s\",\"train_img_s\":%.2f}\n", net.c_str(),
+                    b, threads, simd, train);
+      } else {
+        const double infer = rate([&] { sink += model.forward(it.next(), false).data()[0]; }, b, seconds * 0.75);
+        std::printf(
+            "{\"net\":\"%s\",\"batch\":%d,\"threads\":%d,\"simd\":\"%s\",\"train_img_s\":%.2f,"
+            "\"infer_img_s\":%.2f,\"latency_ms\":%.4f,\"latency_runs\":%zu}\n",
+            net.c_str(), b, threads, simd, train, infer, latency, lat.size());
+      }
       g_sink = g_sink + sink;
       std::fflush(stdout);
     }

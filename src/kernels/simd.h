@@ -52,3 +52,23 @@ inline f32x4 f32x4_interleave_lo(f32x4 a, f32x4 b) { return __builtin_shufflevec
 inline f32x4 f32x4_interleave_hi(f32x4 a, f32x4 b) { return __builtin_shufflevector(a, b, 2, 6, 3, 7); }
 
 }  // namespace cnn::kernels
+
+// ------------------------------------------------------------------------------------------------
+// Wider vectors, natively. The hot kernels (gemm/gemm.cpp) are written once against `fvec`, a vector
+// of kLanes floats, and compiled once per width (CMakeLists.txt; docs/ARCHITECTURE.md "SIMD width"):
+//   base    4 lanes: SSE natively, SIMD128 in wasm (the only width there); fvec is f32x4, and
+//           fvec_madd a multiply and an add, so this build is the 4-wide engine as it always was
+//   avx2    8 lanes, AVX2 + FMA (CNN_SIMD_AVX2)
+//   avx512 16 lanes, AVX-512 F/VL/DQ/BW + FMA (CNN_SIMD_AVX512)
+// A wide translation unit includes everything it needs first and then this file's wide section is
+// opened by kernels/simd_target.h, whose `#pragma GCC target` gives the ISA to the functions
+// defined after it only: inline functions of the headers (std::vector, parallel_for, ...) keep the
+// baseline ISA, so the linker's choice among their copies never puts AVX code on a path that
+// CNN_SIMD=sse runs. kernels/dispatch.h picks one width per process.
+#if defined(CNN_SIMD_AVX512)
+#define CNN_SIMD_NS avx512
+#elif defined(CNN_SIMD_AVX2)
+#define CNN_SIMD_NS avx2
+#else
+#define CNN_SIMD_NS base
+#endif

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "core/parallel.h"
+#include "kernels/dispatch.h"
 
 using namespace cnn;
 using namespace cnn::cli;
@@ -32,7 +33,8 @@ std::string usage() {
     name.resize(std::max<std::size_t>(name.size() + 1, 12), ' ');
     u += "  " + name + " " + c.summary + "\n";
   }
-  return u + "every command also takes " + kThreadsHelp + "\nrun 'cnn <command> --help' for a command's options\n";
+  return u + "every command also takes " + kThreadsHelp +
+         "\nrun 'cnn <command> --help' for a command's options; 'cnn --version' for the build's SIMD width\n";
 }
 
 std::string names() {
@@ -47,6 +49,11 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << usage();
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    // The kernels' SIMD width (kernels/dispatch.h): the widest this CPU runs, or CNN_SIMD's choice.
+    std::cout << "cnn: kernels " << kernels::simd_description() << "; CNN_SIMD=sse|avx2|avx512 chooses\n";
+    return 0;
   }
   const std::string cmd = argv[1];
   const auto it = std::find_if(commands().begin(), commands().end(), [&](const Command& c) { return cmd == c.name; });

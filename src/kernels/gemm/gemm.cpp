@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/parallel.h"
-#include "kernels/simd.h"
+#include "kernels/simd_target.h"  // last: the functions below are compiled for this file's SIMD width
 
+// The reference, once (in the base width's compilation only).
+#if !defined(CNN_SIMD_AVX2) && !defined(CNN_SIMD_AVX512)
 namespace cnn::kernels {
 
 void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
@@ -36,13 +38,33 @@ void gemm_f32_scalar(bool trans_a, bool trans_b, int M, int N, int K, const floa
   }
 }
 
+}  // namespace cnn::kernels
+#endif
+
+// Everything else is compiled once per SIMD width, in its namespace (base, avx2, avx512);
+// kernels/dispatch.cpp defines the public gemm_f32* and calls the chosen width's.
+namespace cnn::kernels::CNN_SIMD_NS {
+
 namespace {
 
-constexpr int MR = 4;     // rows of the register tile
-constexpr int NR = 8;     // columns of the register tile (2 vectors)
-constexpr int KC = 256;   // depth of a packed panel (A and B panels stay in L1/L2)
-constexpr int MC = 64;    // rows of A packed at once
-constexpr int NC = 2048;  // columns of B packed at once
+// The register tile, per width (MR rows x NR columns of C held in NR / kLanes vectors per row):
+//   base    4 x 8:  8 accumulators in 16 xmm registers (why, below micro_tile)
+//   avx2    6 x 16: 12 accumulators + 2 B vectors + 1 broadcast in 16 ymm registers
+//   avx512  8 x 32: 16 accumulators + 2 B vectors + 1 broadcast of 32 zmm registers
+#if defined(CNN_SIMD_AVX512)
+constexpr int MR = 8;
+constexpr int NR = 32;
+#elif defined(CNN_SIMD_AVX2)
+constexpr int MR = 6;
+constexpr int NR = 16;
+#else
+constexpr int MR = 4;  // rows of the register tile
+constexpr int NR = 8;  // columns of the register tile (2 vectors)
+#endif
+static_assert(NR % kLanes == 0 && NR % 4 == 0, "a B panel row is whole vectors");
+constexpr int KC = 256;      // depth of a packed panel (A and B panels stay in L1/L2)
+constexpr int MC = 16 * MR;  // rows of A packed at once (64 at 4 x 8)
+constexpr int NC = 2048;     // columns of B packed at once
 
 // Packs rows [i0, i0+mc) x depth [k0, k0+kc) of op(A) into MR-row panels, k-major, zero-padded.
 // With arow (A not transposed), row i of A starts at A + arow[i] instead of A + i * lda. Full
@@ -67,16 +89,19 @@ void pack_a(bool trans, const float* A, int lda, const std::ptrdiff_t* arow, int
     int k = 0;
     if (mr == MR)
       for (; k + 4 <= kc; k += 4) {
-        static_assert(MR == 4, "the transpose below packs four rows");
-        const f32x4 r0 = f32x4_load(r[0] + k), r1 = f32x4_load(r[1] + k), r2 = f32x4_load(r[2] + k),
-                    r3 = f32x4_load(r[3] + k);
-        const f32x4 t0 = f32x4_interleave_lo(r0, r1), t1 = f32x4_interleave_lo(r2, r3),
-                    t2 = f32x4_interleave_hi(r0, r1), t3 = f32x4_interleave_hi(r2, r3);
         float* d = o + static_cast<std::ptrdiff_t>(k) * MR;
-        f32x4_store(d, __builtin_shufflevector(t0, t1, 0, 1, 4, 5));           // k
-        f32x4_store(d + MR, __builtin_shufflevector(t0, t1, 2, 3, 6, 7));      // k + 1
-        f32x4_store(d + 2 * MR, __builtin_shufflevector(t2, t3, 0, 1, 4, 5));  // k + 2
-        f32x4_store(d + 3 * MR, __builtin_shufflevector(t2, t3, 2, 3, 6, 7));  // k + 3
+        for (int g = 0; g + 4 <= MR; g += 4) {  // four rows at a time through a 4x4 transpose
+          const f32x4 r0 = f32x4_load(r[g] + k), r1 = f32x4_load(r[g + 1] + k), r2 = f32x4_load(r[g + 2] + k),
+                      r3 = f32x4_load(r[g + 3] + k);
+          const f32x4 t0 = f32x4_interleave_lo(r0, r1), t1 = f32x4_interleave_lo(r2, r3),
+                      t2 = f32x4_interleave_hi(r0, r1), t3 = f32x4_interleave_hi(r2, r3);
+          f32x4_store(d + g, __builtin_shufflevector(t0, t1, 0, 1, 4, 5));           // k
+          f32x4_store(d + MR + g, __builtin_shufflevector(t0, t1, 2, 3, 6, 7));      // k + 1
+          f32x4_store(d + 2 * MR + g, __builtin_shufflevector(t2, t3, 0, 1, 4, 5));  // k + 2
+          f32x4_store(d + 3 * MR + g, __builtin_shufflevector(t2, t3, 2, 3, 6, 7));  // k + 3
+        }
+        for (int i = MR / 4 * 4; i < MR; ++i)  // the rows past a multiple of four (MR = 6)
+          for (int q = 0; q < 4; ++q) d[q * MR + i] = r[i][k + q];
       }
     for (; k < kc; ++k) {
       float* d = o + static_cast<std::ptrdiff_t>(k) * MR;
@@ -146,22 +171,22 @@ void pack_b(bool trans, const float* B, int ldb, const std::ptrdiff_t* brow, int
 template <class BRow>
 inline __attribute__((always_inline)) void micro_tile(int kc, const float* __restrict Ap, BRow b_row, float* C, int ldc,
                                                       float beta, int mr, int nr) {
-  constexpr int NV = NR / 4;
-  f32x4 acc[MR][NV];
+  constexpr int NV = NR / kLanes;
+  fvec acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) acc[i][v] = f32x4_zero();
+    for (int v = 0; v < NV; ++v) acc[i][v] = fvec_zero();
   for (int k = 0; k < kc; ++k, Ap += MR) {
     const float* __restrict Bk = b_row(k);
-    f32x4 b[NV];
+    fvec b[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) b[v] = f32x4_load(Bk + 4 * v);
+    for (int v = 0; v < NV; ++v) b[v] = fvec_load(Bk + kLanes * v);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const f32x4 a = f32x4_splat(Ap[i]);
+      const fvec a = fvec_splat(Ap[i]);
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[i][v] = f32x4_madd(a, b[v], acc[i][v]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = fvec_madd(a, b[v], acc[i][v]);
     }
   }
   if (mr == MR && nr == NR) {
@@ -170,16 +195,16 @@ inline __attribute__((always_inline)) void micro_tile(int kc, const float* __res
       float* c = C + static_cast<std::ptrdiff_t>(i) * ldc;
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) {
-        f32x4 r = acc[i][v];
-        if (beta != 0.0f) r += f32x4_splat(beta) * f32x4_load(c + 4 * v);
-        f32x4_store(c + 4 * v, r);
+        fvec r = acc[i][v];
+        if (beta != 0.0f) r += fvec_splat(beta) * fvec_load(c + kLanes * v);
+        fvec_store(c + kLanes * v, r);
       }
     }
     return;
   }
-  alignas(16) float tile[MR][NR];
+  alignas(64) float tile[MR][NR];
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) f32x4_store(&tile[i][4 * v], acc[i][v]);
+    for (int v = 0; v < NV; ++v) fvec_store(&tile[i][kLanes * v], acc[i][v]);
   for (int i = 0; i < mr; ++i) {
     float* c = C + static_cast<std::ptrdiff_t>(i) * ldc;
     for (int j = 0; j < nr; ++j) c[j] = tile[i][j] + (beta != 0.0f ? beta * c[j] : 0.0f);
@@ -226,65 +251,70 @@ __attribute__((noinline, aligned(64))) void micro_brows(int kc, const float* __r
 // does not depend on how the columns are split over threads.
 // Bᵀ (B is N x K, the dense layer's weights): four dot products at once, a loaded once for all four.
 void gemv_bt(int K, const float* a, const float* B, int ldb, float beta, float* c, int j0, int j1) {
+  constexpr int L = kLanes;
   int j = j0;
   for (; j + 4 <= j1; j += 4) {
     const float* b0 = B + static_cast<std::ptrdiff_t>(j) * ldb;
     const float *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-    f32x4 s0 = f32x4_zero(), s1 = s0, s2 = s0, s3 = s0;
+    fvec s0 = fvec_zero(), s1 = s0, s2 = s0, s3 = s0;
     int k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const f32x4 x = f32x4_load(a + k);
-      s0 = f32x4_madd(x, f32x4_load(b0 + k), s0);
-      s1 = f32x4_madd(x, f32x4_load(b1 + k), s1);
-      s2 = f32x4_madd(x, f32x4_load(b2 + k), s2);
-      s3 = f32x4_madd(x, f32x4_load(b3 + k), s3);
+    for (; k + L <= K; k += L) {
+      const fvec x = fvec_load(a + k);
+      s0 = fvec_madd(x, fvec_load(b0 + k), s0);
+      s1 = fvec_madd(x, fvec_load(b1 + k), s1);
+      s2 = fvec_madd(x, fvec_load(b2 + k), s2);
+      s3 = fvec_madd(x, fvec_load(b3 + k), s3);
     }
-    float r[4] = {f32x4_sum(s0), f32x4_sum(s1), f32x4_sum(s2), f32x4_sum(s3)};
+    float r[4] = {fvec_sum(s0), fvec_sum(s1), fvec_sum(s2), fvec_sum(s3)};
     for (; k < K; ++k) {
-      r[0] += a[k] * b0[k];
-      r[1] += a[k] * b1[k];
-      r[2] += a[k] * b2[k];
-      r[3] += a[k] * b3[k];
+      r[0] = madd1(a[k], b0[k], r[0]);
+      r[1] = madd1(a[k], b1[k], r[1]);
+      r[2] = madd1(a[k], b2[k], r[2]);
+      r[3] = madd1(a[k], b3[k], r[3]);
     }
     for (int q = 0; q < 4; ++q) c[j + q] = r[q] + (beta != 0.0f ? beta * c[j + q] : 0.0f);
   }
   for (; j < j1; ++j) {
     const float* b = B + static_cast<std::ptrdiff_t>(j) * ldb;
-    f32x4 s = f32x4_zero();
+    fvec s = fvec_zero();
     int k = 0;
-    for (; k + 4 <= K; k += 4) s = f32x4_madd(f32x4_load(a + k), f32x4_load(b + k), s);
-    float r = f32x4_sum(s);
-    for (; k < K; ++k) r += a[k] * b[k];
+    for (; k + L <= K; k += L) s = fvec_madd(fvec_load(a + k), fvec_load(b + k), s);
+    float r = fvec_sum(s);
+    for (; k < K; ++k) r = madd1(a[k], b[k], r);
     c[j] = r + (beta != 0.0f ? beta * c[j] : 0.0f);
   }
 }
 
-// B not transposed (K x N): c[j0..j1) accumulates a[k] * row k of B, 16 columns at a time. With
-// brow, row k of B starts at B + brow[k] (gemm_f32_brows).
+// B not transposed (K x N): c[j0..j1) accumulates a[k] * row k of B, four vectors of columns at a
+// time (16 at 4 lanes). With brow, row k of B starts at B + brow[k] (gemm_f32_brows). A column in
+// the scalar tail gets the same roundings as in a vector lane (madd1), so a split of the columns
+// over threads at any multiple of 4 gives the same bits.
+constexpr int kGemvCols = 4 * kLanes;
 void gemv_b(int K, const float* a, const float* B, int ldb, const std::ptrdiff_t* brow, float beta, float* c, int j0,
             int j1) {
+  constexpr int L = kLanes;
   auto row = [&](int k) { return B + (brow ? brow[k] : static_cast<std::ptrdiff_t>(k) * ldb); };
   int j = j0;
-  for (; j + 16 <= j1; j += 16) {
-    f32x4 s0 = f32x4_zero(), s1 = s0, s2 = s0, s3 = s0;
+  for (; j + kGemvCols <= j1; j += kGemvCols) {
+    fvec s0 = fvec_zero(), s1 = s0, s2 = s0, s3 = s0;
     for (int k = 0; k < K; ++k) {
       const float* b = row(k) + j;
-      const f32x4 x = f32x4_splat(a[k]);
-      s0 = f32x4_madd(x, f32x4_load(b), s0);
-      s1 = f32x4_madd(x, f32x4_load(b + 4), s1);
-      s2 = f32x4_madd(x, f32x4_load(b + 8), s2);
-      s3 = f32x4_madd(x, f32x4_load(b + 12), s3);
+      const fvec x = fvec_splat(a[k]);
+      s0 = fvec_madd(x, fvec_load(b), s0);
+      s1 = fvec_madd(x, fvec_load(b + L), s1);
+      s2 = fvec_madd(x, fvec_load(b + 2 * L), s2);
+      s3 = fvec_madd(x, fvec_load(b + 3 * L), s3);
     }
-    const f32x4 s[4] = {s0, s1, s2, s3};
+    const fvec s[4] = {s0, s1, s2, s3};
     for (int v = 0; v < 4; ++v) {
-      f32x4 r = s[v];
-      if (beta != 0.0f) r += f32x4_splat(beta) * f32x4_load(c + j + 4 * v);
-      f32x4_store(c + j + 4 * v, r);
+      fvec r = s[v];
+      if (beta != 0.0f) r += fvec_splat(beta) * fvec_load(c + j + L * v);
+      fvec_store(c + j + L * v, r);
     }
   }
   for (; j < j1; ++j) {
     float r = 0.0f;
-    for (int k = 0; k < K; ++k) r += a[k] * row(k)[j];
+    for (int k = 0; k < K; ++k) r = madd1(a[k], row(k)[j], r);
     c[j] = r + (beta != 0.0f ? beta * c[j] : 0.0f);
   }
 }
@@ -338,8 +368,10 @@ void gemm_split(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
       else
         gemv_b(K, A, B, ldb, brow, beta, C, static_cast<int>(j0), static_cast<int>(j1));
     };
-    // Ranges of at least half a million multiply-adds (a multiple of 16 columns; see below).
-    const std::size_t grain = std::max<std::size_t>(16, (500000 / static_cast<std::size_t>(K) + 15) / 16 * 16);
+    // Ranges of at least half a million multiply-adds (a multiple of kGemvCols columns).
+    constexpr std::size_t cols = kGemvCols;
+    const std::size_t grain =
+        std::max<std::size_t>(cols, (500000 / static_cast<std::size_t>(K) + cols - 1) / cols * cols);
     parallel_ranges(static_cast<std::size_t>(N), grain, columns);
     return;
   }
@@ -425,4 +457,4 @@ void gemm_serial(bool trans_a, bool trans_b, int M, int N, int K, const float* A
 
 }  // namespace
 
-}  // namespace cnn::kernels
+}  // namespace cnn::kernels::CNN_SIMD_NS
