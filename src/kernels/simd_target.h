@@ -50,12 +50,19 @@ inline fvec fvec_madd(fvec a, fvec b, fvec c) {
 #endif
 }
 inline float madd1(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+// The upper half added onto the lower half until one lane is left: lanes i and i + s for s = kLanes/2,
+// ..., 1, the order of the 4-wide f32x4_sum's tree. In registers only: the obvious loop over an array
+// copy of the vector crashed under AddressSanitizer with detect_stack_use_after_return (an aligned
+// 64-byte move on a stack slot that ASan's fake stack had not aligned, by all appearances).
 inline float fvec_sum(fvec v) {
-  float t[kLanes];
-  std::memcpy(t, &v, sizeof t);
-  for (int s = kLanes / 2; s >= 1; s /= 2)
-    for (int i = 0; i < s; ++i) t[i] += t[i + s];
-  return t[0];
+#if defined(CNN_SIMD_AVX512)
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256((__m512)v), _mm512_extractf32x8_ps((__m512)v, 1));
+#else
+  const __m256 h = (__m256)v;
+#endif
+  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));  // i + 4
+  const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));                                  // i + 2
+  return _mm_cvtss_f32(_mm_add_ss(d, _mm_shuffle_ps(d, d, 1)));                         // i + 1
 }
 #else
 constexpr int kLanes = 4;
