@@ -180,7 +180,9 @@ test('transfer: drawings made with the mouse are added, undone, deleted, held ou
   await w.getByRole('button', { name: 'Undo' }).click();
   await expect(w.locator('.tl-class [role=radio]')).toHaveText(['X (4)', 'O (4)', 'L (2)']);
 
-  // saved in the browser: a reload brings them back
+  // saved in the browser: a reload brings them back (once the last save has ended: an Undo's put
+  // is still in flight for a few milliseconds)
+  await expect(w.locator('[data-saving]')).toHaveCount(0);
   await page.reload();
   await expect(w.locator('.tl-class [role=radio]')).toHaveText(['X (4)', 'O (4)', 'L (2)']);
   await expect(w.locator('.tl-msg')).toContainText('Your 10 saved drawings are back');

@@ -221,10 +221,17 @@ class Drawings {
     if (said) this.say(said);
   }
 
+  // Puts the drawings in the browser's store. The panel carries data-saving while a put is in flight
+  // (the store's transactions end in the order they began), so a test can wait for the last one.
   save() {
+    const n = (this.saving = (this.saving || 0) + 1);
+    this.panel.dataset.saving = 'true';
     store
       .put(KEY, { classes: this.state.classes, drawings: this.state.drawings })
-      .catch((e) => this.say(`Not saved in this browser: ${e.message}`, 'error'));
+      .catch((e) => this.say(`Not saved in this browser: ${e.message}`, 'error'))
+      .finally(() => {
+        if (n === this.saving) delete this.panel.dataset.saving;
+      });
   }
 
   addClass() {
